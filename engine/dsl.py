@@ -98,6 +98,13 @@ class CheckSpec(_Spec):
     message: str | None = None
 
 
+class ProduceSpec(_Spec):
+    """A document an action produces only when a guard holds (e.g. a separate final award, R 50(4))."""
+
+    document: Ident
+    when: str
+
+
 class ActionSpec(_Spec):
     """An action (操作) that moves a case, operates deadlines and produces documents."""
 
@@ -107,7 +114,7 @@ class ActionSpec(_Spec):
     returns: bool = False  # instead of 'to': back to the stage the case was in before its current one
     roles: list[Ident]
     requires: list[Ident] = []
-    produces: list[Ident] = []
+    produces: list[Ident | ProduceSpec] = []
     when: list[CheckSpec] = []
     needs: list[Ident] = []  # facts the caller must supply with this action
     sets: dict[Ident, str] = {}  # facts this action assigns: fact id -> expression

@@ -90,6 +90,8 @@ class Action:
     roles: tuple[str, ...]
     requires: tuple[str, ...] = ()
     produces: tuple[str, ...] = ()
+    #: documents of `produces` that are rendered only when their guard holds
+    produces_when: tuple[tuple[str, Check], ...] = ()
     when: tuple[Check, ...] = ()
     needs: tuple[str, ...] = ()
     sets: tuple[tuple[str, Check], ...] = ()
