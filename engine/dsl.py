@@ -184,7 +184,9 @@ class DeadlineSpec(_Spec):
     restarts_on: list[Ident] = []
     extension: ExtensionSpec | None = None
     warn_before: Period | None = None
-    on_expiry: Literal["breach"] | FireSpec = "breach"
+    #: what expiry means: `breach` (the commission missed a duty: a breach record), `lapse` (a party's
+    #: own window such as 答辩期 or 起诉期 simply ends: no breach), or `{fire: action}`
+    on_expiry: Literal["breach", "lapse"] | FireSpec = "breach"
     when: str | None = None  # guard: the clock starts only if this holds when a starts_on action fires
     responsible: Ident | None = None  # the role answerable for a breach (audit)
     disabled: bool = False

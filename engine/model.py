@@ -119,9 +119,11 @@ class Deadline:
     restarts_on: tuple[str, ...] = ()
     extension: Extension | None = None
     warn_before: Period | None = None
-    on_expiry: str | None = None  # None = record a breach; otherwise the action to fire
+    on_expiry: str | None = None  # None = record a breach (or nothing if `lapses`); else the action to fire
     when: Check | None = None
     responsible: str | None = None
+    #: `on_expiry: lapse`: a party's window (答辩期, 起诉期); its expiry ends a right and is no breach
+    lapses: bool = False
 
 
 @dataclass(frozen=True, slots=True)
