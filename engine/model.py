@@ -85,7 +85,7 @@ class Action:
     id: str
     title: str
     sources: tuple[str, ...]
-    target: str | None  # None when `returns`
+    target: str | None  # None when `returns` or `stays`
     returns: bool
     roles: tuple[str, ...]
     requires: tuple[str, ...] = ()
@@ -95,6 +95,8 @@ class Action:
     when: tuple[Check, ...] = ()
     needs: tuple[str, ...] = ()
     sets: tuple[tuple[str, Check], ...] = ()
+    #: `stays: true`: the action leaves the case in its current stage (a reflexive transition)
+    stays: bool = False
 
 
 @dataclass(frozen=True, slots=True)
