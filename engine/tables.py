@@ -248,6 +248,18 @@ class DeadlineWarning(SQLModel, table=True):
     recorded_at: dt.datetime = Field(default_factory=utc_now)
 
 
+class CaseParty(SQLModel, table=True):
+    """A party's user account linked to a case (申请人/被申请人): what they may follow (engine.access)."""
+
+    __tablename__ = "case_party"
+    __table_args__ = (sa.UniqueConstraint("case_id", "user_id", name="uq_case_party"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case_file.id", index=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    role: str = Field(max_length=40)
+    created_at: dt.datetime = Field(default_factory=utc_now)
+
+
 class CaseNumberCounter(SQLModel, table=True):
     """The last case number issued per institution and year (updated in the opening transaction)."""
 
@@ -270,5 +282,6 @@ ALL_TABLES = (
     Breach,
     DeadlineWarning,
     CaseNumberCounter,
+    CaseParty,
 )
 metadata = SQLModel.metadata
