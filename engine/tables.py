@@ -195,7 +195,13 @@ class MonitoringRecord(SQLModel, table=True):
     """The monitoring record written with every event (监测记录); `id` is the export cursor."""
 
     __tablename__ = "monitoring_record"
-    __table_args__ = (sa.UniqueConstraint("case_id", "event_seq", name="uq_monitoring_event"),)
+    __table_args__ = (
+        sa.UniqueConstraint("case_id", "event_seq", name="uq_monitoring_event"),
+        # engine.indicators: month flows and running stocks are range counts over this index (issue 7)
+        sa.Index(
+            "ix_monitoring_milestone", "milestone", "effective_on", "region_code", "institution_id", "channel"
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case_file.id")
     event_seq: int
@@ -217,6 +223,17 @@ class MonitoringRecord(SQLModel, table=True):
     claim_amount: Decimal | None = Field(default=None, max_digits=16, decimal_places=2)
     awarded_amount: Decimal | None = Field(default=None, max_digits=16, decimal_places=2)
     channel: str = Field(default="offline", max_length=20)
+    # ---- coded by engine.monitoring.build_record (issue 7)
+    #: received | accepted | closed | ended (closed without being accepted) | None (any other event)
+    milestone: str | None = Field(default=None, max_length=20)
+    accepted_on: dt.date | None = None
+    industry: str | None = Field(default=None, max_length=10)
+    case_source: str | None = Field(default=None, max_length=40)
+    outcome: str | None = Field(default=None, max_length=40)
+    #: on a `closed` record: closed without a breach of the deadlines codes/indicators.yaml names
+    on_time: bool | None = None
+    #: risk warnings raised at once by this record (codes/risk.yaml), comma-separated
+    risk_flags: str | None = Field(default=None, max_length=200)
 
 
 class Breach(SQLModel, table=True):
