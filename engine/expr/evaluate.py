@@ -1,0 +1,374 @@
+"""Evaluate a guard on a case's values, and explain a false one. A tree walk: never eval/exec.
+
+Owns: `Scope`, `Outcome`, `Failure`, `MissingValue`, `evaluate`, `format_value`.
+`evaluate` returns an `Outcome` whose `explain()` says which sub-guard was false and with which
+values, in Chinese and English. A well-typed guard either evaluates or raises GuardRuntimeError
+(a missing fact: `MissingValue`); the calendar's YearNotCovered passes through unchanged (P5).
+Semantics: `and`/`or`/`implies` short-circuit left to right; `x == null` is true when x is not set;
+any other use of an unset value raises. Money and decimals are Decimal; int / int is a Decimal.
+date ± N days/months/years: calendar days, months keep the day number or take the month's last
+day (P3, no roll); date ± N workdays: the calendar. date − date: days (int).
+Stage in the flow: 6 (run), called by engine.runtime for `when`, `check`, `sets`, invariants.
+May import: engine.errors, engine.periods, engine.expr.
+
+>>> from engine.expr.parse import parse_guard
+>>> out = evaluate(parse_guard("workers >= 10 and claim_amount > 0"), Scope({"workers": 3, "claim_amount": 500}))
+>>> out.value, out.explain()
+(False, 'workers >= 10 为假（workers = 3） / is false (workers = 3)')
+"""
+
+from __future__ import annotations
+
+import calendar as _stdcal
+import datetime as dt
+import operator
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, DecimalException
+from typing import Any
+
+from engine.errors import GuardRuntimeError, Span
+from engine.expr import nodes as n
+from engine.expr.functions import REGISTRY, FunctionRegistry, GuardContext, shift_workdays
+from engine.expr.printer import print_guard
+from engine.periods import Period
+
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+class MissingValue(GuardRuntimeError):
+    """A guard needs a value that is not set (a fact not yet entered, a field of a claim)."""
+
+    def __init__(self, name: str, is_fact: bool, span: Span | None) -> None:
+        self.name = name
+        self.span = span
+        if is_fact:
+            msg = f"事实 '{name}' 尚未填写 (fact '{name}' is not set)"
+        else:
+            msg = f"'{name}' 没有值 ('{name}' has no value)"
+        super().__init__(msg)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The values a guard reads: facts, params in force, `at`, `stage`, and the case for functions."""
+
+    names: Mapping[str, object]
+    context: GuardContext | None = None
+    functions: FunctionRegistry = field(default=REGISTRY)
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """One false sub-guard, with the values that made it false."""
+
+    text: str
+    values: tuple[tuple[str, str], ...]
+    span: Span | None = None
+    given_zh: str = ""
+    given_en: str = ""
+
+    def explain(self, zh_first: bool = True) -> str:
+        vals = ", ".join(f"{k} = {v}" for k, v in self.values)
+        zh_vals, en_vals = (f"（{vals}）", f" ({vals})") if vals else ("", "")
+        if zh_first:
+            en_text = f"{self.given_en}{self.text} " if self.given_en else ""
+            return f"{self.given_zh}{self.text} 为假{zh_vals} / {en_text}is false{en_vals}"
+        return f"{self.given_en}{self.text} is false{en_vals} / {self.given_zh}为假{zh_vals}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The value of a guard and, when it is false, the sub-guards that made it so."""
+
+    value: object
+    expr: n.Expr
+    failures: tuple[Failure, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.value is True
+
+    def explain(self, zh_first: bool = True) -> str:
+        """Why the guard has its value: the false parts for a false guard; '... 为真 / is true' otherwise."""
+        text = print_guard(self.expr)
+        if self.value is True:
+            return f"{text} 为真 / is true" if zh_first else f"{text} is true / 为真"
+        if self.value is not False:
+            v = format_value(self.value)
+            return f"{text} = {v}"
+        return (
+            "；".join(f.explain(zh_first) for f in self.failures)
+            if self.failures
+            else f"{text} 为假 / is false"
+        )
+
+
+def evaluate(expr: n.Expr, scope: Scope) -> Outcome:
+    """Evaluate `expr` in `scope`; a false result carries its explanation.
+
+    Raises:
+        GuardRuntimeError: a value it needs is not set (MissingValue), division by zero, an empty
+            list for max/min, a date out of range, a function that needs the case without one.
+    """
+    ev = _Evaluator(scope)
+    value = ev.eval(expr, {})
+    failures = tuple(ev.why_false(expr, {})) if value is False else ()
+    return Outcome(value, expr, failures)
+
+
+def format_value(v: object) -> str:
+    """A value as guard text: 30240, 1.5, 2026-10-01, 'wages', true, null, [1, 2], 45 days."""
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, Decimal):
+        return format(v.normalize(), "f") if v == v.to_integral_value() else format(v, "f")
+    if isinstance(v, str):
+        return "'" + v + "'"
+    if isinstance(v, Period):
+        return f"{v.n} {v.unit}"
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(format_value(x) for x in v) + "]"
+    if isinstance(v, Mapping):
+        return "{" + ", ".join(f"{k}: {format_value(x)}" for k, x in v.items()) + "}"
+    return str(v)
+
+
+class _Evaluator:
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+
+    # ---- values -----------------------------------------------------------------------------------
+
+    def eval(self, e: n.Expr, local: dict[str, object]) -> Any:
+        if isinstance(e, n.Literal):
+            return e.value
+        if isinstance(e, n.Duration):
+            return Period(e.n, e.unit)
+        if isinstance(e, n.Name):
+            return self._name(e, local)
+        if isinstance(e, n.ListLit):
+            return [self.eval(i, local) for i in e.items]
+        if isinstance(e, n.Attr):
+            return self._attr(e, local)
+        if isinstance(e, n.Unary):
+            v = self.need(e.operand, local)
+            return Period(-v.n, v.unit) if isinstance(v, Period) else self._op(e, operator.neg, v)
+        if isinstance(e, n.Arith):
+            return self._arith(e, local)
+        if isinstance(e, n.Compare):
+            return self._compare(e, local)
+        if isinstance(e, n.In):
+            item, container = self.eval(e.item, local), self.need(e.container, local)
+            if item is None and not (isinstance(e.item, n.Literal) and e.item.kind == "null"):
+                self._missing(e.item, local)
+            return (item not in container) if e.negated else (item in container)
+        if isinstance(e, n.Not):
+            return not self.cond(e.operand, local)
+        if isinstance(e, n.And):
+            return all(self.cond(i, local) for i in e.items)
+        if isinstance(e, n.Or):
+            return any(self.cond(i, local) for i in e.items)
+        if isinstance(e, n.Implies):
+            return (not self.cond(e.left, local)) or self.cond(e.right, local)
+        if isinstance(e, n.Quantifier):
+            items = self.need(e.source, local)
+            test = (self.cond(e.body, {**local, e.var: x}) for x in items)
+            return all(test) if e.kind == "all" else any(test)
+        return self._call(e, local)
+
+    def need(self, e: n.Expr, local: dict[str, object]) -> Any:
+        v = self.eval(e, local)
+        if v is None:
+            self._missing(e, local)
+        return v
+
+    def cond(self, e: n.Expr, local: dict[str, object]) -> bool:
+        v = self.need(e, local)
+        if not isinstance(v, bool):
+            raise GuardRuntimeError(
+                f"'{print_guard(e)}' 不是真假值 (is not true or false): {format_value(v)}"
+            )
+        return v
+
+    def _missing(self, e: n.Expr, local: dict[str, object]) -> None:
+        is_fact = isinstance(e, n.Name) and e.id not in local
+        raise MissingValue(print_guard(e), is_fact, e.span)
+
+    def _name(self, e: n.Name, local: dict[str, object]) -> Any:
+        v = local[e.id] if e.id in local else self.scope.names.get(e.id)
+        return Decimal(str(v)) if isinstance(v, float) else v
+
+    def _attr(self, e: n.Attr, local: dict[str, object]) -> Any:
+        v = self.need(e.value, local)
+        if isinstance(v, (list, tuple)):
+            return [_field(x, e.attr) for x in v]
+        return _field(v, e.attr)
+
+    def _op(self, e: n.Expr, fn: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except (ArithmeticError, DecimalException) as exc:
+            raise GuardRuntimeError(
+                f"无法计算 '{print_guard(e)}' (cannot compute it): {_reason(exc)}"
+            ) from None
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise GuardRuntimeError(f"无法计算 '{print_guard(e)}' (cannot compute it): {exc}") from None
+
+    def _arith(self, e: n.Arith, local: dict[str, object]) -> Any:
+        a, b = self.need(e.left, local), self.need(e.right, local)
+        if isinstance(b, Period) and isinstance(a, dt.date):
+            return self._op(e, self._shift, a, b if e.op == "+" else Period(-b.n, b.unit))
+        if isinstance(a, Period) and isinstance(b, dt.date):
+            return self._op(e, self._shift, b, a)
+        if isinstance(a, dt.date) and isinstance(b, dt.date):
+            return (a - b).days
+        if e.op == "/":
+            return self._op(e, lambda x, y: Decimal(x) / Decimal(y), a, b)
+        fn = {"+": operator.add, "-": operator.sub, "*": operator.mul}[e.op]
+        return self._op(e, fn, a, b)
+
+    def _shift(self, d: dt.date, p: Period) -> dt.date:
+        if p.unit == "days":
+            return d + dt.timedelta(days=p.n)
+        if p.unit == "workdays":
+            return shift_workdays(self._context().calendar, d, p.n)
+        return add_months(d, p.n * (12 if p.unit == "years" else 1))
+
+    def _compare(self, e: n.Compare, local: dict[str, object]) -> bool:
+        a, b = self.eval(e.left, local), self.eval(e.right, local)
+        if e.op in ("==", "!=") and (_is_null(e.left) or _is_null(e.right)):
+            return (a is None) == (e.op == "==") if _is_null(e.right) else (b is None) == (e.op == "==")
+        if a is None:
+            self._missing(e.left, local)
+        if b is None:
+            self._missing(e.right, local)
+        return bool(self._op(e, _COMPARE[e.op], a, b))
+
+    def _call(self, e: n.Call, local: dict[str, object]) -> Any:
+        fn = self.scope.functions.get(e.func)
+        if fn is None:
+            raise GuardRuntimeError(
+                f"未知函数 '{e.func}' (unknown function '{e.func}'): type-check the guard first"
+            )
+        args = []
+        for a in e.args:
+            v = self.need(a, local)
+            if isinstance(v, list) and any(x is None for x in v):
+                raise MissingValue(f"{print_guard(a)}[{v.index(None) + 1}]", False, a.span)
+            args.append(v)
+        try:
+            return fn.impl(self._context() if fn.needs_case else self.scope.context, *args)
+        except GuardRuntimeError:
+            raise
+        except (ArithmeticError, DecimalException, TypeError, ValueError, OverflowError) as exc:
+            raise GuardRuntimeError(
+                f"无法计算 '{print_guard(e)}' (cannot compute it): {_reason(exc)}"
+            ) from None
+
+    def _context(self) -> GuardContext:
+        if self.scope.context is None:
+            raise GuardRuntimeError(
+                "此处没有案件可读 (no case to read here): this guard reads the case or the calendar"
+            )
+        return self.scope.context
+
+    # ---- explanations -----------------------------------------------------------------------------
+
+    def why_false(self, e: n.Expr, local: dict[str, object]) -> list[Failure]:
+        """The failures of a sub-guard that evaluated to False."""
+        if isinstance(e, n.And):
+            first = next(i for i in e.items if not self.cond(i, local))
+            return self.why_false(first, local)
+        if isinstance(e, n.Or):
+            return [f for i in e.items for f in self.why_false(i, local)]
+        if isinstance(e, n.Implies):
+            given = print_guard(e.left)
+            return [
+                _given(f, f"（{given} 成立时）", f"(as {given} holds) ")
+                for f in self.why_false(e.right, local)
+            ]
+        if isinstance(e, n.Quantifier) and e.kind == "all":
+            items = list(self.need(e.source, local))
+            src = print_guard(e.source)
+            for i, x in enumerate(items, start=1):
+                inner = {**local, e.var: x}
+                if not self.cond(e.body, inner):
+                    zh, en = f"{src} 第 {i} 项（{e.var} = {format_value(x)}）：", f"for item {i} of {src}, "
+                    return [_given(f, zh, en) for f in self.why_false(e.body, inner)]
+        return [Failure(print_guard(e), self._shown(e, local), e.span)]
+
+    def _shown(self, e: n.Expr, local: dict[str, object]) -> tuple[tuple[str, str], ...]:
+        """The values worth showing for a false leaf: its operands, and what calls and sums read."""
+        out: dict[str, str] = {}
+
+        def show(sub: n.Expr) -> None:
+            if isinstance(sub, (n.Literal, n.Duration)) or _bound(sub, e):
+                return
+            text = print_guard(sub)
+            if not isinstance(sub, n.ListLit) and text not in out:
+                try:
+                    out[text] = format_value(self.eval(sub, local))
+                except GuardRuntimeError:
+                    out[text] = "?"
+            if isinstance(sub, (n.Call, n.Arith, n.Unary, n.ListLit)):
+                for c in n.children(sub):
+                    show(c)
+
+        if isinstance(e, (n.Name, n.Call, n.Attr)):
+            show(e)
+        elif isinstance(e, n.Quantifier):
+            show(e.source)
+        else:
+            inner = e.operand if isinstance(e, n.Not) else e
+            for c in n.children(inner) or (inner,):
+                show(c)
+        return tuple(out.items())
+
+
+def _bound(sub: n.Expr, e: n.Expr) -> bool:
+    return isinstance(e, n.Quantifier) and isinstance(sub, n.Name) and sub.id == e.var
+
+
+def _given(f: Failure, zh: str, en: str) -> Failure:
+    return Failure(f.text, f.values, f.span, zh + f.given_zh, en + f.given_en)
+
+
+def _is_null(e: n.Expr) -> bool:
+    return isinstance(e, n.Literal) and e.kind == "null"
+
+
+def _field(v: object, name: str) -> Any:
+    if isinstance(v, Mapping):
+        return v.get(name)
+    return getattr(v, name, None)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, (ZeroDivisionError, DecimalException)) and "division" in type(exc).__name__.lower():
+        return "除数为零 (division by zero)"
+    if isinstance(exc, ZeroDivisionError):
+        return "除数为零 (division by zero)"
+    return str(exc) or type(exc).__name__
+
+
+def add_months(d: dt.date, months: int) -> dt.date:
+    """Same day number `months` later (or earlier); the month's last day if it has no such day (P3).
+
+    >>> add_months(dt.date(2024, 2, 29), 12), add_months(dt.date(2026, 1, 31), 1)
+    (datetime.date(2025, 2, 28), datetime.date(2026, 2, 28))
+    """
+    y, m0 = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m0 + 1
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        raise OverflowError(f"year {year} is out of range")
+    return dt.date(year, month, min(d.day, _stdcal.monthrange(year, month)[1]))
