@@ -18,6 +18,7 @@ Rules (DESIGN.md section 4, issue 6):
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import secrets
@@ -28,7 +29,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from sqlmodel import Session, col, select
+
 from engine.errors import ZhongcaiError
+from engine.tables import ApiToken, AppUser, CaseParty
 
 STAFF_ROLES: tuple[str, ...] = ("clerk", "arbitrator", "director")
 PARTY_ROLES: tuple[str, ...] = ("applicant", "respondent")
@@ -306,3 +310,59 @@ class RateLimiter:
     def _prune(self, now: float) -> None:
         for key in [k for k, q in self._hits.items() if not q or q[-1] <= now - self.window]:
             del self._hits[key]
+
+
+# ------------------------------------------------------------------------------------- store
+
+
+def principal_for_token(session: Session, token: str, now: dt.datetime | None = None) -> Principal:
+    """The active user behind a bearer token; `AccessDenied("unauthenticated")` otherwise."""
+    if not token or len(token) > 512:
+        raise AccessDenied("unauthenticated", _BAD_TOKEN)
+    row = session.exec(
+        select(ApiToken, AppUser)
+        .join(AppUser, col(AppUser.id) == col(ApiToken.user_id))
+        .where(ApiToken.token_sha256 == hash_token(token))
+    ).first()
+    if row is None:
+        raise AccessDenied("unauthenticated", _BAD_TOKEN)
+    tok, user = row
+    moment = _aware_utc(now or dt.datetime.now(dt.UTC))
+    if tok.revoked_at is not None or not user.active:
+        raise AccessDenied("unauthenticated", "令牌已吊销或账户已停用 (token revoked or account disabled)")
+    if tok.expires_at is not None and _aware_utc(tok.expires_at) <= moment:
+        raise AccessDenied(
+            "unauthenticated", "令牌已过期 (token expired); ask the administrator for a new one"
+        )
+    assert user.id is not None
+    case_ids: frozenset[int] = frozenset()
+    if user.role in PARTY_ROLES:
+        case_ids = frozenset(
+            session.exec(select(CaseParty.case_id).where(CaseParty.user_id == user.id)).all()
+        )
+    return Principal(
+        user_id=user.id,
+        name=user.display_name or user.username,
+        role=user.role,
+        institution_id=user.institution_id,
+        region_code=user.region_code,
+        case_ids=case_ids,
+    )
+
+
+def issue_token(session: Session, user_id: int, name: str = "", token: str | None = None) -> str:
+    """Store the hash of a (new or given) token for `user_id` and return the token itself."""
+    token = token or new_token()
+    session.add(ApiToken(user_id=user_id, token_sha256=hash_token(token), name=name))
+    return token
+
+
+def _aware_utc(t: dt.datetime) -> dt.datetime:
+    """Stored times come back aware UTC; a naive one is read as UTC."""
+    return t.astimezone(dt.UTC) if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
+
+
+_BAD_TOKEN = (
+    "缺少或无效的访问令牌 (missing or invalid bearer token): send the header "
+    "'Authorization: Bearer <token>' with a token issued to you"
+)

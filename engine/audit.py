@@ -1,0 +1,330 @@
+"""The breach audit and the back-dated entries report, computed from the stored rows as of any date.
+
+Owns: `breach_audit(session, as_of, scope)` -> `BreachEntry` list (督查: which statutory deadlines
+ran past their due date, whose they were, by how much, with the extensions and pauses recorded and
+the legal basis), `backdated_entries(...)` (actions whose effective date lies long before the time
+they were recorded, DOMAIN.md P11), and their CSV/JSON renderings.
+Place in the flow: stage 7 of DESIGN.md. The audit reads the `deadline` rows and the events' clock
+operations, never the scheduler's `breach` records: it is right even when the scheduler was down,
+and a test proves the two agree.
+May import: engine.tables, engine.access (scoping). Never FastAPI or Typer.
+
+A deadline is breached as of D when it was still running at the end of its due date (P10: from 00:00
+of the next day) and D is after the due date: either it is still running with `due_on < D`, or it was
+stopped by an event whose effective date is after `due_on`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from engine.access import ListScope
+from engine.tables import AppUser, CaseEvent, CaseFile, Deadline, Institution
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+#: clock operations worth showing in an audit line (start and stop are implied by the dates)
+_SHOWN_OPS = ("extend", "pause", "resume", "restart")
+#: when a deadline names no responsible role, whose it is by default
+_DEFAULT_RESPONSIBLE = "arbitrator"
+
+
+@dataclass(frozen=True, slots=True)
+class ClockNote:
+    """One extension, pause, resumption or restart recorded on a deadline."""
+
+    op: str
+    on: dt.date
+    action: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class BreachEntry:
+    """One line of the breach audit."""
+
+    case_id: int
+    case_number: str
+    institution_id: str
+    institution_name: str
+    region_code: str
+    deadline_id: str
+    deadline_title: str
+    statutory: bool
+    basis: str
+    due_on: dt.date
+    ended_on: dt.date | None  # the effective date of the action that stopped it, if any
+    days_overdue: int
+    responsible_role: str
+    responsible_staff: str | None
+    stage: str
+    clock_notes: tuple[ClockNote, ...] = ()
+
+    def key(self) -> tuple[int, str, dt.date]:
+        """The breach record's unique key (case, deadline, due date)."""
+        return (self.case_id, self.deadline_id, self.due_on)
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["due_on"] = self.due_on.isoformat()
+        out["ended_on"] = self.ended_on.isoformat() if self.ended_on else None
+        out["clock_notes"] = [
+            {"op": n.op, "on": n.on.isoformat(), "action": n.action, "args": n.args} for n in self.clock_notes
+        ]
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class BackdatedEntry:
+    """An event whose effective date is `days_back` days before the local date it was recorded."""
+
+    case_id: int
+    case_number: str
+    institution_id: str
+    seq: int
+    action: str
+    actor_id: str
+    role: str
+    effective_on: dt.date
+    recorded_at: dt.datetime  # aware, Asia/Shanghai
+    days_back: int
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["effective_on"] = self.effective_on.isoformat()
+        out["recorded_at"] = self.recorded_at.isoformat()
+        return out
+
+
+def apply_scope(stmt: Any, scope: ListScope | None) -> Any:
+    """Restrict a select over `case_file` (joined) to what `scope` lets the caller see."""
+    if scope is None:
+        return stmt
+    if scope.institution_id is not None:
+        stmt = stmt.where(CaseFile.institution_id == scope.institution_id)
+    if scope.region_prefix:
+        stmt = stmt.where(col(CaseFile.region_code).startswith(scope.region_prefix, autoescape=True))
+    if scope.case_ids is not None:
+        if not scope.case_ids:
+            return stmt.where(sa.false())
+        stmt = stmt.where(col(CaseFile.id).in_(sorted(scope.case_ids)))
+    return stmt
+
+
+def _events_by_case(session: Session, case_ids: Iterable[int]) -> dict[int, list[CaseEvent]]:
+    ids = sorted(set(case_ids))
+    out: dict[int, list[CaseEvent]] = {i: [] for i in ids}
+    for chunk in range(0, len(ids), 500):
+        part = ids[chunk : chunk + 500]
+        rows = session.exec(
+            select(CaseEvent)
+            .where(col(CaseEvent.case_id).in_(part))
+            .order_by(col(CaseEvent.case_id), col(CaseEvent.seq))
+        ).all()
+        for ev in rows:
+            out[ev.case_id].append(ev)
+    return out
+
+
+def _ops(ev: CaseEvent, deadline_id: str) -> list[tuple[str, dict[str, Any]]]:
+    """The clock operations `ev` performed on `deadline_id` ([[deadline, op, {args}], ...])."""
+    out = []
+    for item in ev.clock_ops or ():
+        if isinstance(item, (list, tuple)) and len(item) >= 2 and item[0] == deadline_id:
+            args = item[2] if len(item) > 2 and isinstance(item[2], dict) else {}
+            out.append((str(item[1]), args))
+        elif isinstance(item, dict) and item.get("deadline") == deadline_id:
+            out.append((str(item.get("op")), dict(item.get("args") or {})))
+    return out
+
+
+def _staff_names(session: Session, actor_ids: set[str]) -> dict[str, str]:
+    ids = [int(a) for a in actor_ids if a.isdigit()]
+    names: dict[str, str] = {}
+    if ids:
+        for u in session.exec(select(AppUser).where(col(AppUser.id).in_(ids))).all():
+            names[str(u.id)] = u.display_name or u.username
+    usernames = [a for a in actor_ids if not a.isdigit()]
+    if usernames:
+        for u in session.exec(select(AppUser).where(col(AppUser.username).in_(usernames))).all():
+            names[u.username] = u.display_name or u.username
+    return names
+
+
+def breach_audit(
+    session: Session,
+    as_of: dt.date,
+    scope: ListScope | None = None,
+    institution_id: str | None = None,
+    statutory_only: bool = False,
+) -> list[BreachEntry]:
+    """Every deadline breached as of `as_of` (see the module docstring), newest due date last."""
+    stmt = (
+        select(Deadline, CaseFile, Institution)
+        .join(CaseFile, col(CaseFile.id) == col(Deadline.case_id))
+        .join(Institution, col(Institution.id) == col(CaseFile.institution_id))
+        .where(col(Deadline.due_on).is_not(None))
+        .where(col(Deadline.due_on) < as_of)
+    )
+    if institution_id is not None:
+        stmt = stmt.where(CaseFile.institution_id == institution_id)
+    if statutory_only:
+        stmt = stmt.where(col(Deadline.statutory).is_(True))
+    rows = session.exec(apply_scope(stmt, scope)).all()
+    events = _events_by_case(session, (c.id for _, c, _ in rows if c.id is not None))
+    actors = {ev.actor_id for evs in events.values() for ev in evs}
+    names = _staff_names(session, actors)
+    out: list[BreachEntry] = []
+    for d, case, inst in rows:
+        assert case.id is not None and d.due_on is not None
+        entry = _entry(d, case, inst, d.due_on, as_of, events.get(case.id, []), names)
+        if entry is not None:
+            out.append(entry)
+    out.sort(key=lambda e: (e.institution_id, e.due_on, e.case_id, e.deadline_id))
+    return out
+
+
+def _entry(
+    d: Deadline,
+    case: CaseFile,
+    inst: Institution,
+    due_on: dt.date,
+    as_of: dt.date,
+    events: Sequence[CaseEvent],
+    names: dict[str, str],
+) -> BreachEntry | None:
+    # The stop may lie after `as_of` (then the deadline was still running on `as_of`): read every
+    # event for the stop date, but show only the clock notes recorded by `as_of`.
+    ended_on: dt.date | None = None
+    notes: list[ClockNote] = []
+    for ev in events:
+        for op, args in _ops(ev, d.deadline_id):
+            if op == "stop":
+                ended_on = ev.effective_on
+            elif op in ("start", "restart"):
+                ended_on = None
+            if op in _SHOWN_OPS and ev.effective_on <= as_of:
+                notes.append(ClockNote(op, ev.effective_on, ev.action, args))
+    if d.status == "running":
+        ended_on = None
+    elif d.status == "paused":
+        return None  # no due date runs while paused; a row with a due date here is stale
+    elif ended_on is None or ended_on <= due_on:
+        return None  # stopped in time (or we cannot tell when: then it was not running late)
+    end = min(as_of, ended_on) if ended_on is not None else as_of
+    days = (end - due_on).days
+    if days <= 0:
+        return None
+    role = d.responsible or _DEFAULT_RESPONSIBLE
+    staff = None
+    last_day = min(ended_on, as_of) if ended_on is not None else as_of
+    for ev in reversed(events):
+        if ev.role == role and ev.effective_on <= last_day:
+            staff = names.get(ev.actor_id, ev.actor_id)
+            break
+    assert case.id is not None
+    return BreachEntry(
+        case_id=case.id,
+        case_number=case.case_number,
+        institution_id=case.institution_id,
+        institution_name=inst.name,
+        region_code=case.region_code,
+        deadline_id=d.deadline_id,
+        deadline_title=d.title or d.deadline_id,
+        statutory=d.statutory,
+        basis=d.basis,
+        due_on=due_on,
+        ended_on=ended_on if ended_on is not None and ended_on <= as_of else None,
+        days_overdue=days,
+        responsible_role=role,
+        responsible_staff=staff,
+        stage=case.stage,
+        clock_notes=tuple(notes),
+    )
+
+
+def backdated_entries(
+    session: Session,
+    min_days: int = 30,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    scope: ListScope | None = None,
+) -> list[BackdatedEntry]:
+    """Events recorded at least `min_days` days after their effective date (P11), most back-dated first.
+
+    `since`/`until` bound the local date the event was recorded.
+    """
+    stmt = select(CaseEvent, CaseFile).join(CaseFile, col(CaseFile.id) == col(CaseEvent.case_id))
+    if since is not None:
+        stmt = stmt.where(col(CaseEvent.recorded_at) >= _utc_start(since))
+    if until is not None:
+        stmt = stmt.where(col(CaseEvent.recorded_at) < _utc_start(until + dt.timedelta(days=1)))
+    out = []
+    for ev, case in session.exec(apply_scope(stmt, scope)).all():
+        recorded = _aware(ev.recorded_at).astimezone(SHANGHAI)
+        days_back = (recorded.date() - ev.effective_on).days
+        if days_back >= min_days:
+            out.append(
+                BackdatedEntry(
+                    case_id=ev.case_id,
+                    case_number=case.case_number,
+                    institution_id=case.institution_id,
+                    seq=ev.seq,
+                    action=ev.action,
+                    actor_id=ev.actor_id,
+                    role=ev.role,
+                    effective_on=ev.effective_on,
+                    recorded_at=recorded,
+                    days_back=days_back,
+                )
+            )
+    out.sort(key=lambda e: (-e.days_back, e.case_id, e.seq))
+    return out
+
+
+def _aware(t: dt.datetime) -> dt.datetime:
+    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
+
+
+def _utc_start(day: dt.date) -> dt.datetime:
+    """00:00 Asia/Shanghai of `day`, as the naive/aware UTC the store keeps."""
+    return dt.datetime.combine(day, dt.time(), SHANGHAI).astimezone(dt.UTC)
+
+
+BREACH_COLUMNS = (
+    "case_number",
+    "institution_name",
+    "deadline_title",
+    "due_on",
+    "days_overdue",
+    "ended_on",
+    "responsible_role",
+    "responsible_staff",
+    "basis",
+    "clock_notes",
+    "case_id",
+    "deadline_id",
+    "institution_id",
+    "statutory",
+    "stage",
+)
+
+
+def breaches_csv(entries: Sequence[BreachEntry]) -> str:
+    """The audit as CSV (UTF-8, one header row; clock notes as 'op on date (action)' joined by '; ')."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(BREACH_COLUMNS)
+    for e in entries:
+        data = e.to_json()
+        data["clock_notes"] = "; ".join(f"{n.op} {n.on.isoformat()} ({n.action})" for n in e.clock_notes)
+        w.writerow(["" if data[c] is None else data[c] for c in BREACH_COLUMNS])
+    return buf.getvalue()
