@@ -1,0 +1,339 @@
+"""The working-day calendar: which days are working days, and O(1) arithmetic over them.
+
+Owns: `WorkCalendar`, `get_calendar` (cached), `load_calendar` (uncached, any overlay path),
+`add_months` (P3), `DayInfo`, `DayRun`. Pure date arithmetic; the deadline rules (start day excluded,
+rolls, extensions, pauses) live in engine.clocks.
+
+Sources, in lookup order (DOMAIN.md P4-P5, ECOSYSTEM.md section 1):
+1. a matching regional block of the overlay (make-up day, then rest day), most specific prefix last;
+2. the overlay's national block for that year (make-up day, then holiday, else Monday-Friday);
+3. the `chinesecalendar` package (State Council schedules 2004-2026, make-up days included);
+4. otherwise the year is not covered: `YearNotCovered` naming the year and the file. Never guess.
+A region that declares rest days must declare every year from its `since:` on (else P5 error too).
+
+Speed: one index over all covered years (a bytearray of flags, prefix sums of working days and the
+sorted list of working-day ordinals), so `add_workdays`, `workdays_before`, `workdays_between` and
+`roll_forward` are a few list lookups, whatever the period length.
+
+May import: engine.errors, engine.calendar_overlay, chinese_calendar.
+
+>>> cal = get_calendar("cn")
+>>> cal.add_workdays(dt.date(2026, 9, 29), 5)      # Oct 1-7 off, Sat Oct 10 is a make-up day
+datetime.date(2026, 10, 12)
+>>> cal.day_note(dt.date(2026, 10, 3)), cal.day_note(dt.date(2026, 10, 10))
+('国庆节', '调休上班')
+>>> cal.roll_forward(dt.date(2026, 2, 21))
+datetime.date(2026, 2, 24)
+>>> cal.workdays_before(dt.date(2026, 5, 11), 5)   # P9: hearing notice; Sat May 9 counts
+datetime.date(2026, 4, 30)
+>>> cal.workdays_between(dt.date(2026, 9, 29), dt.date(2026, 10, 12))
+5
+>>> cal.is_workday(dt.date(2027, 1, 4))
+Traceback (most recent call last):
+...
+engine.errors.YearNotCovered: 日历 'cn' 没有 2027 年的节假日安排 (no holiday data for 2027): add the State Council notice for 2027 to procedures/calendars/cn.yaml
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from array import array
+from dataclasses import dataclass
+from importlib.metadata import version as _pkg_version
+from pathlib import Path
+
+import chinese_calendar as _cc
+
+from engine.calendar_overlay import Overlay, RegionBlock, empty_overlay, read_overlay
+from engine.errors import CalendarError, YearNotCovered
+
+ROOT = Path(__file__).resolve().parent.parent
+CALENDAR_DIR = ROOT / "procedures" / "calendars"
+MAKEUP = "调休上班"
+_LIB_FIRST = min(_cc.holidays).year
+_LIB_LAST = max(_cc.holidays).year
+_LIB_VERSION = _pkg_version("chinesecalendar")
+_REGION = re.compile(r"^\d{2}(\d{2}){0,2}$")
+
+
+@dataclass(frozen=True, slots=True)
+class DayInfo:
+    """What the calendar says about one day."""
+
+    workday: bool
+    note: str | None  # holiday name, '调休上班', regional rest day name; None for an ordinary day
+    regional: bool = False  # the note comes from a regional block
+
+
+@dataclass(frozen=True, slots=True)
+class DayRun:
+    """Consecutive days with the same note (e.g. 2026-10-01..2026-10-07 国庆节, not working)."""
+
+    start: dt.date
+    end: dt.date
+    note: str
+    workday: bool
+    regional: bool
+
+
+def add_months(d: dt.date, n: int) -> dt.date:
+    """Same day number n months later (or earlier); the last day of the month if it has no such day (P3).
+
+    >>> add_months(dt.date(2024, 2, 29), 12), add_months(dt.date(2025, 1, 31), 1)
+    (datetime.date(2025, 2, 28), datetime.date(2025, 2, 28))
+    >>> add_months(dt.date(2026, 3, 31), -1)
+    datetime.date(2026, 2, 28)
+    """
+    m = d.month - 1 + n
+    year, month = d.year + m // 12, m % 12 + 1
+    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return dt.date(year, month, min(d.day, (nxt - dt.timedelta(days=1)).day))
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+class WorkCalendar:
+    """A national calendar, optionally with one region's rest days. Immutable once built."""
+
+    def __init__(self, calendar_id: str, region: str | None, overlay: Overlay, overlay_path: str) -> None:
+        self.calendar_id = calendar_id
+        self.region = region
+        self.overlay_path = overlay_path
+        self.label = f"{calendar_id}/{region}" if region else calendar_id
+        self._regions: list[RegionBlock] = sorted(
+            (b for p, b in overlay.regions.items() if region and region.startswith(p)),
+            key=lambda b: len(b.prefix),
+        )
+        self.version = (
+            f"{self.label} chinesecalendar={_LIB_VERSION} overlay={overlay_path}@{overlay.sha256[:12]}"
+        )
+        national = set(overlay.national) | (
+            set(range(_LIB_FIRST, _LIB_LAST + 1)) if calendar_id == "cn" else set()
+        )
+        if not national:
+            raise CalendarError(f"calendar '{calendar_id}' covers no year: add year blocks to {overlay_path}")
+        self._lo, self._hi = min(national), max(national)
+        # year -> label of the layer that lacks it ("cn" national, "cn/45" regional)
+        self._missing: dict[int, str] = {}
+        for y in range(self._lo, self._hi + 1):
+            if y not in national:
+                self._missing[y] = calendar_id
+            else:
+                for rb in self._regions:
+                    start = rb.strict_from
+                    if start is not None and y >= start and y not in rb.years:
+                        self._missing[y] = f"{calendar_id}/{rb.prefix}"
+        self._bad = [0]
+        for y in range(self._lo, self._hi + 1):
+            self._bad.append(self._bad[-1] + (y in self._missing))
+        self._build(overlay)
+
+    # -- index ----------------------------------------------------------------------------------
+    def _classify(self, d: dt.date, overlay: Overlay) -> DayInfo:
+        for rb in reversed(self._regions):  # most specific prefix first
+            block = rb.years.get(d.year)
+            if block is not None:
+                if d in block.workdays:
+                    return DayInfo(True, MAKEUP, True)
+                if d in block.holidays:
+                    return DayInfo(False, block.holidays[d] or "地方休息日", True)
+        nb = overlay.national.get(d.year)
+        if nb is not None:
+            if d in nb.workdays:
+                return DayInfo(True, MAKEUP)
+            if d in nb.holidays:
+                return DayInfo(False, nb.holidays[d] or "节假日")
+            return DayInfo(d.weekday() < 5, None)
+        work = bool(_cc.is_workday(d))
+        if work:
+            return DayInfo(True, MAKEUP if d.weekday() >= 5 else None)
+        _, name = _cc.get_holiday_detail(d)
+        if name is None:
+            return DayInfo(False, None)
+        holiday = next((h for h in _cc.Holiday if h.value == name), None)
+        return DayInfo(False, holiday.chinese if holiday is not None else str(name))
+
+    def _build(self, overlay: Overlay) -> None:
+        self._base = dt.date(self._lo, 1, 1).toordinal()
+        self._end = dt.date(self._hi, 12, 31).toordinal()
+        n = self._end - self._base + 1
+        self._flags = bytearray(n)
+        self._notes: dict[int, DayInfo] = {}
+        cum = array("l", [0]) * (n + 1)  # cum[i] = working days among the first i days
+        self._wd: list[int] = []  # ordinals of all working days, ascending
+        count = 0
+        for i in range(n):
+            o = self._base + i
+            d = dt.date.fromordinal(o)
+            if d.year not in self._missing:
+                info = self._classify(d, overlay)
+                if info.workday:
+                    self._flags[i] = 1
+                    self._wd.append(o)
+                    count += 1
+                if info.note is not None:
+                    self._notes[o] = info
+            cum[i + 1] = count
+        self._cum = cum
+
+    def _require(self, first: int, last: int) -> None:
+        """Raise `YearNotCovered` for the first uncovered year between two years (inclusive)."""
+        if (
+            first >= self._lo
+            and last <= self._hi
+            and self._bad[last - self._lo + 1] == self._bad[first - self._lo]
+        ):
+            return
+        for y in range(first, last + 1):
+            if y < self._lo or y > self._hi or y in self._missing:
+                raise YearNotCovered(y, self._missing.get(y, self.calendar_id), self.overlay_path)
+
+    def _next_year_missing(self, from_year: int) -> YearNotCovered:
+        self._require(from_year, self._hi)
+        return YearNotCovered(self._hi + 1, self.calendar_id, self.overlay_path)
+
+    # -- queries ----------------------------------------------------------------------------------
+    def covered_years(self) -> tuple[int, ...]:
+        """Every year this calendar can answer for (national and, if any, regional data present)."""
+        return tuple(y for y in range(self._lo, self._hi + 1) if y not in self._missing)
+
+    def is_workday(self, d: dt.date) -> bool:
+        self._require(d.year, d.year)
+        return bool(self._flags[d.toordinal() - self._base])
+
+    def day_info(self, d: dt.date) -> DayInfo:
+        self._require(d.year, d.year)
+        o = d.toordinal()
+        return self._notes.get(o) or DayInfo(bool(self._flags[o - self._base]), None)
+
+    def day_note(self, d: dt.date) -> str | None:
+        """The holiday's Chinese name, '调休上班', or a regional rest day; None for an ordinary day."""
+        return self.day_info(d).note
+
+    def roll_forward(self, d: dt.date) -> dt.date:
+        """`d` if it is a working day, else the next working day (CPL 85, P2)."""
+        self._require(d.year, d.year)
+        i = d.toordinal() - self._base
+        if self._flags[i]:
+            return d
+        j = self._cum[i]
+        if j >= len(self._wd):
+            raise self._next_year_missing(d.year)
+        target = dt.date.fromordinal(self._wd[j])
+        self._require(d.year, target.year)
+        return target
+
+    def add_workdays(self, d: dt.date, n: int) -> dt.date:
+        """The n-th working day after `d` (`d` itself not counted); `d` for n == 0."""
+        if n <= 0:
+            if n == 0:
+                return d
+            raise ValueError(f"add_workdays needs n >= 0, got {n}; use workdays_before")
+        o = d.toordinal()
+        first_year = d.year + (d.month == 12 and d.day == 31)
+        if o + 1 < self._base or o + 1 > self._end:
+            self._require(first_year, first_year)
+        j = self._cum[o + 1 - self._base] + n - 1
+        if j >= len(self._wd):
+            raise self._next_year_missing(first_year)
+        target = dt.date.fromordinal(self._wd[j])
+        self._require(first_year, target.year)
+        return target
+
+    def workdays_before(self, d: dt.date, n: int) -> dt.date:
+        """The n-th working day counting back from `d`, `d` excluded (P9: latest date for a notice)."""
+        if n <= 0:
+            if n == 0:
+                return d
+            raise ValueError(f"workdays_before needs n >= 0, got {n}; use add_workdays")
+        o = d.toordinal()
+        last_year = d.year - (d.month == 1 and d.day == 1)
+        if o - 1 < self._base or o - 1 > self._end:
+            self._require(last_year, last_year)
+        j = self._cum[o - self._base] - n
+        if j < 0:
+            raise YearNotCovered(self._lo - 1, self.calendar_id, self.overlay_path)
+        target = dt.date.fromordinal(self._wd[j])
+        self._require(target.year, last_year)
+        return target
+
+    def workdays_between(self, a: dt.date, b: dt.date) -> int:
+        """Working days in (a, b]; negative when b < a (the count of (b, a], negated)."""
+        if b < a:
+            return -self.workdays_between(b, a)
+        if a == b:
+            return 0
+        oa, ob = a.toordinal(), b.toordinal()
+        self._require(dt.date.fromordinal(oa + 1).year, b.year)
+        return self._cum[ob - self._base + 1] - self._cum[oa - self._base + 1]
+
+    def runs(self, first: dt.date, last: dt.date) -> list[DayRun]:
+        """Days in [first, last] that carry a note, grouped into runs of the same note (for display)."""
+        self._require(first.year, last.year)
+        out: list[DayRun] = []
+        for o in range(first.toordinal(), last.toordinal() + 1):
+            info = self._notes.get(o)
+            if info is None or info.note is None:
+                continue
+            day = dt.date.fromordinal(o)
+            prev = out[-1] if out else None
+            if (
+                prev is not None
+                and prev.end.toordinal() == o - 1
+                and prev.note == info.note
+                and prev.workday == info.workday
+            ):
+                out[-1] = DayRun(prev.start, day, prev.note, prev.workday, prev.regional)
+            else:
+                out.append(DayRun(day, day, info.note, info.workday, info.regional))
+        return out
+
+
+def overlay_path_for(calendar_id: str) -> Path:
+    return CALENDAR_DIR / f"{calendar_id}.yaml"
+
+
+def load_calendar(
+    calendar_id: str = "cn", region: str | None = None, overlay_path: Path | None = None
+) -> WorkCalendar:
+    """Build a calendar (uncached). `overlay_path` defaults to procedures/calendars/<id>.yaml.
+
+    Raises `CalendarError` for an unknown calendar or region code, `ProcedureInvalid` for a bad overlay.
+    """
+    if region is not None and not _REGION.match(region):
+        raise CalendarError(
+            f"地区代码 '{region}' 无效 (region code '{region}' is not valid): use 2, 4 or 6 digits of GB/T 2260, e.g. 45 or 450100"
+        )
+    path = overlay_path if overlay_path is not None else overlay_path_for(calendar_id)
+    shown = _display(path)
+    if path.is_file():
+        overlay = read_overlay(path)
+    elif calendar_id == "cn":
+        overlay = empty_overlay(shown)
+    else:
+        raise CalendarError(f"未知日历 '{calendar_id}' (unknown calendar '{calendar_id}'): no file {shown}")
+    return WorkCalendar(calendar_id, region, overlay, shown)
+
+
+@functools.lru_cache(maxsize=64)
+def _cached(calendar_id: str, region: str | None, overlay_path: str | None, mtime: float) -> WorkCalendar:
+    return load_calendar(calendar_id, region, Path(overlay_path) if overlay_path else None)
+
+
+def get_calendar(
+    calendar_id: str = "cn", region: str | None = None, overlay_path: Path | None = None
+) -> WorkCalendar:
+    """The calendar for an id and region, cached (rebuilt when the overlay file changes)."""
+    path = overlay_path if overlay_path is not None else overlay_path_for(calendar_id)
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        mtime = 0.0
+    return _cached(calendar_id, region, str(overlay_path) if overlay_path else None, mtime)
