@@ -1,0 +1,340 @@
+"""Compile a validated `ProcedureSpec` into the immutable `engine.model.Procedure`.
+
+Owns: `compile_procedure` (all static checks of engine.checks plus the guards, then the frozen
+model with its content hash and snapshot), `compile_snapshot` (a stored snapshot recompiles to the
+same hash), `check_procedure` (the same, returning diagnostics instead of raising), `content_hash`,
+and `machine_config`: the ONE shared `transitions` configuration of a procedure version.
+
+`returns: true` actions have a dynamic target (back to the stage the case was in before its current
+stage). In the machine config they are reflexive transitions (`dest: "="`); the runtime resolves
+the real stage from the case's event history and sets it after the trigger. `stays: true` actions
+are reflexive too (the case stays). `docs/diagnostics.md` documents this for rule authors.
+Stage in the flow: 5 (compile), after engine.dsl (validate) and engine.layers (resolve).
+May import: engine.errors, engine.dsl, engine.model, engine.expr, engine.periods, engine.checks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from engine import checks
+from engine.dsl import ProcedureSpec, ProduceSpec, validate_spec
+from engine.errors import Diagnostic, ProcedureInvalid, Span
+from engine.expr.gtypes import BOOL, FACT_TYPES, GType
+from engine.expr.nodes import Call, Expr, Literal, walk
+from engine.expr.parse import parse_guard
+from engine.expr.types import TypeEnv, check_guard
+from engine.model import Action, Check, Deadline, Document, Extension, Fact, Param, Procedure, Role, Stage
+from engine.source import KeyPath, locate
+
+#: Guard functions whose first text argument names an element: checked like any other reference.
+_NAMED_ARGS = {"has_document": "document", "deadline_due": "deadline", "times_fired": "action"}
+
+
+def canonical_json(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def spec_snapshot(spec: ProcedureSpec) -> dict[str, Any]:
+    """The resolved spec as plain JSON data (what is stored and hashed)."""
+    return spec.model_dump(mode="json", by_alias=True)
+
+
+def content_hash(snapshot: Mapping[str, Any]) -> str:
+    """sha256 of the canonical JSON of a snapshot."""
+    return hashlib.sha256(canonical_json(snapshot).encode("utf-8")).hexdigest()
+
+
+class _Where:
+    def __init__(self, spans: Mapping[KeyPath, Span], key_spans: Mapping[KeyPath, Span]) -> None:
+        self.spans = dict(spans)
+        self.key_spans = dict(key_spans)
+
+    def __call__(self, path: KeyPath, key: bool = False) -> Span | None:
+        return locate(path, self.spans, self.key_spans, key=key)
+
+    def first(self, *paths: KeyPath) -> KeyPath:
+        """The first of `paths` that is written in the source (else the last)."""
+        return next((p for p in paths if p in self.spans), paths[-1])
+
+
+def check_procedure(
+    spec: ProcedureSpec,
+    provenance: Mapping[KeyPath, Span] | None = None,
+    sources: tuple[str, ...] = (),
+    *,
+    key_spans: Mapping[KeyPath, Span] | None = None,
+    codes_root: Path | None = None,
+    documents_root: Path | None = None,
+    strict: bool = False,
+) -> tuple[Procedure | None, list[Diagnostic]]:
+    """Run every static check; return the compiled procedure (None if any error) and all diagnostics."""
+    where = _Where(provenance or {}, key_spans or {})
+    names = checks.Names.of(spec)
+    diags: list[Diagnostic] = []
+    diags += checks.check_reserved_action_names(spec, where)
+    diags += checks.check_unknown_names(spec, names, where)
+    diags += checks.check_unknown_code_tables(spec, codes_root, where)
+    diags += checks.check_missing_templates(spec, documents_root, strict, where)
+    diags += checks.check_fact_defaults(spec, where)
+    diags += checks.check_file_id(spec, sources[-1] if sources else None, where)
+    diags += checks.check_initial_stage(spec, where)
+    diags += checks.check_final_stages(spec, where)
+    diags += checks.check_unreachable_stages(spec, where)
+    diags += checks.check_dead_end_stages(spec, where)
+    diags += checks.check_actions_from_final_stages(spec, where)
+    diags += checks.check_unstoppable_deadlines(spec, where)
+    guards = _Guards(spec, names, where)
+    proc = _build(spec, guards, where, sources)
+    diags += guards.diagnostics
+    diags = _dedupe(diags)
+    if any(d.severity == "error" for d in diags):
+        return None, diags
+    return proc, diags
+
+
+def compile_procedure(
+    spec: ProcedureSpec,
+    provenance: Mapping[KeyPath, Span] | None = None,
+    sources: tuple[str, ...] = (),
+    **options: Any,
+) -> Procedure:
+    """Compile a validated spec; raise ProcedureInvalid with every error diagnostic."""
+    proc, diags = check_procedure(spec, provenance, sources, **options)
+    if proc is None:
+        raise ProcedureInvalid(diags)
+    return proc
+
+
+def compile_snapshot(snapshot: Mapping[str, Any]) -> Procedure:
+    """Recompile a stored snapshot (no file checks); the result has the snapshot's content hash."""
+    spec, diags = validate_spec(dict(snapshot), {}, {})
+    if spec is None:
+        raise ProcedureInvalid(diags)
+    return compile_procedure(spec)
+
+
+def _dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for d in diags:
+        key = (d.code, d.span, d.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return sorted(out, key=Diagnostic.sort_key)
+
+
+class _Guards:
+    """Parses and type-checks every guard of a procedure at its YAML position."""
+
+    def __init__(self, spec: ProcedureSpec, names: checks.Names, where: _Where) -> None:
+        self.names = names
+        self.where = where
+        self.diagnostics: list[Diagnostic] = []
+        facts = {k: f.type for k, f in spec.facts.items() if not f.disabled}
+        params = {k: p.type for k, p in spec.params.items()}
+        self.env = TypeEnv.build(facts, params)
+
+    def check(
+        self, text: str, path: KeyPath, code: str = "guard", message: str | None = None, expect: GType = BOOL
+    ) -> Check | None:
+        span = self.where(path)
+        try:
+            expr = parse_guard(text, span)
+        except ProcedureInvalid as exc:
+            self.diagnostics += exc.diagnostics
+            return None
+        self.diagnostics += check_guard(expr, self.env, expect=expect)
+        self._check_named_args(expr, span)
+        return Check(source=text, expr=expr, span=span, code=code, message=message)
+
+    def _check_named_args(self, expr: Expr, fallback: Span | None) -> None:
+        for node in walk(expr):
+            if isinstance(node, Call) and node.func in _NAMED_ARGS and node.args:
+                arg = node.args[0]
+                if isinstance(arg, Literal) and isinstance(arg.value, str):
+                    kind = _NAMED_ARGS[node.func]
+                    if arg.value not in self.names.enabled[kind]:
+                        self.diagnostics.append(
+                            checks.unknown_name(
+                                kind, arg.value, self.names, arg.span or fallback, f"{node.func}(...)"
+                            )
+                        )
+
+
+def _build(spec: ProcedureSpec, guards: _Guards, where: _Where, sources: tuple[str, ...]) -> Procedure:
+    snapshot = spec_snapshot(spec)
+    actions: dict[str, Action] = {}
+    for aid, a in checks.enabled_actions(spec):
+        p = ("actions", aid)
+        when = tuple(
+            c
+            for i, w in enumerate(a.when)
+            if (
+                c := guards.check(
+                    w.check,
+                    where.first((*p, "when", i, "check"), (*p, "when", i), (*p, "when")),
+                    w.code,
+                    w.message,
+                )
+            )
+            is not None
+        )
+        produces_when = []
+        for i, prod in enumerate(a.produces):
+            if isinstance(prod, ProduceSpec):
+                c = guards.check(prod.when, (*p, "produces", i, "when"))
+                if c is not None:
+                    produces_when.append((prod.document, c))
+        sets = []
+        for fact, text in a.sets.items():
+            ftype = spec.facts[fact].type if fact in spec.facts else None
+            c = guards.check(text, (*p, "sets", fact), expect=FACT_TYPES[ftype] if ftype else BOOL)
+            if c is not None:
+                sets.append((fact, c))
+        actions[aid] = Action(
+            id=aid,
+            title=a.title,
+            sources=tuple(a.from_),
+            target=a.to,
+            returns=a.returns,
+            stays=getattr(a, "stays", False),
+            roles=tuple(a.roles),
+            requires=tuple(a.requires),
+            produces=tuple(pr.document if isinstance(pr, ProduceSpec) else pr for pr in a.produces),
+            produces_when=tuple(produces_when),
+            when=when,
+            needs=tuple(a.needs),
+            sets=tuple(sets),
+        )
+    deadlines: dict[str, Deadline] = {}
+    for did, d in checks._enabled(spec.deadlines):
+        ext = d.extension
+        deadlines[did] = Deadline(
+            id=did,
+            title=d.title,
+            limit=d.limit,
+            statutory=d.statutory,
+            basis=d.basis,
+            starts_on=tuple(d.starts_on),
+            ends_on=tuple(d.ends_on),
+            pauses_on=tuple(d.pauses_on),
+            resumes_on=tuple(d.resumes_on),
+            restarts_on=tuple(d.restarts_on),
+            extension=None if ext is None else Extension(ext.up_to, ext.times, ext.by, ext.fact),
+            warn_before=d.warn_before,
+            on_expiry=None if isinstance(d.on_expiry, str) else d.on_expiry.fire,
+            when=None if d.when is None else guards.check(d.when, ("deadlines", did, "when")),
+            responsible=d.responsible,
+            lapses=d.on_expiry == "lapse",
+        )
+    invariants = tuple(
+        c
+        for i, inv in enumerate(spec.invariants)
+        if (
+            c := guards.check(
+                inv.check, where.first(("invariants", i, "check"), ("invariants", i)), message=inv.message
+            )
+        )
+    )
+    return Procedure(
+        id=spec.procedure,
+        version=spec.version,
+        title=spec.title,
+        calendar=spec.calendar,
+        region=spec.region,
+        extends=spec.extends,
+        roles=MappingProxyType({k: Role(k, v) for k, v in spec.roles.items()}),
+        facts=MappingProxyType(
+            {
+                k: Fact(k, f.type, f.title or k, f.default, f.default is not None, f.table, f.min, f.max)
+                for k, f in checks._enabled(spec.facts)
+            }
+        ),
+        params=MappingProxyType(
+            {
+                k: Param(k, p.title or k, p.type, tuple(sorted(p.values.items())), p.basis)
+                for k, p in spec.params.items()
+            }
+        ),
+        stages=MappingProxyType(
+            {k: Stage(k, s.title, s.initial, s.final, s.closure) for k, s in checks._enabled(spec.stages)}
+        ),
+        actions=MappingProxyType(actions),
+        deadlines=MappingProxyType(deadlines),
+        documents=MappingProxyType(
+            {
+                k: Document(k, d.title, d.kind, d.template, d.internal, d.publish)
+                for k, d in checks._enabled(spec.documents)
+            }
+        ),
+        invariants=invariants,
+        backdating_roles=tuple(spec.backdating.roles),
+        backdating_within=spec.backdating.within,
+        case_number=spec.case_number,
+        content_hash=content_hash(snapshot),
+        snapshot=MappingProxyType(snapshot),
+        provenance=MappingProxyType(_dotted(where.spans)),
+        sources=sources,
+    )
+
+
+def _dotted(spans: Mapping[KeyPath, Span]) -> dict[str, Span]:
+    return {
+        ".".join(p.isoformat() if hasattr(p, "isoformat") else str(p) for p in path): s
+        for path, s in spans.items()
+        if path
+    }
+
+
+def machine_config(procedure: Procedure) -> dict[str, Any]:
+    """Keyword arguments for ONE shared `transitions.Machine` of this procedure version.
+
+    `transitions.Machine(model=None, **machine_config(proc))`. Each action becomes one transition
+    per source stage; `returns`/`stays` actions are reflexive (`dest: "="`): the runtime resolves a
+    `returns` target from the case history and sets the stage itself.
+    """
+    transitions = []
+    for a in procedure.actions.values():
+        for src in a.sources:
+            dest = a.target if a.target is not None and not a.returns else "="
+            transitions.append({"trigger": a.id, "source": src, "dest": dest})
+    return {
+        "states": list(procedure.stages),
+        "initial": procedure.initial_stage,
+        "transitions": transitions,
+        "auto_transitions": False,
+        "send_event": True,
+        "ignore_invalid_triggers": False,
+    }
+
+
+def mermaid_diagram(procedure: Procedure) -> str:
+    """The stage graph as Mermaid `stateDiagram-v2` text (ASCII ids, Chinese titles as labels)."""
+    out = ["stateDiagram-v2"]
+    for s in procedure.stages.values():
+        out.append(f'    state "{s.title.replace(chr(34), "")}" as {s.id}')
+    out.append(f"    [*] --> {procedure.initial_stage}")
+    into: dict[str, set[str]] = {}
+    for a in procedure.actions.values():
+        if a.target is not None and not a.returns:
+            for src in a.sources:
+                into.setdefault(a.target, set()).add(src)
+    for a in procedure.actions.values():
+        label = f"{a.id} {a.title}".replace(":", " ")
+        for src in a.sources:
+            if a.returns:
+                for back in sorted(into.get(src, ())):
+                    out.append(f"    {src} --> {back}: {label} (返回)")
+            else:
+                out.append(f"    {src} --> {a.target if a.target is not None else src}: {label}")
+    for s in procedure.stages.values():
+        if s.final:
+            out.append(f"    {s.id} --> [*]")
+    return "\n".join(out) + "\n"
