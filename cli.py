@@ -7,6 +7,7 @@ FastAPI. Each command group lives in its own section below; keep the work in eng
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -156,6 +157,170 @@ def procedures_diagram(
 # ---------------------------------------------------------------- calendar (issue 3)
 calendar_app = typer.Typer(help="工作日历 (working-day calendar): due dates, holidays", no_args_is_help=True)
 app.add_typer(calendar_app, name="calendar")
+
+if TYPE_CHECKING:  # the calendar section imports engine lazily (fast start); names for annotations only
+    import datetime
+
+    from engine.calendar import WorkCalendar
+
+
+def _cal_fail(message: str, code: int = 2) -> typer.Exit:
+    """One clear line on stderr (no traceback); the caller raises the returned Exit."""
+    typer.echo(message, err=True)
+    return typer.Exit(code)
+
+
+def _cal_date(text: str, option: str) -> datetime.date:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise _cal_fail(
+            f"error: {option} '{text}' is not a date: write YYYY-MM-DD, e.g. 2026-09-29"
+        ) from None
+
+
+def _cal_load(calendar: str, region: str | None, overlay: str | None) -> WorkCalendar:
+    from pathlib import Path
+
+    from engine.calendar import load_calendar
+    from engine.errors import CalendarError, ProcedureInvalid, render_diagnostic
+
+    try:
+        return load_calendar(calendar, region, Path(overlay) if overlay else None)
+    except ProcedureInvalid as exc:
+        for d in exc.diagnostics:
+            lines = None
+            if d.span is not None and Path(d.span.path).is_file():
+                lines = Path(d.span.path).read_text(encoding="utf-8").splitlines()
+            typer.echo(render_diagnostic(d, lines), err=True)
+        raise typer.Exit(1) from None
+    except CalendarError as exc:
+        raise _cal_fail(f"error: {exc}") from None
+
+
+_OVERLAY_HELP = "日历覆盖文件 (overlay file; default procedures/calendars/<ID>.yaml)"
+
+
+@calendar_app.command("due")
+def calendar_due(
+    from_: str = typer.Option(None, "--from", help="起算日 (anchor date, not counted), YYYY-MM-DD"),
+    before: str = typer.Option(
+        None, "--before", help="向前推算的基准日 (count back from this date, e.g. the hearing)"
+    ),
+    limit: str = typer.Option(..., "--limit", help='期限 (period), e.g. "5 workdays", "45 days", "1 year"'),
+    calendar: str = typer.Option("cn", "--calendar", help="日历 (calendar id)"),
+    region: str = typer.Option(None, "--region", help="地区代码 (GB/T 2260 code or prefix, e.g. 45)"),
+    overlay: str = typer.Option(None, "--overlay", help=_OVERLAY_HELP),
+    as_json: bool = typer.Option(False, "--json", help='输出 JSON ({"due": ..., "steps": [...]})'),
+) -> None:
+    """计算届满日 (due date of a period, with every step explained; DOMAIN.md P1-P10)."""
+    import json
+
+    from engine.clocks import due, explain_latest_before, start_clock
+    from engine.periods import parse_period
+
+    if (from_ is None) == (before is None):
+        raise _cal_fail("error: give exactly one of --from DATE (forward) or --before DATE (backward, P9)")
+    try:
+        period = parse_period(limit)
+    except ValueError as exc:
+        raise _cal_fail(f"error: --limit: {exc}") from None
+    cal = _cal_load(calendar, region, overlay)
+    if from_ is not None:
+        result = due(start_clock("cli", period, _cal_date(from_, "--from")), cal)
+    else:
+        result = explain_latest_before(_cal_date(before, "--before"), period, cal)
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        label = "届满日 (due)" if from_ is not None else "最迟日期 (latest compliant date)"
+        typer.echo(f"{label}: {result.date if result.date else '未知 (unknown)'}")
+        for step in result.steps:
+            typer.echo(f"  - {step.zh}")
+            typer.echo(f"    {step.en}")
+        typer.echo(f"  calendar: {result.calendar_version}")
+    if result.date is None:
+        raise typer.Exit(1)
+
+
+@calendar_app.command("show")
+def calendar_show(
+    year: int = typer.Argument(..., help="年份 (year)"),
+    calendar: str = typer.Option("cn", "--calendar", help="日历 (calendar id)"),
+    region: str = typer.Option(None, "--region", help="地区代码 (GB/T 2260 code or prefix)"),
+    overlay: str = typer.Option(None, "--overlay", help=_OVERLAY_HELP),
+) -> None:
+    """列出某年的节假日和调休上班日 (holidays and make-up working days of a year)."""
+    import datetime as dt
+
+    from engine.errors import YearNotCovered
+
+    cal = _cal_load(calendar, region, overlay)
+    if not 1900 <= year <= 2200:
+        raise _cal_fail(f"error: '{year}' is not a plausible year")
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    try:
+        runs = cal.runs(first, last)
+        count = cal.workdays_between(first - dt.timedelta(days=1), last)
+    except YearNotCovered as exc:
+        raise _cal_fail(f"error: {exc}", 1) from None
+    typer.echo(f"{year}年 {cal.label}: {count} 个工作日 (working days)   [{cal.version}]")
+    for run in runs:
+        span = str(run.start) if run.start == run.end else f"{run.start}..{run.end}"
+        if run.workday:
+            kind = "上班 (make-up working day)"
+        else:
+            kind = "地方休息日 (regional rest day)" if run.regional else "放假 (holiday)"
+        typer.echo(f"  {span:<22} {run.note:<10} {kind}")
+
+
+@calendar_app.command("check")
+def calendar_check(
+    today: str = typer.Option(None, "--today", help="今天 (default: today in Asia/Shanghai), YYYY-MM-DD"),
+    calendar: str = typer.Option("cn", "--calendar", help="日历 (calendar id)"),
+    region: str = typer.Option(None, "--region", help="地区代码 (check this region's rest days too)"),
+    overlay: str = typer.Option(None, "--overlay", help=_OVERLAY_HELP),
+) -> None:
+    """检查日历覆盖年份 (P5: the current year must be covered; from 1 December, next year too)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from engine.calendar_overlay import check_overlay
+
+    day = _cal_date(today, "--today") if today else dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    cal = _cal_load(calendar, region, overlay)
+    for diag in check_overlay(cal.overlay_file) if cal.overlay_file is not None else []:
+        typer.echo(
+            f"{diag.span}: {diag.severity} {diag.code}: {diag.message}"
+        )  # warnings (errors stop _cal_load)
+    years = cal.covered_years()
+    typer.echo(f"{cal.label}: covered {years[0]}-{years[-1]} [{cal.version}]")
+    problems = 0
+    if day.year not in years:
+        problems += 1
+        typer.echo(
+            f"错误：日历 {cal.label} 没有 {day.year} 年（今年）的节假日安排；请将国务院办公厅通知补充到 {cal.overlay_path}"
+        )
+        typer.echo(
+            f"error: no holiday schedule for {day.year} (this year) in {cal.label}: add it to {cal.overlay_path}"
+        )
+    if day >= dt.date(day.year, 12, 1) and day.year + 1 not in years:
+        problems += 1
+        typer.echo(
+            f"警告：日历 {cal.label} 尚无 {day.year + 1} 年的节假日安排；通知发布后请补充到 {cal.overlay_path}"
+        )
+        typer.echo(
+            f"warning: no holiday schedule for {day.year + 1} yet; deadlines reaching into {day.year + 1} are "
+            f"unknown until the State Council notice is added to {cal.overlay_path}"
+        )
+    elif day.year + 1 not in years:
+        typer.echo(f"note: {day.year + 1} not covered yet; this check warns from {day.year}-12-01")
+    if problems:
+        raise typer.Exit(1)
+    typer.echo("OK")
+
 
 # ---------------------------------------------------------------- cases, scenarios, verify, demo (issue 4)
 case_app = typer.Typer(help="案件 (cases): open, fire, show, list, history", no_args_is_help=True)

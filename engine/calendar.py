@@ -102,8 +102,16 @@ def _display(path: Path) -> str:
 class WorkCalendar:
     """A national calendar, optionally with one region's rest days. Immutable once built."""
 
-    def __init__(self, calendar_id: str, region: str | None, overlay: Overlay, overlay_path: str) -> None:
+    def __init__(
+        self,
+        calendar_id: str,
+        region: str | None,
+        overlay: Overlay,
+        overlay_path: str,
+        overlay_file: Path | None = None,
+    ) -> None:
         self.calendar_id = calendar_id
+        self.overlay_file = overlay_file  # the file read, if any (overlay_path is its display form)
         self.region = region
         self.overlay_path = overlay_path
         self.label = f"{calendar_id}/{region}" if region else calendar_id
@@ -319,7 +327,7 @@ def load_calendar(
         overlay = empty_overlay(shown)
     else:
         raise CalendarError(f"未知日历 '{calendar_id}' (unknown calendar '{calendar_id}'): no file {shown}")
-    return WorkCalendar(calendar_id, region, overlay, shown)
+    return WorkCalendar(calendar_id, region, overlay, shown, path if path.is_file() else None)
 
 
 @functools.lru_cache(maxsize=64)
