@@ -1,0 +1,197 @@
+"""The monitoring record (监测记录) written with every event, in the event's own transaction.
+
+Owns: `build_record(case, event, ...)`, which codes one event of one case into a `MonitoringRecord`
+row: who, where, which procedure, from and to which stage, the statistical milestone the event is
+(`received`, `accepted`, `closed`, `ended` = closed without being accepted, or none), the closure
+method (awards told apart as final or not), whether a closure came on time, the coded case data
+(dispute type, industry, workers, collective, amounts, channel, source, outcome) and the risk
+warnings it raises at once. The indicators (engine.indicators), the data checks (engine.datachecks),
+the risk report (engine.risk) and the national export (engine.export) read these rows only.
+
+Place in the flow: step 6 (run). engine.runtime calls it after it has updated the case row (stage,
+facts, accepted_on, closed_on, closure) and created the event row, then adds the result to the same
+session, so the record is committed or rolled back with the transition:
+
+    session.add(build_record(case_row, event_row, session=session, procedure=proc))
+
+What counts as which milestone is data: the `recording:` section of codes/indicators.yaml.
+May import: engine.errors, engine.model, engine.tables, engine.monitoring_config, engine.risk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from engine.model import Procedure
+from engine.monitoring_config import RecordingSpec, recording_spec
+from engine.risk import RiskSpec, immediate_flags, risk_spec
+from engine.tables import Breach, CaseEvent, CaseFile, Deadline, MonitoringRecord
+
+MILESTONES = ("received", "accepted", "closed", "ended")
+
+
+def build_record(
+    case: CaseFile,
+    event: CaseEvent,
+    *,
+    session: Session | None = None,
+    procedure: Procedure | None = None,
+    spec: RecordingSpec | None = None,
+    risk: RiskSpec | None = None,
+) -> MonitoringRecord:
+    """The monitoring record of `event` (already applied to `case`).
+
+    `session` lets the record say whether a closure came on time (breach and deadline rows of the
+    case); without it `on_time` stays unknown. `procedure` tells final stages and their closure
+    codes; without it the case row's `closure` and `closed_on` are used.
+    """
+    if case.id is None:
+        raise ValueError("build_record needs a stored case (flush the session so the case has an id)")
+    spec = spec or recording_spec()
+    risk = risk or risk_spec()
+    facts: Mapping[str, Any] = case.facts or {}
+    f = spec.facts
+    workers = _int(facts.get(f.workers), default=1)
+    claim = _money(facts.get(f.claim_amount))
+    collective = bool(facts.get(f.collective)) or workers >= spec.collective_min_workers
+    milestone, closure = _milestone(case, event, procedure, spec)
+    on_time = None
+    if milestone == "closed" and session is not None and case.id is not None:
+        on_time = _closed_on_time(session, case.id, event, spec)
+    flags: list[str] = []
+    changed = set((event.facts_changed or {}).keys())
+    if milestone in ("received", "accepted") or changed & {f.workers, f.claim_amount, f.collective}:
+        flags = immediate_flags(workers, claim, collective, risk)
+    return MonitoringRecord(
+        case_id=case.id,
+        event_seq=event.seq,
+        institution_id=case.institution_id,
+        region_code=case.region_code,
+        procedure_id=case.procedure_id,
+        procedure_version=case.procedure_version,
+        action=event.action,
+        role=event.role,
+        stage_before=event.stage_before,
+        stage_after=event.stage_after,
+        closure=closure,
+        effective_on=event.effective_on,
+        recorded_at=event.recorded_at,
+        backdated=event.backdated,
+        dispute_type=_code(facts.get(f.dispute_type)),
+        collective=collective,
+        workers=workers,
+        claim_amount=claim,
+        awarded_amount=_money(facts.get(f.awarded_amount)),
+        channel=case.channel,
+        milestone=milestone,
+        accepted_on=case.accepted_on,
+        industry=_code(facts.get(f.industry)),
+        case_source=_code(facts.get(f.case_source)),
+        outcome=_code(facts.get(f.outcome)),
+        on_time=on_time,
+        risk_flags=",".join(flags) or None,
+    )
+
+
+def _milestone(
+    case: CaseFile, event: CaseEvent, procedure: Procedure | None, spec: RecordingSpec
+) -> tuple[str | None, str | None]:
+    before, after = event.stage_before, event.stage_after
+    if before is None or event.action in spec.open_actions:
+        return "received", None
+    if before == after:
+        return None, None
+    if before in spec.accept_from and after in spec.accept_to:
+        return "accepted", None
+    if after in spec.decision_stages:
+        code = spec.decision_stages[after]
+        if code == "award":
+            code = _award_kind(case, event, spec)
+        return ("closed" if case.accepted_on is not None else "ended"), code
+    final, closure = _final_stage(case, after, procedure)
+    if not final:
+        return None, None
+    if before in spec.decision_stages:  # counted when the decision was made (e.g. the award date)
+        return None, closure
+    return ("closed" if case.accepted_on is not None else "ended"), closure
+
+
+def _final_stage(case: CaseFile, stage: str, procedure: Procedure | None) -> tuple[bool, str | None]:
+    if procedure is not None and stage in procedure.stages:
+        s = procedure.stages[stage]
+        return s.final, s.closure
+    return (case.stage == stage and case.closed_on is not None), case.closure
+
+
+def _award_kind(case: CaseFile, event: CaseEvent, spec: RecordingSpec) -> str:
+    fa = spec.final_award
+    facts = case.facts or {}
+    values = [facts.get(name) for name in fa.facts if facts.get(name) is not None]
+    if any(v is True for v in values):
+        return fa.final
+    if set(_document_ids(event.documents or [])) & set(fa.documents):
+        return fa.final
+    if values:
+        return fa.nonfinal
+    return "award"  # the procedure does not say: counted as an award of unknown kind
+
+
+def _document_ids(docs: Iterable[Any]) -> list[str]:
+    out = []
+    for d in docs:
+        if isinstance(d, str):
+            out.append(d)
+        elif isinstance(d, Mapping):
+            out.append(str(d.get("document_id") or d.get("id") or ""))
+        elif isinstance(d, (list, tuple)) and d:
+            out.append(str(d[0]))
+    return out
+
+
+def _closed_on_time(session: Session, case_id: int, event: CaseEvent, spec: RecordingSpec) -> bool:
+    ids = list(spec.on_time_deadlines)
+    if not ids:
+        return True
+    b = Breach.__table__  # type: ignore[attr-defined]
+    d = Deadline.__table__  # type: ignore[attr-defined]
+    breached = session.execute(
+        sa.select(sa.func.count()).select_from(b).where(b.c.case_id == case_id, b.c.deadline_id.in_(ids))
+    ).scalar_one()
+    if breached:
+        return False
+    late = session.execute(
+        sa.select(sa.func.count())
+        .select_from(d)
+        .where(
+            d.c.case_id == case_id,
+            d.c.deadline_id.in_(ids),
+            d.c.due_on.is_not(None),
+            d.c.due_on < event.effective_on,
+        )
+    ).scalar_one()
+    return not late
+
+
+def _int(value: Any, default: int) -> int:
+    try:
+        return int(value) if value is not None and not isinstance(value, bool) else default
+    except (TypeError, ValueError):
+        return default
+
+
+def _money(value: Any) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return Decimal(str(value).replace(",", "").strip()).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _code(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)[:40]
