@@ -1,0 +1,297 @@
+"""What a document template sees: the case snapshot and the context built from it.
+
+Owns: `CaseSnapshot` (the frozen input the runtime hands to engine.documents when an action
+`produces` a document), `InstitutionInfo`, `DeadlineView` and `build_context`. Every right and time
+limit a document states comes from here, computed from the procedure's deadlines (their `Period`)
+and the case's clocks (their due dates), never typed into a template.
+
+Names a template may use (the linter in engine.documents checks templates against them):
+- the facts of the procedure, each under its own id (`applicant_name`, `claims`, ...);
+- SNAPSHOT_NAMES below: `case_number`, `institution`, `doc_date`, `deadline`, ...
+May import: engine.errors, engine.model, engine.periods, engine.masking (and clocks' Due by shape).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+
+import yaml
+
+from engine.errors import BadInput
+from engine.masking import Masker
+from engine.model import Document, Procedure
+
+
+class DueLike(Protocol):
+    """The shape of engine.clocks.Due: a due date (None while paused or stopped), status, steps."""
+
+    @property
+    def date(self) -> dt.date | None: ...
+
+    @property
+    def status(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class InstitutionInfo:
+    """The arbitration commission (仲裁委员会) issuing the document."""
+
+    id: str
+    name: str
+    region_code: str
+    abbr: str = ""
+    address: str | None = None
+    phone: str | None = None
+    #: the intermediate court where a final award may be set aside (L 49), if known
+    court: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseSnapshot:
+    """A case as of the action that produces a document. Built by engine.runtime; never mutated."""
+
+    case_id: int
+    case_number: str
+    institution: InstitutionInfo
+    procedure: Procedure
+    stage: str
+    facts: Mapping[str, Any]
+    #: the effective date of the producing action: the date the document bears
+    at: dt.date
+    #: deadline id -> engine.clocks.Due (date, status, steps)
+    deadlines: Mapping[str, DueLike] = field(default_factory=dict)
+    #: (action id, effective date), oldest first; the producing action last
+    history: tuple[tuple[str, dt.date], ...] = ()
+    #: ids of the documents on file
+    documents: tuple[str, ...] = ()
+    #: the day the application was received (the case was opened)
+    opened_on: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRef:
+    """A document on file as a template lists it (e.g. in a 送达回证 or a 移送函)."""
+
+    id: str
+    title: str
+    generated: bool
+    internal: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineView:
+    """A deadline as a template reads it: `deadline.award.limit` is '45日'."""
+
+    id: str
+    title: str
+    limit: str
+    basis: str
+    due: dt.date | None
+    status: str
+    extension_limit: str | None
+
+
+#: Names every document context provides besides the procedure's facts.
+SNAPSHOT_NAMES = frozenset(
+    {
+        "case_number",
+        "case_id",
+        "institution",
+        "procedure_title",
+        "document_id",
+        "document_title",
+        "doc_date",
+        "stage",
+        "stage_title",
+        "deadline",
+        "history",
+        "fired_on",
+        "documents_on_file",
+        "received_on",
+        "opened_on",
+        "code_name",
+        "claims_final",
+        "claims_nonfinal",
+        "claims_total",
+        "masked",
+        "param",
+    }
+)
+
+
+def deadline_views(procedure: Procedure, clocks: Mapping[str, DueLike]) -> dict[str, DeadlineView]:
+    """Every deadline of the procedure with its Chinese period and, where a clock runs, its due date."""
+    views: dict[str, DeadlineView] = {}
+    for d in procedure.deadlines.values():
+        due = clocks.get(d.id)
+        due_date = getattr(due, "date", getattr(due, "due_on", None)) if due is not None else None
+        views[d.id] = DeadlineView(
+            id=d.id,
+            title=d.title,
+            limit=d.limit.zh(),
+            basis=d.basis,
+            due=due_date if isinstance(due_date, dt.date) else None,
+            status=due.status if due is not None else "not_started",
+            extension_limit=d.extension.up_to.zh() if d.extension is not None else None,
+        )
+    return views
+
+
+def coerce_snapshot(snapshot: Any, procedure: Procedure) -> CaseSnapshot:
+    """Our `CaseSnapshot`, or one built from the runtime's snapshot of the same meaning.
+
+    engine.casefile.CaseSnapshot names the institution by flat fields (institution_id,
+    institution_name, region_code) and its deadlines carry `due_on`; both shapes are accepted.
+    """
+    if isinstance(snapshot, CaseSnapshot):
+        return snapshot
+    inst = getattr(snapshot, "institution", None)
+    if not isinstance(inst, InstitutionInfo):
+        inst = InstitutionInfo(
+            id=str(getattr(snapshot, "institution_id", "")),
+            name=str(getattr(snapshot, "institution_name", "")),
+            region_code=str(getattr(snapshot, "region_code", "")),
+            abbr=str(getattr(snapshot, "institution_abbr", "") or ""),
+            address=getattr(snapshot, "institution_address", None),
+            phone=getattr(snapshot, "institution_phone", None),
+            court=getattr(snapshot, "court", None),
+        )
+    history = tuple(getattr(snapshot, "history", ()) or ())
+    action = getattr(snapshot, "action", None)
+    if not history and action:
+        history = ((str(action), snapshot.at),)
+    return CaseSnapshot(
+        case_id=int(snapshot.case_id),
+        case_number=str(snapshot.case_number),
+        institution=inst,
+        procedure=procedure,
+        stage=str(snapshot.stage),
+        facts=dict(snapshot.facts),
+        at=snapshot.at,
+        deadlines=dict(getattr(snapshot, "deadlines", {}) or {}),
+        history=history,
+        documents=tuple(getattr(snapshot, "documents", ()) or ()),
+        opened_on=getattr(snapshot, "opened_on", None),
+    )
+
+
+def fact_values(procedure: Procedure, facts: Mapping[str, Any]) -> dict[str, Any]:
+    """The case's facts over the procedure's defaults; facts with neither are left out."""
+    out: dict[str, Any] = {}
+    for f in procedure.facts.values():
+        if f.id in facts:
+            out[f.id] = facts[f.id]
+        elif f.has_default:
+            out[f.id] = f.default
+    for key, value in facts.items():  # facts the runtime holds beyond the declared ones
+        out.setdefault(key, value)
+    return out
+
+
+def _claims(value: Any) -> list[Mapping[str, Any]]:
+    if not isinstance(value, (list, tuple)):
+        return []
+    return [c for c in value if isinstance(c, Mapping)]
+
+
+def build_context(
+    procedure: Procedure, document: Document, snapshot: CaseSnapshot, *, masked: bool = False
+) -> dict[str, Any]:
+    """The variables of one document rendering. Deterministic: the same snapshot, the same context."""
+    facts = fact_values(procedure, snapshot.facts)
+    if masked:
+        facts = Masker.from_facts(facts).mask_facts(facts)
+    claims = _claims(facts.get("claims"))
+    final = [c for c in claims if c.get("final")]
+    nonfinal = [c for c in claims if not c.get("final")]
+    history = tuple(snapshot.history)
+    last_fired: dict[str, dt.date] = {}
+    for action, day in history:
+        last_fired[action] = day
+
+    def fired_on(action: str) -> dt.date | None:
+        """The effective date an action was last taken on this case, or None."""
+        return last_fired.get(action)
+
+    def param(param_id: str) -> Any:
+        """A procedure parameter as in force on the document's date."""
+        if param_id not in procedure.params:
+            raise KeyError(f"procedure '{procedure.id}' has no param '{param_id}'")
+        return procedure.params[param_id].at(snapshot.at)
+
+    received_on = last_fired.get("complete_materials", snapshot.opened_on)
+
+    def code_name(table: str, code: Any) -> str:
+        """The name of a code (e.g. a dispute type) as in force on the document's date."""
+        return _code_name(table, code, snapshot.at)
+
+    on_file = tuple(_document_ref(procedure, d) for d in snapshot.documents)
+    stage = procedure.stages.get(snapshot.stage)
+    context: dict[str, Any] = dict(facts)
+    context.update(
+        case_number=snapshot.case_number,
+        case_id=snapshot.case_id,
+        institution=snapshot.institution,
+        procedure_title=procedure.title,
+        document_id=document.id,
+        document_title=document.title,
+        doc_date=snapshot.at,
+        stage=snapshot.stage,
+        stage_title=stage.title if stage is not None else snapshot.stage,
+        deadline=deadline_views(procedure, snapshot.deadlines),
+        history=history,
+        fired_on=fired_on,
+        documents_on_file=on_file,
+        received_on=received_on,
+        opened_on=snapshot.opened_on,
+        code_name=code_name,
+        claims_final=final,
+        claims_nonfinal=nonfinal,
+        claims_total=sum((Decimal(str(c.get("amount") or 0)) for c in claims), Decimal("0")),
+        masked=masked,
+        param=param,
+    )
+    return context
+
+
+def _document_ref(procedure: Procedure, document_id: str) -> DocumentRef:
+    doc = procedure.documents.get(document_id)
+    if doc is None:
+        return DocumentRef(document_id, document_id, False, False)
+    return DocumentRef(doc.id, doc.title, doc.kind == "generated", doc.internal)
+
+
+_CODES_DIR = Path(__file__).resolve().parent.parent / "codes"
+
+
+@lru_cache(maxsize=32)
+def _code_table(table: str) -> dict[str, dict[str, Any]]:
+    """code -> entry of one table under codes/, read as plain strings (BaseLoader: no YAML 1.1
+    booleans or octal numbers). Only this table's file is read, so a broken unrelated file cannot
+    stop a document; engine.codes validates the tables when procedures are compiled."""
+    path = _CODES_DIR / f"{table}.yaml"
+    if not path.is_file():
+        raise BadInput(f"没有代码表 {table} (no code table '{table}' under codes/)")
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+    entries = data.get("codes", []) if isinstance(data, dict) else []
+    return {str(e["code"]): e for e in entries if isinstance(e, dict) and "code" in e}
+
+
+def _code_name(table: str, code: Any, on: dt.date) -> str:
+    entry = _code_table(table).get(str(code))
+    if entry is None:
+        raise BadInput(f"代码表 {table} 中没有代码 '{code}' (no code '{code}' in table '{table}')")
+    for period in entry.get("names") or []:
+        start = period.get("valid_from")
+        end = period.get("valid_to")
+        if (not start or dt.date.fromisoformat(start) <= on) and (
+            not end or on <= dt.date.fromisoformat(end)
+        ):
+            return str(period.get("name", entry.get("name", code)))
+    return str(entry.get("name", code))
