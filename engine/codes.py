@@ -33,6 +33,10 @@ _ENTRY_KEYS = ("code", "name", "valid_from", "valid_to", "parent", "names")
 _PERIOD_KEYS = ("name", "valid_from", "valid_to")
 
 
+#: Monitoring configuration that lives in codes/ next to the tables but is not a code table.
+NOT_TABLES = frozenset({"indicators", "risk", "data_checks"})
+
+
 class UnknownCodeTable(ZhongcaiError, LookupError):
     """A table name that no file under codes/ declares."""
 
@@ -132,7 +136,7 @@ class CodeTables:
     def load(cls, directory: Path | str) -> CodeTables:
         """Read every `*.yaml` in the directory. Raises `ProcedureInvalid` with ALL problems found."""
         directory = Path(directory)
-        files = sorted(directory.glob("*.yaml"))
+        files = sorted(p for p in directory.glob("*.yaml") if p.stem not in NOT_TABLES)
         key = tuple((str(p), hashlib.sha256(p.read_bytes()).hexdigest()) for p in files)
         return _load_cached(key)
 
