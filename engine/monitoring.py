@@ -25,7 +25,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import object_session
 
 from engine.model import Procedure
 from engine.monitoring_config import RecordingSpec, recording_spec
@@ -39,15 +40,15 @@ def build_record(
     case: CaseFile,
     event: CaseEvent,
     *,
-    session: Session | None = None,
+    session: OrmSession | None = None,
     procedure: Procedure | None = None,
     spec: RecordingSpec | None = None,
     risk: RiskSpec | None = None,
 ) -> MonitoringRecord:
     """The monitoring record of `event` (already applied to `case`).
 
-    `session` lets the record say whether a closure came on time (breach and deadline rows of the
-    case); without it `on_time` stays unknown. `procedure` tells final stages and their closure
+    `session` (by default the event's own session) lets the record say whether a closure came on
+    time (breach and deadline rows of the case); without one `on_time` stays unknown. `procedure` tells final stages and their closure
     codes; without it the case row's `closure` and `closed_on` are used.
     """
     if case.id is None:
@@ -61,7 +62,8 @@ def build_record(
     collective = bool(facts.get(f.collective)) or workers >= spec.collective_min_workers
     milestone, closure = _milestone(case, event, procedure, spec)
     on_time = None
-    if milestone == "closed" and session is not None and case.id is not None:
+    session = session if session is not None else object_session(event)
+    if milestone == "closed" and session is not None:
         on_time = _closed_on_time(session, case.id, event, spec)
     flags: list[str] = []
     changed = set((event.facts_changed or {}).keys())
@@ -134,9 +136,10 @@ def _award_kind(case: CaseFile, event: CaseEvent, spec: RecordingSpec) -> str:
     values = [facts.get(name) for name in fa.facts if facts.get(name) is not None]
     if any(v is True for v in values):
         return fa.final
-    if set(_document_ids(event.documents or [])) & set(fa.documents):
+    produced = set(_document_ids(event.documents or []))
+    if produced & set(fa.documents):
         return fa.final
-    if values:
+    if values or produced & set(fa.nonfinal_documents):
         return fa.nonfinal
     return "award"  # the procedure does not say: counted as an award of unknown kind
 
@@ -153,7 +156,7 @@ def _document_ids(docs: Iterable[Any]) -> list[str]:
     return out
 
 
-def _closed_on_time(session: Session, case_id: int, event: CaseEvent, spec: RecordingSpec) -> bool:
+def _closed_on_time(session: OrmSession, case_id: int, event: CaseEvent, spec: RecordingSpec) -> bool:
     ids = list(spec.on_time_deadlines)
     if not ids:
         return True

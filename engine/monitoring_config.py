@@ -48,10 +48,12 @@ class FactNames(Strict):
 
 
 class FinalAward(Strict):
-    """How an award closure is told apart as final (终局) or not: a bool fact or a produced document."""
+    """How an award closure is told apart as final (终局) or not: a bool fact or the documents the
+    award produced (R 50(4): final items get their own award document; a case with one counts final)."""
 
-    facts: tuple[str, ...] = ("final_award",)
+    facts: tuple[str, ...] = ()
     documents: tuple[str, ...] = ("final_award_document",)
+    nonfinal_documents: tuple[str, ...] = ("award_document",)
     final: str = "award_final"
     nonfinal: str = "award_nonfinal"
 
@@ -60,7 +62,7 @@ class RecordingSpec(Strict):
     """How `build_record` codes an event (the `recording:` section of codes/indicators.yaml)."""
 
     open_actions: tuple[str, ...] = ("open",)
-    accept_from: tuple[str, ...] = ("received", "amending")
+    accept_from: tuple[str, ...] = ("received", "amending", "deferred")
     accept_to: tuple[str, ...] = ("accepted",)
     #: stages that close a case for the statistics although the procedure continues (the award is
     #: made; the case becomes final 15 days later); value = closure code
