@@ -19,16 +19,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from engine.access import ListScope
-from engine.tables import AppUser, CaseEvent, CaseFile, Deadline, Institution
+from engine.tables import AppUser, Breach, CaseEvent, CaseFile, Deadline, Institution
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 #: clock operations worth showing in an audit line (start and stop are implied by the dates)
@@ -159,20 +160,30 @@ def _staff_names(session: Session, actor_ids: set[str]) -> dict[str, str]:
     return names
 
 
+#: (procedure_id, content_hash) -> the compiled procedure a case runs under (CaseService.procedure_by_hash)
+ProcedureLookup = Callable[[str, str], Any]
+
+
 def breach_audit(
     session: Session,
     as_of: dt.date,
     scope: ListScope | None = None,
     institution_id: str | None = None,
     statutory_only: bool = False,
+    procedures: ProcedureLookup | None = None,
 ) -> list[BreachEntry]:
-    """Every deadline breached as of `as_of` (see the module docstring), newest due date last."""
+    """Every deadline breached as of `as_of` (see the module docstring), sorted by institution and due date.
+
+    Deadlines whose expiry fires an action (`on_expiry: {fire: ...}`) are not breaches; nor are a
+    party's own windows (`on_expiry: lapse`), which need `procedures` to be told apart.
+    """
     stmt = (
         select(Deadline, CaseFile, Institution)
         .join(CaseFile, col(CaseFile.id) == col(Deadline.case_id))
         .join(Institution, col(Institution.id) == col(CaseFile.institution_id))
         .where(col(Deadline.due_on).is_not(None))
         .where(col(Deadline.due_on) < as_of)
+        .where(col(Deadline.on_expiry).is_(None))
     )
     if institution_id is not None:
         stmt = stmt.where(CaseFile.institution_id == institution_id)
@@ -185,11 +196,42 @@ def breach_audit(
     out: list[BreachEntry] = []
     for d, case, inst in rows:
         assert case.id is not None and d.due_on is not None
+        if procedures is not None and _lapses(procedures, case, d.deadline_id):
+            continue
         entry = _entry(d, case, inst, d.due_on, as_of, events.get(case.id, []), names)
         if entry is not None:
             out.append(entry)
     out.sort(key=lambda e: (e.institution_id, e.due_on, e.case_id, e.deadline_id))
     return out
+
+
+def _lapses(procedures: ProcedureLookup, case: CaseFile, deadline_id: str) -> bool:
+    spec = procedures(case.procedure_id, case.procedure_hash).deadlines.get(deadline_id)
+    return spec is not None and (bool(getattr(spec, "lapses", False)) or spec.on_expiry is not None)
+
+
+def reconcile_breaches(session: Session, entries: Sequence[BreachEntry], detected_on: dt.date) -> int:
+    """Insert the breach records the audit finds but the store lacks (idempotent); returns how many.
+
+    The scan records a breach only while a deadline is still running; one that ran late and was
+    stopped while the scheduler was down is found here, so the records catch up with the audit.
+    """
+    dialect = session.get_bind().dialect.name
+    added = 0
+    for e in entries:
+        ins = postgresql.insert(Breach) if dialect == "postgresql" else sqlite.insert(Breach)
+        stmt = ins.values(
+            case_id=e.case_id,
+            deadline_id=e.deadline_id,
+            due_on=e.due_on,
+            detected_on=detected_on,
+            institution_id=e.institution_id,
+            responsible=e.responsible_role,
+            recorded_at=dt.datetime.now(dt.UTC),
+        ).on_conflict_do_nothing()
+        result = session.execute(stmt)
+        added += int(getattr(result, "rowcount", 0) or 0)
+    return added
 
 
 def _entry(

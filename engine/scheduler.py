@@ -241,3 +241,24 @@ class DeadlineScanner:
             sched.shutdown(wait=True)
         if self.leadership is not None:
             self.leadership.release()
+
+
+def service_tick(service: Any) -> Tick:
+    """The scan job's work: the runtime's `tick`, then the audit's catch-up of late-stopped breaches.
+
+    `service` is an engine.runtime.CaseService (typed loosely: the runtime imports nothing from here).
+    """
+    from engine.audit import breach_audit, reconcile_breaches
+
+    def tick(as_of: dt.date) -> Any:
+        report = service.tick(as_of)
+        with service.db.transaction() as s:
+            entries = breach_audit(
+                s, as_of, procedures=lambda pid, content_hash: service.procedure_by_hash(s, pid, content_hash)
+            )
+            added = reconcile_breaches(s, entries, as_of)
+        if added:
+            log.info("recorded %d breach(es) of deadlines stopped late while no scan ran", added)
+        return report
+
+    return tick

@@ -1,0 +1,113 @@
+"""The FastAPI app factory: `create_app(settings)`.
+
+Owns: assembling the app (routers under /v1, error handlers, the body size limit) and its lifespan:
+open the database (migrated), load the procedure library, build the `CaseService`, and start the
+deadline scanner only when `settings.run_scheduler` is set (one process; leadership decides who
+scans when several run). OpenAPI at /openapi.json, Swagger UI at /docs.
+May import: engine, api.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from api.deps import ApiSettings, AppState
+from api.errors import BodySizeLimit, install_error_handlers
+from api.routes import cases, documents, oversight, procedures
+from engine.access import RateLimiter
+from engine.db import Database
+
+log = logging.getLogger("zhongcai.api")
+
+DESCRIPTION = """\
+劳动人事争议调解仲裁 案件程序引擎 HTTP API.
+
+Authenticate with `Authorization: Bearer <token>`. Every error is JSON `{"code", "message"}`;
+refused actions carry the refusal code (`stage`, `role`, `document`, `guard`, `date`, `deadline`,
+`facts`), a lost race is `409 conflict` (send the version you read in `If-Match`).
+"""
+
+
+def build_state(settings: ApiSettings, service: Any = None, library: Any = None) -> AppState:
+    """Open the database and build the service (outside the lifespan, so tests can share it)."""
+    db = Database(settings.database_url)
+    if settings.init_db:
+        db.init_db()
+    if library is None:
+        from engine.library import ProcedureLibrary
+
+        library = ProcedureLibrary.load(settings.procedures_dir)
+    if service is None:
+        from engine.runtime import CaseService
+
+        service = CaseService(db, library, settings.now)
+    return AppState(
+        settings=settings,
+        db=db,
+        library=library,
+        service=service,
+        ip_limiter=RateLimiter(settings.lookup_limit_per_ip, settings.lookup_window_seconds),
+        case_limiter=RateLimiter(settings.lookup_limit_per_case, settings.lookup_window_seconds),
+    )
+
+
+def start_scanner(state: AppState) -> Any:
+    """Start the one periodic deadline scan in a background thread (returns the scanner)."""
+    from engine.scheduler import DeadlineScanner, leadership_for, service_tick
+
+    scanner = DeadlineScanner(
+        service_tick(state.service),
+        leadership_for(state.db.engine),
+        interval_seconds=state.settings.scan_interval_seconds,
+        now=state.settings.now,
+    )
+    scanner.start()
+    return scanner
+
+
+def create_app(settings: ApiSettings | None = None, state: AppState | None = None) -> FastAPI:
+    """The zhongcai API. Pass `state` to reuse an already built database and service (tests)."""
+    settings = settings or (state.settings if state is not None else ApiSettings.from_env())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        st = app.state.zc if getattr(app.state, "zc", None) is not None else build_state(settings)
+        app.state.zc = st
+        if settings.run_scheduler and st.scanner is None:
+            st.scanner = start_scanner(st)
+            log.info("deadline scanner started (every %s s)", settings.scan_interval_seconds)
+        try:
+            yield
+        finally:
+            if st.scanner is not None:
+                st.scanner.shutdown()
+                st.scanner = None
+            if state is None:
+                st.db.dispose()
+
+    app = FastAPI(
+        title="zhongcai 仲裁案件程序引擎",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.zc = state
+    install_error_handlers(app)
+    for module in (cases, documents, oversight, procedures):
+        app.include_router(module.router)
+    app.include_router(procedures.public)
+
+    @app.get("/healthz", tags=["meta"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app

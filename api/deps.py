@@ -1,0 +1,129 @@
+"""Settings, shared state and FastAPI dependencies: the database, the case service, the caller.
+
+Owns: `ApiSettings` (everything `create_app` needs), `AppState` (what lives for the app's lifetime),
+and the dependencies `principal` (bearer token -> `Principal`), `case_ref` (a visible case or 404),
+`state`. Everything here is thin glue over engine.access and engine.runtime.
+May import: engine, FastAPI.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi import Path as PathParam
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import select
+
+from engine.access import (
+    AccessDenied,
+    CaseRef,
+    Principal,
+    RateLimiter,
+    can_read_case,
+    forbidden_case,
+    principal_for_token,
+)
+from engine.db import Database
+from engine.scheduler import SHANGHAI, shanghai_now
+from engine.tables import CaseFile
+
+ROOT = Path(__file__).resolve().parent.parent
+INT32 = 2**31 - 1
+
+#: media types a party or clerk may upload, with the magic bytes their content must start with
+UPLOAD_TYPES: dict[str, tuple[bytes, ...]] = {
+    "application/pdf": (b"%PDF-",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "application/ofd": (b"PK\x03\x04",),
+    "text/plain": (),
+}
+
+
+@dataclass
+class ApiSettings:
+    """What the app needs; `from_env` reads the ZHONGCAI_* variables."""
+
+    database_url: str | None = None
+    procedures_dir: Path = ROOT / "procedures"
+    run_scheduler: bool = False
+    scan_interval_seconds: float = 60.0
+    max_body_bytes: int = 12 * 1024 * 1024
+    max_upload_bytes: int = 10 * 1024 * 1024
+    upload_types: dict[str, tuple[bytes, ...]] = field(default_factory=lambda: dict(UPLOAD_TYPES))
+    #: public progress lookup: hits per window, per client address and per case number
+    lookup_limit_per_ip: int = 10
+    lookup_limit_per_case: int = 5
+    lookup_window_seconds: float = 600.0
+    now: Callable[[], dt.datetime] = shanghai_now
+    init_db: bool = True
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> ApiSettings:
+        s = cls(database_url=os.environ.get("ZHONGCAI_DATABASE_URL") or None)
+        if os.environ.get("ZHONGCAI_PROCEDURES"):
+            s.procedures_dir = Path(os.environ["ZHONGCAI_PROCEDURES"])
+        for k, v in overrides.items():
+            setattr(s, k, v)
+        return s
+
+
+@dataclass
+class AppState:
+    settings: ApiSettings
+    db: Database
+    library: Any
+    service: Any
+    ip_limiter: RateLimiter
+    case_limiter: RateLimiter
+    scanner: Any = None
+
+    def today(self) -> dt.date:
+        return self.settings.now().astimezone(SHANGHAI).date()
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.zc
+    return state
+
+
+_bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <token>")
+
+
+def get_principal(
+    request: Request,
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    st = get_state(request)
+    if creds is None or creds.scheme.lower() != "bearer":
+        raise AccessDenied(
+            "unauthenticated",
+            "需要登录 (authentication required): send 'Authorization: Bearer <token>'",
+        )
+    with st.db.read() as session:
+        return principal_for_token(session, creds.credentials, st.settings.now())
+
+
+State = Annotated[AppState, Depends(get_state)]
+Caller = Annotated[Principal, Depends(get_principal)]
+CaseId = Annotated[int, PathParam(ge=1, le=INT32, description="the case id")]
+
+
+def load_case_ref(st: AppState, p: Principal, case_id: int) -> CaseRef:
+    """The case if the caller may see it; otherwise the same 404 as a missing case (no probing)."""
+    with st.db.read() as session:
+        row = session.exec(
+            select(CaseFile.institution_id, CaseFile.region_code).where(CaseFile.id == case_id)
+        ).first()
+    if row is None:
+        raise forbidden_case(p, case_id)
+    ref = CaseRef(case_id=case_id, institution_id=row[0], region_code=row[1])
+    if not can_read_case(p, ref):
+        raise forbidden_case(p, case_id)
+    return ref

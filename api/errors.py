@@ -1,0 +1,242 @@
+"""Error mapping: every error leaves the API as JSON `{"code": ..., "message": ...}`.
+
+Owns: `ApiError`, the exception handlers, and the request-body size limit middleware.
+Codes are stable (clients and tests match on them); messages are Chinese + English and say what to
+do. Refusals keep the runtime's refusal code (stage, role, document, guard, date, deadline, facts)
+with status 422; a lost optimistic-concurrency race is 409 `conflict`.
+May import: engine (errors, access), FastAPI/Starlette.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from engine.access import AccessDenied
+from engine.errors import (
+    BadInput,
+    CaseConflict,
+    CaseNotFound,
+    EventNotAllowed,
+    UnknownProcedure,
+    YearNotCovered,
+)
+
+log = logging.getLogger("zhongcai.api")
+
+
+class ApiError(Exception):
+    """An error with an HTTP status, a stable code and an actionable message."""
+
+    def __init__(
+        self, status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+        self.headers = headers
+        super().__init__(message)
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        body["details"] = details
+    return body
+
+
+def _json(
+    status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
+
+
+_ACCESS_STATUS = {"unauthenticated": 401, "forbidden": 403, "not_found": 404, "rate_limited": 429}
+
+_HTTP_CODES = {
+    404: ("not_found", "没有这个地址 (no such endpoint); see /docs for the API"),
+    405: ("method_not_allowed", "该地址不支持此方法 (method not allowed here); see /docs"),
+    406: ("not_acceptable", "无法提供请求的格式 (cannot produce the requested format)"),
+    413: ("too_large", "请求体过大 (request body too large)"),
+    415: ("unsupported_media_type", "不支持的内容类型 (unsupported content type); send JSON"),
+}
+
+
+def _validation_message(errors: list[dict[str, Any]]) -> str:
+    parts = []
+    for err in errors[:5]:
+        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "request"
+        parts.append(f"{where}: {err.get('msg', 'invalid')}")
+    more = f" (+{len(errors) - 5} more)" if len(errors) > 5 else ""
+    return "请求参数无效 (invalid request): " + "; ".join(parts) + more
+
+
+def _jsonable_errors(errors: Any) -> list[dict[str, Any]]:
+    out = []
+    for err in errors:
+        out.append(
+            {
+                "loc": [str(p) for p in err.get("loc", ())],
+                "msg": str(err.get("msg", "")),
+                "type": str(err.get("type", "")),
+            }
+        )
+    return out
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers that turn every exception into the JSON error shape."""
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return _json(exc.status, exc.code, exc.message, exc.details, exc.headers)
+
+    @app.exception_handler(AccessDenied)
+    async def _access(_: Request, exc: AccessDenied) -> JSONResponse:
+        status = _ACCESS_STATUS.get(exc.code, 403)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return _json(status, exc.code, exc.message, headers=headers)
+
+    @app.exception_handler(EventNotAllowed)
+    async def _refused(_: Request, exc: EventNotAllowed) -> JSONResponse:
+        details = {"case_id": exc.case_id, "action": exc.action, "stage": exc.stage, **_safe(exc.details)}
+        return _json(422, exc.code, exc.message, details)
+
+    @app.exception_handler(CaseConflict)
+    async def _conflict(_: Request, exc: CaseConflict) -> JSONResponse:
+        details = {
+            "case_id": exc.case_id,
+            "expected_version": exc.expected_version,
+            "version": exc.actual_version,
+        }
+        return _json(409, "conflict", str(exc), details)
+
+    @app.exception_handler(CaseNotFound)
+    async def _case_missing(_: Request, exc: CaseNotFound) -> JSONResponse:
+        return _json(404, "not_found", f"案件不存在 (case not found): {exc}")
+
+    @app.exception_handler(UnknownProcedure)
+    async def _proc_missing(_: Request, exc: UnknownProcedure) -> JSONResponse:
+        return _json(
+            404, "not_found", f"程序不存在 (unknown procedure): {exc}; GET /v1/procedures lists them"
+        )
+
+    @app.exception_handler(YearNotCovered)
+    async def _year(_: Request, exc: YearNotCovered) -> JSONResponse:
+        return _json(422, "date", str(exc))
+
+    @app.exception_handler(BadInput)
+    async def _bad_input(_: Request, exc: BadInput) -> JSONResponse:
+        details = {"field": exc.field} if exc.field else None
+        return _json(422, "invalid_request", str(exc), details)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _jsonable_errors(exc.errors())
+        return _json(422, "invalid_request", _validation_message(errors), errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code, message = _HTTP_CODES.get(exc.status_code, ("http_error", str(exc.detail)))
+        return _json(exc.status_code, code, message, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return _json(
+            500,
+            "internal_error",
+            "服务器内部错误，已记录 (internal error, logged); please report the time and the request to the "
+            "system administrator",
+        )
+
+
+def _safe(details: dict[str, Any]) -> dict[str, Any]:
+    """Refusal details made JSON-safe (dates, decimals and sets become strings or lists)."""
+    return dict(json.loads(json.dumps(details, default=str)))
+
+
+class BodySizeLimit:
+    """Refuse request bodies over `max_bytes` with 413 before the app reads them all.
+
+    Checks `Content-Length` first, then counts streamed chunks (a chunked upload cannot bypass it).
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.max_bytes
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = -1
+                if declared > limit:
+                    await self._reject(send, limit)
+                    return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _TooLarge()
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await self._reject(send, limit)
+
+    @staticmethod
+    async def _reject(send: Send, limit: int) -> None:
+        body = json.dumps(
+            error_body(
+                "too_large",
+                f"请求体超过 {limit // 1024} KiB 上限 (request body over the {limit // 1024} KiB limit); "
+                "send a smaller file or split the upload",
+            ),
+            ensure_ascii=False,
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(StarletteHTTPException):
+    """Raised from `receive`: FastAPI re-raises HTTPExceptions from body parsing, so it becomes a 413."""
+
+    def __init__(self) -> None:
+        super().__init__(413)

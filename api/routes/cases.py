@@ -1,0 +1,264 @@
+"""/v1/cases: open, list, show, progress, available actions, fire, deadlines, history.
+
+Thin: access checks from engine.access, the work in engine.runtime's `CaseService`. Routes are plain
+`def` so FastAPI runs them in its thread pool (the store is synchronous).
+May import: engine, api.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Query, Response
+from sqlmodel import col, func, select
+
+from api.deps import Caller, CaseId, State, load_case_ref
+from api.errors import ApiError
+from api.schemas import (
+    INT32,
+    ActionOut,
+    CaseListOut,
+    CaseOpenedOut,
+    CaseOpenIn,
+    CaseOut,
+    CaseSummaryOut,
+    DeadlineOut,
+    ErrorOut,
+    EventOut,
+    FireIn,
+    LegalDate,
+    ProgressOut,
+    RefusalOut,
+    TransitionOut,
+)
+from api.views import case_out, deadline_out, event_out, procedure_of, progress_out, transition_out
+from engine.access import (
+    AccessDenied,
+    Principal,
+    can_act_on_case,
+    can_open_case,
+    hash_query_code,
+    list_scope,
+    new_query_code,
+    staff_only,
+    write_refused,
+)
+from engine.audit import apply_scope
+from engine.casefile import Actor
+from engine.tables import CaseFile
+
+router = APIRouter(prefix="/v1/cases", tags=["cases 案件"])
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    401: {"model": ErrorOut},
+    403: {"model": ErrorOut},
+    404: {"model": ErrorOut},
+    422: {"model": ErrorOut},
+}
+ActionName = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="the action id")]
+_IF_MATCH = re.compile(r'^\s*(?:W/)?"?([0-9]{1,9})"?\s*$')
+
+
+def actor_of(p: Principal) -> Actor:
+    return Actor(str(p.user_id), p.role)
+
+
+@router.post("", status_code=201, response_model=CaseOpenedOut, responses=ERRORS)
+def open_case(body: CaseOpenIn, st: State, p: Caller, response: Response) -> CaseOpenedOut:
+    """立案登记: open a case at the caller's institution (clerks and directors)."""
+    institution_id = body.institution_id or p.institution_id
+    if institution_id is None or not can_open_case(p, institution_id):
+        raise AccessDenied(
+            "forbidden",
+            f"只有本机构的立案人员或主任可以立案 (only a clerk or director of institution "
+            f"'{institution_id}' may open a case there)",
+        )
+    at = body.at or st.today()
+    view = st.service.open_case(
+        body.procedure_id, at, dict(body.facts), institution_id, actor=actor_of(p), channel=body.channel
+    )
+    code = new_query_code()
+    with st.db.transaction() as session:
+        row = session.get(CaseFile, view.id)
+        if row is not None:
+            row.query_code_hash = hash_query_code(row.case_number, code)
+            session.add(row)
+    view = st.service.get(view.id)
+    response.headers["ETag"] = f'"{view.version}"'
+    response.headers["Location"] = f"/v1/cases/{view.id}"
+    out = case_out(view, procedure_of(st, view.procedure_id, view.procedure_hash))
+    return CaseOpenedOut(**out.model_dump(), query_code=code)
+
+
+@router.get("", response_model=CaseListOut, responses=ERRORS)
+def list_cases(
+    st: State,
+    p: Caller,
+    stage: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{0,63}$")] = None,
+    procedure_id: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{0,63}$")] = None,
+    institution_id: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")] = None,
+    case_number: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    opened_from: Annotated[LegalDate | None, Query()] = None,
+    opened_to: Annotated[LegalDate | None, Query()] = None,
+    open_only: Annotated[bool, Query(description="only cases not yet closed")] = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> CaseListOut:
+    """案件列表: the cases the caller may see, filtered."""
+    stmt = apply_scope(select(CaseFile), list_scope(p))
+    if stage:
+        stmt = stmt.where(CaseFile.stage == stage)
+    if procedure_id:
+        stmt = stmt.where(CaseFile.procedure_id == procedure_id)
+    if institution_id:
+        stmt = stmt.where(CaseFile.institution_id == institution_id)
+    if case_number:
+        stmt = stmt.where(CaseFile.case_number == case_number)
+    if opened_from:
+        stmt = stmt.where(col(CaseFile.opened_on) >= opened_from)
+    if opened_to:
+        stmt = stmt.where(col(CaseFile.opened_on) <= opened_to)
+    if open_only:
+        stmt = stmt.where(col(CaseFile.closed_on).is_(None))
+    with st.db.read() as session:
+        total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+        rows = session.exec(stmt.order_by(col(CaseFile.id)).offset(offset).limit(limit)).all()
+    items = [
+        CaseSummaryOut(
+            id=r.id or 0,
+            case_number=r.case_number,
+            institution_id=r.institution_id,
+            region_code=r.region_code,
+            procedure_id=r.procedure_id,
+            stage=r.stage,
+            version=r.version,
+            opened_on=r.opened_on,
+            closed_on=r.closed_on,
+            closure=r.closure,
+        )
+        for r in rows
+    ]
+    return CaseListOut(total=int(total), items=items)
+
+
+@router.get("/{case_id}", response_model=CaseOut, responses=ERRORS)
+def get_case(case_id: CaseId, st: State, p: Caller, response: Response) -> CaseOut:
+    """案件详情 (staff and supervisors): stage, facts, deadlines with due dates, documents. ETag = version."""
+    load_case_ref(st, p, case_id)
+    if p.is_party:
+        raise AccessDenied(
+            "forbidden",
+            f"当事人请通过进度视图查看案件 (parties follow their case at /v1/cases/{case_id}/progress)",
+        )
+    view = st.service.get(case_id)
+    response.headers["ETag"] = f'"{view.version}"'
+    return case_out(view, procedure_of(st, view.procedure_id, view.procedure_hash))
+
+
+@router.get("/{case_id}/progress", response_model=ProgressOut, responses=ERRORS)
+def get_progress(case_id: CaseId, st: State, p: Caller) -> ProgressOut:
+    """案件进度: the view parties get (without the internal file 副卷)."""
+    load_case_ref(st, p, case_id)
+    view = st.service.get(case_id)
+    events = list(st.service.history(case_id))
+    return progress_out(view, procedure_of(st, view.procedure_id, view.procedure_hash), events)
+
+
+@router.get("/{case_id}/actions", response_model=list[ActionOut], responses=ERRORS)
+def available_actions(
+    case_id: CaseId,
+    st: State,
+    p: Caller,
+    at: Annotated[LegalDate | None, Query(description="effective date to check (default today)")] = None,
+) -> list[ActionOut]:
+    """可办理的操作: every action of the procedure, allowed or with the reason it is not (for the caller's role)."""
+    ref = load_case_ref(st, p, case_id)
+    if not can_act_on_case(p, ref):
+        role = "supervisor"
+    else:
+        role = p.role
+    out = []
+    for a in st.service.available_actions(case_id, role, at or st.today()):
+        refusal = None
+        if a.refusal is not None:
+            refusal = RefusalOut(code=a.refusal.code, message=a.refusal.message)
+        if p.is_supervisor and a.allowed:  # defensive: supervisors never write
+            refusal, allowed = RefusalOut(code="role", message=write_refused(p).message), False
+        else:
+            allowed = a.allowed
+        out.append(ActionOut(action=a.action, title=a.title, allowed=allowed, refusal=refusal))
+    return out
+
+
+@router.post(
+    "/{case_id}/actions/{action}",
+    response_model=TransitionOut,
+    responses={**ERRORS, 409: {"model": ErrorOut}, 428: {"model": ErrorOut}},
+)
+def fire_action(
+    case_id: CaseId,
+    action: ActionName,
+    st: State,
+    p: Caller,
+    response: Response,
+    if_match: Annotated[
+        str | None,
+        Header(description='the case version you last read, e.g. "3" (from the ETag); 409 if it changed'),
+    ] = None,
+    body: FireIn | None = None,
+) -> TransitionOut:
+    """办理: fire an action at an effective date. Requires If-Match with the case version."""
+    ref = load_case_ref(st, p, case_id)
+    if not can_act_on_case(p, ref):
+        raise write_refused(p)
+    if if_match is None:
+        raise ApiError(
+            428,
+            "precondition_required",
+            "请在 If-Match 头中给出案件版本 (send the case version you read in the If-Match header, e.g. "
+            'If-Match: "3"; GET /v1/cases/{id} returns it as ETag)',
+        )
+    m = _IF_MATCH.match(if_match)
+    if m is None:
+        raise ApiError(
+            422, "invalid_request", f'If-Match 无效 (If-Match {if_match!r} is not a case version like "3")'
+        )
+    body = body or FireIn()
+    at = body.at or st.today()
+    rec = st.service.fire(
+        case_id,
+        action,
+        actor_of(p),
+        at,
+        facts=dict(body.facts) or None,
+        expected_version=int(m.group(1)),
+    )
+    response.headers["ETag"] = f'"{rec.version}"'
+    return transition_out(rec)
+
+
+@router.get("/{case_id}/deadlines", response_model=list[DeadlineOut], responses=ERRORS)
+def deadlines(case_id: CaseId, st: State, p: Caller) -> list[DeadlineOut]:
+    """期限: every deadline of the case with its due date and how it was computed (steps)."""
+    load_case_ref(st, p, case_id)
+    view = st.service.get(case_id)
+    return [deadline_out(d) for d in view.deadlines.values()]
+
+
+@router.get("/{case_id}/history", response_model=list[EventOut], responses=ERRORS)
+def history(
+    case_id: CaseId,
+    st: State,
+    p: Caller,
+    after_seq: Annotated[int, Query(ge=0, le=INT32)] = 0,
+) -> list[EventOut]:
+    """事件记录 (staff and supervisors): the hash-chained event log of the case."""
+    load_case_ref(st, p, case_id)
+    staff_only(p, "事件记录 (the event log)")
+    return [event_out(ev) for ev in st.service.history(case_id) if ev.seq > after_seq]
+
+
+def today_or(at: dt.date | None, st: State) -> dt.date:
+    return at or st.today()

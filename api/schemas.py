@@ -1,0 +1,258 @@
+"""Request and response models of the HTTP API (pydantic), with the bounds the OpenAPI schema shows.
+
+Owns: the JSON shapes under /v1. Every identifier has a `pattern`, every number a range, every list a
+maximum length, so a request the schema allows is one the engine can answer (schemathesis checks it).
+May import: pydantic, engine (types only).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+InstitutionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+RegionCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{2,12}$")]
+CaseNumber = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+QueryCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z -]{4,20}$")]
+#: facts are checked by the runtime against the procedure's declared types; here only their shape
+FactValue = str | int | float | bool | None | list[Any] | dict[str, Any]
+Facts = Annotated[dict[Ident, FactValue], Field(max_length=64)]
+INT32 = 2**31 - 1
+MIN_DATE = dt.date(2000, 1, 1)
+MAX_DATE = dt.date(2100, 12, 31)
+LegalDate = Annotated[dt.date, Field(ge=MIN_DATE, le=MAX_DATE)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorOut(BaseModel):
+    code: str = Field(
+        description="stable code: stage, role, document, guard, date, deadline, facts, conflict ..."
+    )
+    message: str = Field(description="what went wrong and what to do (Chinese + English)")
+    details: Any = None
+
+
+class CaseOpenIn(_In):
+    procedure_id: Ident = "arbitration"
+    at: LegalDate | None = Field(
+        default=None, description="the day the application was received (default today)"
+    )
+    facts: Facts = Field(default_factory=dict)
+    institution_id: InstitutionId | None = Field(
+        default=None, description="default: the caller's institution"
+    )
+    channel: Annotated[str, StringConstraints(pattern=r"^(offline|online)$")] = "offline"
+
+
+class FireIn(_In):
+    at: LegalDate | None = Field(default=None, description="effective date (the legal fact); default today")
+    facts: Facts = Field(default_factory=dict)
+
+
+class ProgressLookupIn(_In):
+    case_number: CaseNumber
+    query_code: QueryCode
+
+
+class DeadlineOut(BaseModel):
+    deadline_id: str
+    title: str
+    status: str
+    due_on: dt.date | None
+    shown: str
+    steps: list[str]
+    note: str | None = None
+    statutory: bool
+    basis: str
+
+
+class DocumentOut(BaseModel):
+    document_id: str
+    title: str
+    kind: str
+    version: int
+    media_type: str
+    sha256: str
+    event_seq: int
+    internal: bool = False
+
+
+class CaseOut(BaseModel):
+    id: int
+    case_number: str
+    institution_id: str
+    region_code: str
+    procedure_id: str
+    procedure_version: str
+    stage: str
+    stage_title: str
+    facts: dict[str, Any]
+    version: int
+    opened_on: dt.date
+    accepted_on: dt.date | None
+    closed_on: dt.date | None
+    closure: str | None
+    channel: str
+    deadlines: list[DeadlineOut]
+    documents: list[DocumentOut]
+    breaches: list[str] = []
+
+
+class CaseOpenedOut(CaseOut):
+    query_code: str = Field(description="give it to the parties for the public progress lookup; shown once")
+
+
+class CaseSummaryOut(BaseModel):
+    id: int
+    case_number: str
+    institution_id: str
+    region_code: str
+    procedure_id: str
+    stage: str
+    version: int
+    opened_on: dt.date
+    closed_on: dt.date | None
+    closure: str | None
+
+
+class CaseListOut(BaseModel):
+    total: int
+    items: list[CaseSummaryOut]
+
+
+class ProgressEventOut(BaseModel):
+    on: dt.date
+    action: str
+    title: str
+    stage_after: str
+
+
+class ProgressOut(BaseModel):
+    """What a party sees: the main file only (no 副卷, no internal notes)."""
+
+    case_number: str
+    stage: str
+    stage_title: str
+    opened_on: dt.date
+    accepted_on: dt.date | None
+    closed_on: dt.date | None
+    closure: str | None
+    deadlines: list[DeadlineOut]
+    documents: list[DocumentOut]
+    events: list[ProgressEventOut]
+
+
+class RefusalOut(BaseModel):
+    code: str
+    message: str
+
+
+class ActionOut(BaseModel):
+    action: str
+    title: str
+    allowed: bool
+    refusal: RefusalOut | None = None
+
+
+class TransitionOut(BaseModel):
+    case_id: int
+    seq: int
+    action: str
+    stage_before: str
+    stage_after: str
+    effective_on: dt.date
+    version: int
+    hash: str
+    produced: list[str]
+
+
+class EventOut(BaseModel):
+    seq: int
+    action: str
+    actor_id: str
+    role: str
+    effective_on: dt.date
+    recorded_at: dt.datetime
+    stage_before: str | None
+    stage_after: str
+    facts_changed: dict[str, Any]
+    documents: list[str]
+    backdated: bool
+    hash: str
+
+
+class ClockNoteOut(BaseModel):
+    op: str
+    on: dt.date
+    action: str
+    args: dict[str, Any]
+
+
+class BreachOut(BaseModel):
+    case_id: int
+    case_number: str
+    institution_id: str
+    institution_name: str
+    region_code: str
+    deadline_id: str
+    deadline_title: str
+    statutory: bool
+    basis: str
+    due_on: dt.date
+    ended_on: dt.date | None
+    days_overdue: int
+    responsible_role: str
+    responsible_staff: str | None
+    stage: str
+    clock_notes: list[ClockNoteOut]
+
+
+class BreachListOut(BaseModel):
+    as_of: dt.date
+    total: int
+    items: list[BreachOut]
+
+
+class BackdatedOut(BaseModel):
+    case_id: int
+    case_number: str
+    institution_id: str
+    seq: int
+    action: str
+    actor_id: str
+    role: str
+    effective_on: dt.date
+    recorded_at: dt.datetime
+    days_back: int
+
+
+class ProcedureSummaryOut(BaseModel):
+    id: str
+    version: str
+    title: str
+    region: str | None
+    extends: str | None
+
+
+class ProcedureOut(ProcedureSummaryOut):
+    roles: dict[str, str]
+    stages: list[dict[str, Any]]
+    actions: list[dict[str, Any]]
+    deadlines: list[dict[str, Any]]
+    documents: list[dict[str, Any]]
+    content_hash: str
+
+
+class MeOut(BaseModel):
+    user_id: int
+    name: str
+    role: str
+    institution_id: str | None
+    region_code: str | None
+    case_ids: list[int]

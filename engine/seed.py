@@ -1,0 +1,353 @@
+"""Demo data for `zhongcai serve --seed-demo` (`make run`): institutions, users, tokens, a dozen cases.
+
+Owns: `seed_demo(db, library)` and the demo roster. Every case is driven through the real
+`CaseService` (open, attach, fire), each step recorded on its own effective date (a clock that follows
+the steps), so the events, deadlines, documents and monitoring records are exactly what real use
+leaves; one step is deliberately back-dated for the audit report. Dates lie in 2025-2026 because the
+2027 holidays are not published (DOMAIN.md P5). Idempotent: a second run finds the demo institution
+and only prints the roster again. Demo tokens and query codes are fixed strings: demo data only.
+May import: engine.access, engine.runtime, engine.tables, engine.db.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import select
+
+from engine.access import _QUERY_ALPHABET, hash_query_code, issue_token
+from engine.casefile import Actor
+from engine.db import Database
+from engine.tables import AppUser, CaseFile, CaseParty, Institution
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+D = dt.date
+
+INSTITUTIONS = (
+    ("gx-nn", "南宁市劳动人事争议仲裁委员会", "450100", "南"),
+    ("gd-sz", "深圳市劳动人事争议仲裁委员会", "440300", "深"),
+)
+#: username, display name, role, institution, region
+USERS: tuple[tuple[str, str, str, str | None, str | None], ...] = (
+    ("clerk_nn", "黄立案", "clerk", "gx-nn", "450100"),
+    ("arbitrator_nn", "韦仲裁", "arbitrator", "gx-nn", "450100"),
+    ("director_nn", "覃主任", "director", "gx-nn", "450100"),
+    ("clerk_sz", "陈立案", "clerk", "gd-sz", "440300"),
+    ("arbitrator_sz", "林仲裁", "arbitrator", "gd-sz", "440300"),
+    ("director_sz", "郑主任", "director", "gd-sz", "440300"),
+    ("supervisor_gx", "广西督查", "supervisor", None, "450000"),
+    ("supervisor_gd", "广东督查", "supervisor", None, "440000"),
+    ("applicant_demo", "张三", "applicant", None, None),
+    ("respondent_demo", "南宁某某科技有限公司", "respondent", None, None),
+)
+
+FACTS: dict[str, Any] = {
+    "claim_amount": "36000",
+    "applicant_name": "张三",
+    "applicant_gender": "男",
+    "applicant_phone": "13800000000",
+    "applicant_id_number": "11010519491231002X",
+    "applicant_address": "广西壮族自治区南宁市青秀区民族大道100号",
+    "respondent_name": "南宁某某科技有限公司",
+    "respondent_uscc": "91110000600037341L",
+    "respondent_address": "广西壮族自治区南宁市西乡塘区大学东路1号",
+}
+DOCS = ("application", "applicant_identity", "filing_approval")  # the last is internal (副卷)
+
+# A step: (date, action, role, facts). "attach" files the two submitted documents.
+Step = tuple[dt.date, str, str, dict[str, Any]]
+_ACCEPTED = ["attach", "accept", "serve_respondent", "notify_tribunal"]
+
+
+@dataclass(frozen=True)
+class DemoCase:
+    label: str
+    institution: str
+    opened: dt.date
+    steps: tuple[Step, ...]
+    parties: bool = False
+
+
+def _plan(
+    opened: dt.date, *names_and_dates: tuple[str, dt.date] | tuple[str, dt.date, dict[str, Any]]
+) -> tuple[Step, ...]:
+    out = []
+    for item in names_and_dates:
+        name, day = item[0], item[1]
+        facts = item[2] if len(item) > 2 else {}  # type: ignore[misc]
+        out.append((day, name, _ROLE.get(name, "clerk"), dict(facts)))
+    return tuple(out)
+
+
+_ROLE = {
+    "schedule_hearing": "arbitrator",
+    "hold_hearing": "arbitrator",
+    "mediate": "arbitrator",
+    "award": "arbitrator",
+    "suspend": "director",
+    "extend_award_period": "director",
+    "withdraw": "applicant",
+}
+
+
+def demo_cases() -> list[DemoCase]:
+    """The dozen demo cases: every main stage, some deadlines already breached in 2026."""
+    d = D
+
+    def acc(day: dt.date) -> list[tuple[str, dt.date]]:
+        return [("attach", day), ("accept", day + dt.timedelta(days=1))]
+
+    return [
+        DemoCase(
+            "收到申请（期限内）",
+            "gx-nn",
+            d(2026, 11, 24),
+            _plan(d(2026, 11, 24), ("attach", d(2026, 11, 24))),
+        ),
+        DemoCase("收到申请（受理审查超期）", "gx-nn", d(2026, 10, 20), ()),
+        DemoCase(
+            "补正中", "gx-nn", d(2026, 11, 16), _plan(d(2026, 11, 16), ("request_materials", d(2026, 11, 17)))
+        ),
+        DemoCase(
+            "已受理（期限内，当事人可查询）",
+            "gx-nn",
+            d(2026, 11, 9),
+            _plan(
+                d(2026, 11, 9),
+                *acc(d(2026, 11, 10)),
+                ("serve_respondent", d(2026, 11, 12)),
+                ("notify_tribunal", d(2026, 11, 13)),
+            ),
+            parties=True,
+        ),
+        DemoCase(
+            "已受理（审理期限超期）",
+            "gx-nn",
+            d(2026, 9, 1),
+            _plan(
+                d(2026, 9, 1),
+                *acc(d(2026, 9, 2)),
+                ("serve_respondent", d(2026, 9, 7)),
+                ("notify_tribunal", d(2026, 9, 8)),
+            ),
+        ),
+        DemoCase(
+            "已开庭",
+            "gx-nn",
+            d(2026, 10, 12),
+            _plan(
+                d(2026, 10, 12),
+                *acc(d(2026, 10, 12)),
+                ("serve_respondent", d(2026, 10, 14)),
+                ("notify_tribunal", d(2026, 10, 15)),
+                (
+                    "schedule_hearing",
+                    d(2026, 10, 16),
+                    {"hearing_on": "2026-11-02", "hearing_place": "第一仲裁庭"},
+                ),
+                ("hold_hearing", d(2026, 11, 2)),
+            ),
+        ),
+        DemoCase(
+            "中止审理",
+            "gx-nn",
+            d(2026, 10, 19),
+            _plan(
+                d(2026, 10, 19),
+                *acc(d(2026, 10, 19)),
+                ("serve_respondent", d(2026, 10, 21)),
+                ("notify_tribunal", d(2026, 10, 22)),
+                ("suspend", d(2026, 11, 10), {"suspension_reason": "appraisal"}),
+            ),
+        ),
+        DemoCase(
+            "已裁决（裁决送达，起诉期满后生效）",
+            "gx-nn",
+            d(2026, 9, 14),
+            _plan(
+                d(2026, 9, 14),
+                *acc(d(2026, 9, 14)),
+                ("serve_respondent", d(2026, 9, 16)),
+                ("notify_tribunal", d(2026, 9, 17)),
+                (
+                    "schedule_hearing",
+                    d(2026, 9, 18),
+                    {"hearing_on": "2026-10-12", "hearing_place": "第二仲裁庭"},
+                ),
+                ("hold_hearing", d(2026, 10, 12)),
+                (
+                    "award",
+                    d(2026, 10, 20),
+                    {"awarded_amount": "30000", "award_summary": "被申请人支付工资30000元"},
+                ),
+                ("deliver_award", d(2026, 10, 23)),
+            ),
+        ),
+        DemoCase(
+            "调解结案",
+            "gx-nn",
+            d(2026, 10, 26),
+            _plan(
+                d(2026, 10, 26),
+                *acc(d(2026, 10, 26)),
+                ("mediate", d(2026, 11, 5), {"mediation_terms": "分两期支付"}),
+            ),
+        ),
+        DemoCase(
+            "不予受理",
+            "gx-nn",
+            d(2026, 11, 2),
+            _plan(d(2026, 11, 2), ("reject", d(2026, 11, 4), {"rejection_ground": "scope"})),
+        ),
+        DemoCase(
+            "申请人撤回",
+            "gx-nn",
+            d(2026, 11, 3),
+            _plan(d(2026, 11, 3), ("withdraw", d(2026, 11, 5))),
+            parties=True,
+        ),
+        DemoCase(
+            "深圳：延长审理期限后仍超期",
+            "gd-sz",
+            d(2026, 8, 20),
+            _plan(
+                d(2026, 8, 20),
+                *acc(d(2026, 8, 20)),
+                ("serve_respondent", d(2026, 8, 24)),
+                ("notify_tribunal", d(2026, 8, 25)),
+                ("extend_award_period", d(2026, 9, 30), {"days": 15}),
+            ),
+        ),
+        DemoCase(
+            "深圳：收到申请", "gd-sz", d(2026, 11, 23), _plan(d(2026, 11, 23), ("attach", d(2026, 11, 23)))
+        ),
+        DemoCase("2025年旧案：已受理", "gd-sz", d(2025, 12, 1), _plan(d(2025, 12, 1), *acc(d(2025, 12, 1)))),
+    ]
+
+
+def demo_token(username: str) -> str:
+    """The fixed demo token of a demo user (printed by `zhongcai serve --seed-demo`)."""
+    return f"demo-{username.replace('_', '-')}"
+
+
+def demo_query_code(case_number: str) -> str:
+    """A fixed query code per demo case number (demo data only; real codes are random)."""
+    digest = hashlib.sha256(f"zhongcai-demo:{case_number}".encode()).digest()
+    return "".join(_QUERY_ALPHABET[b % len(_QUERY_ALPHABET)] for b in digest[:8])
+
+
+@dataclass
+class SeedReport:
+    created: bool
+    users: list[tuple[str, str, str | None, str]] = field(default_factory=list)  # username, role, inst, token
+    cases: list[tuple[int, str, str, str, str]] = field(
+        default_factory=list
+    )  # id, number, stage, label, code
+
+
+class _StepClock:
+    """`now` for the seeding service: 10:00 local on the day of the step being recorded."""
+
+    def __init__(self) -> None:
+        self.day = D(2025, 1, 1)
+
+    def __call__(self) -> dt.datetime:
+        return dt.datetime.combine(self.day, dt.time(10, 0), SHANGHAI)
+
+
+def seed_demo(db: Database, library: Any, today: dt.date | None = None) -> SeedReport:
+    """Create the demo institutions, users, tokens and cases (once) and return the roster."""
+    from engine.runtime import CaseService
+
+    report = SeedReport(created=False)
+    with db.transaction() as s:
+        fresh = s.get(Institution, INSTITUTIONS[0][0]) is None
+        if fresh:
+            for iid, name, inst_region, prefix in INSTITUTIONS:
+                s.add(Institution(id=iid, name=name, region_code=inst_region, case_number_prefix=prefix))
+            s.flush()
+            for username, display, role, inst, region in USERS:
+                user = AppUser(
+                    username=username,
+                    display_name=display,
+                    role=role,
+                    institution_id=inst,
+                    region_code=region,
+                )
+                s.add(user)
+                s.flush()
+                assert user.id is not None
+                issue_token(s, user.id, name="demo", token=demo_token(username))
+    if fresh:
+        clock = _StepClock()
+        service = CaseService(db, library, clock)
+        _drive(db, service, clock, demo_cases())
+        if today is not None:
+            clock.day = today
+            from engine.scheduler import service_tick
+
+            service_tick(service)(today)
+        report.created = True
+    _roster(db, report)
+    return report
+
+
+def _drive(db: Database, service: Any, clock: _StepClock, cases: Sequence[DemoCase]) -> None:
+    with db.read() as s:
+        users = {u.username: u for u in s.exec(select(AppUser)).all()}
+    for case in cases:
+        suffix = "nn" if case.institution == "gx-nn" else "sz"
+        staff = {role: users[f"{role}_{suffix}"] for role in ("clerk", "arbitrator", "director")}
+        clock.day = case.opened
+        opener = staff["clerk"]
+        view = service.open_case(
+            "arbitration", case.opened, FACTS, case.institution, actor=Actor(str(opener.id), "clerk")
+        )
+        case_id = view.id
+        if case.parties:
+            with db.transaction() as s:
+                for username, role in (("applicant_demo", "applicant"), ("respondent_demo", "respondent")):
+                    uid = users[username].id
+                    assert uid is not None
+                    s.add(CaseParty(case_id=case_id, user_id=uid, role=role))
+        for day, action, role, facts in case.steps:
+            clock.day = day
+            user = users["applicant_demo"] if role == "applicant" else staff[role]
+            actor = Actor(str(user.id), role)
+            if action == "attach":
+                service.attach(case_id, {doc: _demo_pdf(doc) for doc in DOCS}, day, actor)
+            else:
+                service.fire(case_id, action, actor, day, facts=facts or None)
+        with db.transaction() as s:
+            row = s.get(CaseFile, case_id)
+            assert row is not None
+            row.query_code_hash = hash_query_code(row.case_number, demo_query_code(row.case_number))
+            s.add(row)
+    # one back-dated entry for the audit report: recorded on 2026-11-20, effective 2026-09-30
+    nn_heard = next(i for i, c in enumerate(cases) if c.label == "已开庭") + 1
+    clock.day = D(2026, 11, 20)
+    try:
+        service.fire(nn_heard, "add_party", Actor(str(users["clerk_nn"].id), "clerk"), D(2026, 11, 3))
+    except Exception:
+        pass
+
+
+def _demo_pdf(doc: str) -> bytes:
+    return f"%PDF-1.4\n% zhongcai demo {doc}\n%%EOF\n".encode()
+
+
+def _roster(db: Database, report: SeedReport) -> None:
+    with db.read() as s:
+        for u in s.exec(select(AppUser).order_by(AppUser.id)).all():  # type: ignore[arg-type]
+            report.users.append((u.username, u.role, u.institution_id, demo_token(u.username)))
+        labels = [c.label for c in demo_cases()]
+        rows = s.exec(select(CaseFile).order_by(CaseFile.id)).all()  # type: ignore[arg-type]
+        for i, c in enumerate(rows):
+            assert c.id is not None
+            label = labels[i] if i < len(labels) else ""
+            report.cases.append((c.id, c.case_number, c.stage, label, demo_query_code(c.case_number)))

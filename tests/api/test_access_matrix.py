@@ -1,0 +1,201 @@
+"""The access matrix: every endpoint x every role x own / foreign institution (and region).
+
+The expected status comes from the rules written out here, independently of engine.access:
+clerks, arbitrators and directors reach only their own institution's cases; parties only the case
+they are linked to, through the progress view, without the internal file (副卷); supervisors read
+their region and write nothing; without a token everything is 401. A case the caller may not see
+answers 404, exactly as a missing one (ids cannot be probed).
+Writes are chosen so that passing the access check still changes nothing: firing `award` on a case
+that is not heard is refused by the procedure (422), an upload of a forbidden type is refused (415).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import Demo, auth
+
+OWN = "已受理（期限内，当事人可查询）"  # gx-nn (450100), the demo parties are linked to it
+FOREIGN = "深圳：收到申请"  # gd-sz (440300)
+
+#: username -> (kind, institution, region prefix)
+USERS: dict[str | None, tuple[str, str | None, str | None]] = {
+    "clerk_nn": ("staff", "gx-nn", None),
+    "arbitrator_nn": ("staff", "gx-nn", None),
+    "director_nn": ("staff", "gx-nn", None),
+    "clerk_sz": ("staff", "gd-sz", None),
+    "arbitrator_sz": ("staff", "gd-sz", None),
+    "director_sz": ("staff", "gd-sz", None),
+    "supervisor_gx": ("supervisor", None, "45"),
+    "supervisor_gd": ("supervisor", None, "44"),
+    "applicant_demo": ("party", None, None),
+    "respondent_demo": ("party", None, None),
+    None: ("anonymous", None, None),
+}
+CASES = {OWN: ("gx-nn", "450100", True), FOREIGN: ("gd-sz", "440300", False)}
+
+
+def relation(user: str | None, case_label: str) -> str:
+    kind, inst, region = USERS[user]
+    case_inst, case_region, linked = CASES[case_label]
+    if kind == "anonymous":
+        return "anonymous"
+    if kind == "staff":
+        return "staff_same" if inst == case_inst else "outsider"
+    if kind == "supervisor":
+        return "supervisor_in" if region and case_region.startswith(region) else "outsider"
+    return "party_linked" if linked else "outsider"
+
+
+READERS = {"staff_same": 200, "supervisor_in": 200, "party_linked": 200}
+STAFF_READERS = {"staff_same": 200, "supervisor_in": 200, "party_linked": 403}
+
+#: name -> (method, path, request kwargs, status by relation; outsider 404 and anonymous 401 by default)
+CASE_ENDPOINTS: dict[str, tuple[str, str, dict[str, Any], dict[str, int]]] = {
+    "get_case": ("GET", "/v1/cases/{id}", {}, STAFF_READERS),
+    "progress": ("GET", "/v1/cases/{id}/progress", {}, READERS),
+    "actions": ("GET", "/v1/cases/{id}/actions", {}, READERS),
+    "deadlines": ("GET", "/v1/cases/{id}/deadlines", {}, READERS),
+    "history": ("GET", "/v1/cases/{id}/history", {}, STAFF_READERS),
+    "documents": ("GET", "/v1/cases/{id}/documents", {}, READERS),
+    "document": ("GET", "/v1/cases/{id}/documents/application", {}, READERS),
+    "internal_document": (
+        "GET",
+        "/v1/cases/{id}/documents/filing_approval",
+        {},
+        {"staff_same": 200, "supervisor_in": 200, "party_linked": 404},
+    ),
+    "fire": (
+        "POST",
+        "/v1/cases/{id}/actions/award",
+        {"json": {"at": "2026-11-27"}, "headers": {"If-Match": "{version}"}},
+        {"staff_same": 422, "supervisor_in": 403, "party_linked": 422},
+    ),
+    "attach": (
+        "POST",
+        "/v1/cases/{id}/documents",
+        {
+            "data": {"document_id": "evidence"},
+            "files": {"file": ("x.exe", b"MZ\x90\x00", "application/x-msdownload")},
+        },
+        {"staff_same": 415, "supervisor_in": 403, "party_linked": 415},
+    ),
+}
+
+
+def expected(table: dict[str, int], rel: str) -> int:
+    if rel == "anonymous":
+        return 401
+    return table.get(rel, 404)
+
+
+@pytest.mark.parametrize("case_label", [OWN, FOREIGN], ids=["own_institution", "foreign_institution"])
+@pytest.mark.parametrize("user", list(USERS), ids=[u or "anonymous" for u in USERS])
+@pytest.mark.parametrize("endpoint", list(CASE_ENDPOINTS))
+def test_case_endpoint_access(demo: Demo, endpoint: str, user: str | None, case_label: str) -> None:
+    method, path, kwargs, table = CASE_ENDPOINTS[endpoint]
+    case_id = demo.case_id(case_label)
+    kwargs = dict(kwargs)
+    headers = dict(kwargs.pop("headers", {}))
+    if user:
+        headers.update(auth(user))
+    before = demo.state.service.get(case_id).version
+    headers = {k: v.replace("{version}", f'"{before}"') for k, v in headers.items()}
+    resp = demo.client.request(method, path.format(id=case_id), headers=headers, **kwargs)
+    want = expected(table, relation(user, case_label))
+    assert resp.status_code == want, (endpoint, user, case_label, resp.status_code, resp.text[:300])
+    if resp.status_code >= 400:
+        body = resp.json()
+        assert set(body) >= {"code", "message"} and body["message"]
+    assert demo.state.service.get(case_id).version == before  # nothing in the matrix changes a case
+    if endpoint == "progress" and resp.status_code == 200:
+        data = resp.json()
+        assert "facts" not in data
+        assert "filing_approval" not in {d["document_id"] for d in data["documents"]}
+    if endpoint == "documents" and resp.status_code == 200:
+        ids = {d["document_id"] for d in resp.json()}
+        assert ("filing_approval" in ids) == (relation(user, case_label) != "party_linked")
+
+
+def _visible(demo: Demo, user: str) -> set[int]:
+    kind, inst, region = USERS[user]
+    out = set()
+    with demo.state.db.read() as s:
+        from sqlmodel import select
+
+        from engine.tables import AppUser, CaseFile, CaseParty
+
+        uid = s.exec(select(AppUser.id).where(AppUser.username == user)).one()
+        linked = set(s.exec(select(CaseParty.case_id).where(CaseParty.user_id == uid)).all())
+        for c in s.exec(select(CaseFile)).all():
+            if (
+                (kind == "staff" and c.institution_id == inst)
+                or (kind == "supervisor" and region and c.region_code.startswith(region))
+                or (kind == "party" and c.id in linked)
+            ):
+                out.add(c.id)
+    return out
+
+
+@pytest.mark.parametrize("user", [u for u in USERS if u], ids=[u for u in USERS if u])
+def test_case_list_is_scoped(demo: Demo, user: str) -> None:
+    resp = demo.client.get("/v1/cases", params={"limit": 500}, headers=auth(user))
+    assert resp.status_code == 200
+    ids = {c["id"] for c in resp.json()["items"]}
+    assert ids == _visible(demo, user)
+    assert resp.json()["total"] == len(ids)
+
+
+OVERSIGHT = {
+    "breaches": ("/v1/breaches", {"as_of": "2026-11-28"}),
+    "backdated": ("/v1/audit/backdated", {"min_days": 1}),
+    "monitoring": ("/v1/monitoring/report", {"month": "2026-11"}),
+}
+
+
+@pytest.mark.parametrize("user", list(USERS), ids=[u or "anonymous" for u in USERS])
+@pytest.mark.parametrize("endpoint", list(OVERSIGHT))
+def test_oversight_access_and_scope(demo: Demo, endpoint: str, user: str | None) -> None:
+    path, params = OVERSIGHT[endpoint]
+    resp = demo.client.get(path, params=params, headers=auth(user) if user else {})
+    kind = USERS[user][0]
+    want = {"anonymous": 401, "party": 403}.get(kind, 200)
+    assert resp.status_code == want, resp.text[:300]
+    if want != 200 or endpoint == "monitoring":
+        return
+    visible = _visible(demo, user)  # type: ignore[arg-type]
+    items = resp.json()["items"] if endpoint == "breaches" else resp.json()
+    assert {i["case_id"] for i in items} <= visible
+    if endpoint == "breaches":
+        assert items, "the demo has breached deadlines in every institution"
+
+
+@pytest.mark.parametrize("user", list(USERS), ids=[u or "anonymous" for u in USERS])
+def test_opening_a_case(demo: Demo, user: str | None) -> None:
+    body = {
+        "procedure_id": "arbitration",
+        "at": "2026-11-27",
+        "facts": {"claim_amount": "1000"},
+        "institution_id": "gx-nn",
+    }
+    resp = demo.client.post("/v1/cases", json=body, headers=auth(user) if user else {})
+    if user is None:
+        assert resp.status_code == 401
+    elif user in ("clerk_nn", "director_nn"):
+        assert resp.status_code == 201, resp.text
+        data = resp.json()
+        assert (
+            data["institution_id"] == "gx-nn" and data["stage"] == "received" and len(data["query_code"]) == 8
+        )
+    else:
+        assert resp.status_code == 403, resp.text
+        assert resp.json()["code"] == "forbidden"
+
+
+@pytest.mark.parametrize("user", list(USERS), ids=[u or "anonymous" for u in USERS])
+@pytest.mark.parametrize("path", ["/v1/procedures", "/v1/procedures/arbitration", "/v1/me"])
+def test_everyone_signed_in_reads_procedures(demo: Demo, path: str, user: str | None) -> None:
+    resp = demo.client.get(path, headers=auth(user) if user else {})
+    assert resp.status_code == (401 if user is None else 200)
