@@ -330,6 +330,16 @@ app.add_typer(case_app, name="case")
 audit_app = typer.Typer(help="督查 (audit): deadline breaches, back-dated entries", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 
+
+def _register_issue6() -> None:
+    # The commands live in api/cli.py (serve needs FastAPI and uvicorn; imports stay lazy there).
+    from api.cli import register
+
+    register(app, audit_app)
+
+
+_register_issue6()
+
 # ---------------------------------------------------------------- monitor, codes (issue 7)
 monitor_app = typer.Typer(help="监测 (monitoring): export, report, data checks, risk warnings", no_args_is_help=True)
 app.add_typer(monitor_app, name="monitor")
