@@ -67,7 +67,7 @@ def build_record(
         on_time = _closed_on_time(session, case.id, event, spec)
     flags: list[str] = []
     changed = set((event.facts_changed or {}).keys())
-    if milestone in ("received", "accepted") or changed & {f.workers, f.claim_amount, f.collective}:
+    if milestone == "received" or changed & {f.workers, f.claim_amount, f.collective}:
         flags = immediate_flags(workers, claim, collective, risk)
     return MonitoringRecord(
         case_id=case.id,

@@ -160,10 +160,17 @@ def monthly_risks(
     codes: CodeTables,
     scope: sa.ColumnElement[bool] | None = None,
 ) -> RiskReport:
-    """The month's flagged cases (first flagged record of each case) and the surges against last month."""
+    """The cases first flagged in the month (a case flagged earlier is not listed again) and the
+    surges against last month."""
     prev, start, nxt = _month_bounds(month)
     t = MonitoringRecord.__table__  # type: ignore[attr-defined]
-    where = sa.and_(t.c.risk_flags.is_not(None), t.c.effective_on >= start, t.c.effective_on < nxt)
+    earlier = t.alias("earlier")
+    first_time = ~sa.exists().where(
+        earlier.c.case_id == t.c.case_id, earlier.c.risk_flags.is_not(None), earlier.c.id < t.c.id
+    )
+    where = sa.and_(
+        t.c.risk_flags.is_not(None), t.c.effective_on >= start, t.c.effective_on < nxt, first_time
+    )
     if scope is not None:
         where = sa.and_(where, scope)
     rows = conn.execute(
