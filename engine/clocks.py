@@ -303,7 +303,7 @@ def _skipped(cal: WorkCalendar, a: dt.date, b: dt.date) -> list[Step]:
 def _compute(c: Clock, cal: WorkCalendar, steps: list[Step] | None) -> tuple[dt.date | None, dt.date | None]:
     """(due, unrolled end); due None while an open pause holds the clock. Raises YearNotCovered."""
     lim, a = c.limit, c.anchor
-    extra = sum(p.n for _, p in c.extensions)
+    extra = sum(p.n for _, p in c.extensions) if c.extensions else 0
     if steps is not None:
         steps.append(
             Step(f"anchor {a} (not counted); limit {lim}", f"起算日{a}（当日不计入），期限{lim.zh()}")
