@@ -289,7 +289,7 @@ def check_fact_defaults(spec: ProcedureSpec, where: Where) -> list[Diagnostic]:
             out.append(
                 Diagnostic(
                     "E218",
-                    f"default {f.default!r} of fact '{fid}' is not a {f.type}",
+                    f"default {f.default!r} of fact '{fid}' is not of type {f.type}",
                     where(("facts", fid, "default")),
                     expected=f"a value of type {f.type}",
                 )

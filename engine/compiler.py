@@ -85,8 +85,9 @@ def check_procedure(
     diags += checks.check_file_id(spec, sources[-1] if sources else None, where)
     diags += checks.check_initial_stage(spec, where)
     diags += checks.check_final_stages(spec, where)
-    diags += checks.check_unreachable_stages(spec, where)
-    diags += checks.check_dead_end_stages(spec, where)
+    if not any(d.code == "E201" for d in diags):  # a misspelt stage would make others look unreachable
+        diags += checks.check_unreachable_stages(spec, where)
+        diags += checks.check_dead_end_stages(spec, where)
     diags += checks.check_actions_from_final_stages(spec, where)
     diags += checks.check_unstoppable_deadlines(spec, where)
     guards = _Guards(spec, names, where)
@@ -142,7 +143,12 @@ class _Guards:
         self.env = TypeEnv.build(facts, params)
 
     def check(
-        self, text: str, path: KeyPath, code: str = "guard", message: str | None = None, expect: GType = BOOL
+        self,
+        text: str,
+        path: KeyPath,
+        code: str = "guard",
+        message: str | None = None,
+        expect: GType | None = BOOL,
     ) -> Check | None:
         span = self.where(path)
         try:
@@ -195,7 +201,7 @@ def _build(spec: ProcedureSpec, guards: _Guards, where: _Where, sources: tuple[s
         sets = []
         for fact, text in a.sets.items():
             ftype = spec.facts[fact].type if fact in spec.facts else None
-            c = guards.check(text, (*p, "sets", fact), expect=FACT_TYPES[ftype] if ftype else BOOL)
+            c = guards.check(text, (*p, "sets", fact), expect=FACT_TYPES[ftype] if ftype else None)
             if c is not None:
                 sets.append((fact, c))
         actions[aid] = Action(

@@ -499,7 +499,7 @@ def _diagnostic(
         return Diagnostic(
             "E209",
             f"未知的键 (unknown key) '{name}' in {where}",
-            _where((*path, name), spans, key_spans, key=True),
+            _where(path if path[-1:] == (name,) else (*path, name), spans, key_spans, key=True),
             expected=f"one of: {', '.join(allowed)}" if allowed else None,
             hint=f"did you mean '{close[0]}'?"
             if close

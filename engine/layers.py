@@ -156,6 +156,7 @@ def _merge(base: Resolved, doc: SourceDoc) -> Resolved:
                 else:
                     if isinstance(elem, dict) and elem.get("disabled") is True and old is None:
                         diags.append(_unknown_disabled(key, elem_id, list(section), doc))
+                        continue  # nothing to switch off: the entry is not added
                     _drop_spans(spans, path)
                     _drop_spans(key_spans, path)
                     _copy_spans(doc.spans, spans, path)
@@ -207,6 +208,7 @@ def _check_element(
         and old.get("disabled") is not True
         and (old.get("mandatory") is True or statutory)
     ):
+        merged["disabled"] = False  # refused: the element stays on, so nothing else breaks because of it
         why = "法定期限" if statutory else "必备要素"
         out.append(
             Diagnostic(
