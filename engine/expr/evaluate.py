@@ -119,7 +119,7 @@ def evaluate(expr: n.Expr, scope: Scope) -> Outcome:
             list for max/min, a date out of range, a function that needs the case without one.
     """
     ev = _Evaluator(scope)
-    value = ev.eval(expr, {})
+    value = ev.need(expr, {})
     failures = tuple(ev.why_false(expr, {})) if value is False else ()
     return Outcome(value, expr, failures)
 
@@ -188,7 +188,7 @@ class _Evaluator:
 
     def need(self, e: n.Expr, local: dict[str, object]) -> Any:
         v = self.eval(e, local)
-        if v is None:
+        if v is None and not _is_null(e):
             self._missing(e, local)
         return v
 
@@ -324,13 +324,13 @@ class _Evaluator:
                 for c in n.children(sub):
                     show(c)
 
-        if isinstance(e, (n.Name, n.Call, n.Attr)):
-            show(e)
-        elif isinstance(e, n.Quantifier):
-            show(e.source)
+        inner = e.operand if isinstance(e, n.Not) else e
+        if isinstance(inner, (n.Name, n.Call, n.Attr)):
+            show(inner)
+        elif isinstance(inner, n.Quantifier):
+            show(inner.source)
         else:
-            inner = e.operand if isinstance(e, n.Not) else e
-            for c in n.children(inner) or (inner,):
+            for c in n.children(inner):
                 show(c)
         return tuple(out.items())
 

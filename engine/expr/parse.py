@@ -14,6 +14,7 @@ Call(func='has_document', args=(Literal(value='application', kind='text'),))))
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -37,11 +38,12 @@ GUARD_SYNTAX_ERRORS: dict[str, tuple[str, str, int]] = {
     "E104": ("text without its closing quote", "stage == 'accepted", 10),
     "E105": ("a date that does not exist", "at >= 2026-02-30", 7),
     "E106": ("chained comparison", "1 < workers < 10", 13),
-    "E107": ("a duration with an unknown unit or a fraction", "at + 3 weeks", 8),
+    "E107": ("a duration with an unknown unit or a fraction", "at + 3 weeks", 6),
     "E108": ("a keyword used as a name", "in == 3", 1),
     "E109": ("'all'/'any' inside a condition without parentheses", "x and all c in claims: c.final", 7),
     "E110": ("'=' instead of '=='", "fee_paid = true", 10),
     "E111": ("'&&', '||' or '!' instead of 'and', 'or', 'not'", "a && b", 3),
+    "E113": ("a number with too many digits", "workers < 1234567890123456789012345678901", 11),
     "E112": ("a full-width character (Chinese punctuation) instead of ASCII", "a（", 2),
 }
 
@@ -91,6 +93,7 @@ _KEYWORD_HINT = (
 )
 # Keywords an author may have meant as a name (and/or/implies/not in the wrong place are missing values).
 _NAME_LIKE_KEYWORDS = {"_IN", "ALL", "ANY"}
+_KEYWORD_NAMES = {k.upper() for k in n.KEYWORDS}
 
 
 @lru_cache(maxsize=1)
@@ -245,17 +248,27 @@ def _bad_token(exc: UnexpectedToken, text: str, loc: _Locator) -> Diagnostic:
     if tok.type == "NAME":
         prev = _previous_token(text, tok)
         if prev is not None and prev.type in ("INT", "DECIMAL"):
+            where = loc.span(cast(int, prev.line), cast(int, prev.column), tok.end_line, tok.end_column)
             return Diagnostic("E107", f"'{prev} {tok}' is not a duration", where,
                               expected="a duration in whole workdays, days, months or years",
                               hint="write e.g. '5 workdays', '45 days', '3 months', '1 year'")  # fmt: skip
     if tok.type in ("ALL", "ANY") and "NAME" in expected_names:
         return Diagnostic("E109", f"'{tok} ... : ...' must be in parentheses here", where, expected=expected,
                           hint=f"write e.g. a and ({tok} c in claims: c.amount > 0); its condition runs to the end")  # fmt: skip
-    if tok.type in _NAME_LIKE_KEYWORDS and "NAME" in expected_names and tok.type not in expected_names:
+    if (
+        tok.type.lstrip("_") in _KEYWORD_NAMES
+        and "NAME" in expected_names
+        and (
+            expected_names == {"NAME"} or (tok.type in _NAME_LIKE_KEYWORDS and tok.type not in expected_names)
+        )
+    ):
         return Diagnostic("E108", f"'{tok}' is a keyword and cannot be a name", where, expected=expected,
                           hint=_KEYWORD_HINT)  # fmt: skip
     what = _TERMINALS.get(tok.type, f"'{tok}'")
-    shown = f"'{tok}'" if what.startswith("a ") or what.startswith("an ") else what
+    if what.startswith(("a ", "an ")):
+        shown = f"{what.split(' ', 1)[1].split(' (')[0]} '{tok}'"
+    else:
+        shown = what
     hint = None
     if tok.type in _OPERAND_START and not (expected_names & _OPERAND_START):
         hint = "join two conditions with 'and' or 'or'; put an operator between two values"
@@ -292,7 +305,7 @@ class _Builder:
         if rule == "name":
             return n.Name(self._ident(kids[0]), span=sp)
         if rule == "int_":
-            return n.Literal(int(str(kids[0])), "int", span=sp)
+            return n.Literal(self._int(cast(Token, kids[0])), "int", span=sp)
         if rule == "decimal":
             return n.Literal(Decimal(str(kids[0])), "decimal", span=sp)
         if rule == "string":
@@ -300,7 +313,9 @@ class _Builder:
         if rule == "date":
             return n.Literal(self._date(cast(Token, kids[0])), "date", span=sp)
         if rule == "duration":
-            p = parse_period(str(kids[0]))
+            tok = cast(Token, kids[0])
+            self._int(Token("INT", _LEADING_DIGITS.match(str(tok)).group(), 0, tok.line, tok.column))  # type: ignore[union-attr]
+            p = parse_period(str(tok))
             return n.Duration(p.n, p.unit, span=sp)
         if rule in ("true", "false"):
             return n.Literal(rule == "true", "bool", span=sp)
@@ -351,6 +366,14 @@ class _Builder:
         args = cast(Tree[Token], kids[0])
         return tuple(self.build(a) for a in args.children)
 
+    def _int(self, tok: Token) -> int:
+        text = str(tok)
+        if len(text) > _MAX_DIGITS:
+            raise ProcedureInvalid([Diagnostic("E113", f"the number {text[:12]}... is too long ({len(text)} digits)",
+                                               self._span(tok), expected=f"at most {_MAX_DIGITS} digits",
+                                               hint="write a realistic amount or count")])  # fmt: skip
+        return int(text)
+
     def _date(self, tok: Token) -> dt.date:
         try:
             return dt.date.fromisoformat(str(tok))
@@ -361,6 +384,8 @@ class _Builder:
                                                hint="check the month (01-12) and the day of the month")]) from None  # fmt: skip
 
 
+_MAX_DIGITS = 30
+_LEADING_DIGITS = re.compile(r"\d+")
 _ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", "'": "'", '"': '"'}
 
 
