@@ -326,6 +326,299 @@ def calendar_check(
 case_app = typer.Typer(help="案件 (cases): open, fire, show, list, history", no_args_is_help=True)
 app.add_typer(case_app, name="case")
 
+if TYPE_CHECKING:  # the case section imports engine lazily too; names for annotations only
+    from collections.abc import Callable
+    from typing import Any, TypeVar
+
+    from engine.db import Database
+    from engine.runtime import CaseService
+
+    _T = TypeVar("_T")
+
+
+def _case_service(procedures: Path) -> tuple[CaseService, Database]:
+    """(service, db) on ZHONGCAI_DATABASE_URL, migrated; exits 1 with the reason when that fails."""
+    from engine.db import init_db
+    from engine.errors import ZhongcaiError
+    from engine.library import ProcedureLibrary
+    from engine.runtime import CaseService
+
+    try:
+        db = init_db()
+        return CaseService(db, ProcedureLibrary.load(procedures)), db
+    except ZhongcaiError as exc:
+        typer.echo(f"错误 (error): {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _case_date(text: str | None, option: str) -> datetime.date:
+    import datetime as dt
+
+    from engine.runtime import shanghai_now
+
+    if text is None:
+        return shanghai_now().date()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        typer.echo(f"{option}: '{text}' is not a date; write YYYY-MM-DD", err=True)
+        raise typer.Exit(2) from None
+
+
+def _case_facts(items: list[str]) -> dict[str, Any]:
+    from engine.scenarios import load_value
+
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            typer.echo(f"--fact '{item}': write KEY=VALUE, e.g. --fact claim_amount=20000", err=True)
+            raise typer.Exit(2)
+        loaded = load_value(value) if value.strip() else ""
+        out[key.strip()] = loaded.isoformat() if hasattr(loaded, "isoformat") else loaded
+    return out
+
+
+def _case_id(service: CaseService, ref: str) -> int:
+    from engine.errors import CaseNotFound
+
+    try:
+        return int(ref) if ref.isdigit() else service.find(ref).id
+    except CaseNotFound as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+
+
+def _case_run(fn: Callable[[], _T]) -> _T:
+    """Run `fn()`; a refusal, conflict or bad input is printed with its code and exits 1."""
+    from engine.case_text import refusal_line
+    from engine.errors import EventNotAllowed, ZhongcaiError
+
+    try:
+        return fn()
+    except EventNotAllowed as exc:
+        typer.echo(refusal_line(exc), err=True)
+        raise typer.Exit(1) from None
+    except ZhongcaiError as exc:
+        typer.echo(f"错误 (error): {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+_PROCEDURES = typer.Option(Path("procedures"), "--procedures", help="procedures directory")
+
+
+@case_app.command("open")
+def case_open(
+    procedure: str = typer.Argument(..., help="procedure id, e.g. arbitration"),
+    at: str = typer.Option(None, "--at", help="effective date (收到申请之日) YYYY-MM-DD; default today"),
+    fact: list[str] = typer.Option([], "--fact", help="KEY=VALUE, repeatable"),
+    institution: str = typer.Option("default", "--institution", help="institution id"),
+    role: str = typer.Option("clerk", "--as", help="role"),
+    user: str = typer.Option("cli", "--user", help="user id recorded in the event"),
+    channel: str = typer.Option("offline", "--channel"),
+    as_json: bool = typer.Option(False, "--json"),
+    procedures: Path = _PROCEDURES,
+) -> None:
+    """开立案件 (open a case): checks the facts, allocates the case number, starts the deadlines."""
+    import json
+
+    from engine.case_text import case_json, case_lines
+    from engine.casefile import Actor
+    from engine.runtime import ensure_institution
+
+    service, db = _case_service(procedures)
+    if institution == "default":
+        ensure_institution(db, "default", "劳动人事争议仲裁委员会", "110000")
+    day, facts = _case_date(at, "--at"), _case_facts(fact)
+    view = _case_run(
+        lambda: service.open_case(procedure, day, facts, institution, Actor(user, role), channel)
+    )
+    typer.echo(
+        json.dumps(case_json(view), ensure_ascii=False, indent=2) if as_json else "\n".join(case_lines(view))
+    )
+
+
+@case_app.command("fire")
+def case_fire(
+    case: str = typer.Argument(..., help="case id or case number"),
+    action: str = typer.Argument(...),
+    at: str = typer.Option(None, "--at", help="effective date YYYY-MM-DD; default today"),
+    role: str = typer.Option(..., "--as", help="role acting, e.g. clerk"),
+    user: str = typer.Option("cli", "--user"),
+    fact: list[str] = typer.Option([], "--fact", help="KEY=VALUE, repeatable"),
+    document: list[str] = typer.Option(
+        [], "--document", help="submitted document id filed first, repeatable"
+    ),
+    expected_version: int = typer.Option(None, "--expected-version", help="refuse if the case moved on"),
+    procedures: Path = _PROCEDURES,
+) -> None:
+    """执行操作 (fire an action). A refusal prints its code (stage, role, date, facts, document, guard, deadline)."""
+    from engine.case_text import deadline_lines
+    from engine.casefile import Actor
+
+    service, _ = _case_service(procedures)
+    case_id, day, facts = _case_id(service, case), _case_date(at, "--at"), _case_facts(fact)
+    rec = _case_run(
+        lambda: service.fire(
+            case_id,
+            action,
+            Actor(user, role),
+            day,
+            facts=facts,
+            documents=document or None,
+            expected_version=expected_version,
+        )
+    )
+    typer.echo(f"{action}: {rec.stage_before} -> {rec.stage_after} (event {rec.seq}, version {rec.version})")
+    touched = {op[0] for op in rec.clock_ops}
+    view = service.get(case_id)
+    typer.echo("\n".join(deadline_lines(d for k, d in view.deadlines.items() if k in touched)))
+    if rec.produced:
+        typer.echo(f"文书 (documents): {', '.join(rec.produced)}")
+
+
+@case_app.command("attach")
+def case_attach(
+    case: str = typer.Argument(...),
+    documents: list[str] = typer.Argument(..., help="submitted document ids"),
+    at: str = typer.Option(None, "--at"),
+    role: str = typer.Option("clerk", "--as"),
+    user: str = typer.Option("cli", "--user"),
+    procedures: Path = _PROCEDURES,
+) -> None:
+    """提交文书 (file submitted documents)."""
+    from engine.casefile import Actor
+
+    service, _ = _case_service(procedures)
+    case_id, day = _case_id(service, case), _case_date(at, "--at")
+    rec = _case_run(lambda: service.attach(case_id, documents, day, Actor(user, role)))
+    typer.echo(f"attached {', '.join(documents)} (event {rec.seq})")
+
+
+@case_app.command("show")
+def case_show(
+    case: str = typer.Argument(..., help="case id or case number"),
+    as_json: bool = typer.Option(False, "--json"),
+    procedures: Path = _PROCEDURES,
+) -> None:
+    """案件详情 (show a case): stage, facts, every deadline with its due date and why, documents."""
+    import json
+
+    from engine.case_text import case_json, case_lines
+
+    service, _ = _case_service(procedures)
+    view = _case_run(lambda: service.get(_case_id(service, case)))
+    typer.echo(
+        json.dumps(case_json(view), ensure_ascii=False, indent=2) if as_json else "\n".join(case_lines(view))
+    )
+
+
+@case_app.command("list")
+def case_list(
+    institution: str = typer.Option(None, "--institution"),
+    stage: str = typer.Option(None, "--stage"),
+    limit: int = typer.Option(100, "--limit"),
+    procedures: Path = _PROCEDURES,
+) -> None:
+    """案件列表 (list cases)."""
+    service, _ = _case_service(procedures)
+    for c in service.list_cases(institution, stage, limit):
+        typer.echo(
+            f"{c.id:>6}  {c.case_number}  {c.procedure_id}  {c.stage:<12} opened {c.opened_on}  v{c.version}"
+        )
+
+
+@case_app.command("history")
+def case_history(case: str = typer.Argument(...), procedures: Path = _PROCEDURES) -> None:
+    """案件日志 (event history): every action with its effective date, role, stage change and clocks."""
+    from engine.case_text import history_lines
+
+    service, _ = _case_service(procedures)
+    typer.echo("\n".join(history_lines(_case_run(lambda: service.history(_case_id(service, case))))))
+
+
+@app.command("test")
+def run_tests(
+    paths: list[Path] = typer.Argument(..., help="scenario files or directories"),
+    procedures: Path = _PROCEDURES,
+) -> None:
+    """运行场景测试 (run YAML scenarios): one line per scenario; exit 1 if any fails."""
+    from engine.errors import ProcedureInvalid
+    from engine.library import ProcedureLibrary
+    from engine.scenarios import run_paths
+
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        typer.echo(f"no such file or directory: {', '.join(missing)}", err=True)
+        raise typer.Exit(2)
+    try:
+        library = ProcedureLibrary.load(procedures)
+    except ProcedureInvalid as exc:
+        typer.echo(f"procedures do not compile: {exc}", err=True)
+        raise typer.Exit(1) from None
+    results = run_paths(paths, library)
+    for r in results:
+        typer.echo(r.line())
+    failed = sum(not r.ok for r in results)
+    typer.echo(f"{len(results) - failed} passed, {failed} failed")
+    raise typer.Exit(1 if failed or not results else 0)
+
+
+@app.command("verify")
+def verify(as_json: bool = typer.Option(False, "--json"), procedures: Path = _PROCEDURES) -> None:
+    """校验数据完整性 (verify the store): stages, sequences, hash chains, monitoring records, deadline replay."""
+    import json
+
+    from engine.verify import verify_store
+
+    service, _ = _case_service(procedures)
+    report = verify_store(service)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "cases": report.cases,
+                    "events": report.events,
+                    "findings": [str(f) for f in report.findings],
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        for f in report.findings:
+            typer.echo(str(f))
+        typer.echo(
+            f"{report.cases} cases, {report.events} events checked: "
+            + ("OK" if report.ok else f"{len(report.findings)} problem(s)")
+        )
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command("demo")
+def demo(
+    out: Path = typer.Option(None, "--out", help="directory for the documents the case produces"),
+    db_path: Path = typer.Option(None, "--db", help="SQLite file (default: a fresh temporary file)"),
+    procedures: Path = _PROCEDURES,
+) -> None:
+    """演示 (demo): a realistic case from application to an effective award on a fresh SQLite database."""
+    import tempfile
+
+    from engine.db import init_db
+    from engine.demo import run_demo
+    from engine.library import ProcedureLibrary
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = db_path or Path(tmp) / "demo.db"
+        if path.exists():
+            path.unlink()
+        db = init_db(f"sqlite:///{path}")
+        result = _case_run(lambda: run_demo(db, ProcedureLibrary.load(procedures), out))
+        db.dispose()
+    typer.echo("\n".join(result.lines))
+    if out is not None:
+        typer.echo(f"\n{len(result.files)} documents written to {out}")
+
+
 # ---------------------------------------------------------------- serve, scheduler, audit (issue 6)
 audit_app = typer.Typer(help="督查 (audit): deadline breaches, back-dated entries", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")

@@ -1,0 +1,290 @@
+"""What a running case looks like to callers, and how its facts are checked and stored.
+
+Owns: `Actor`, the read-only views returned by the runtime (`CaseView`, `DeadlineView`,
+`DocumentView`, `EventView`, `TransitionRecord`, `ActionAvailability`) and fact coding: `check_facts` (typed values from user input, with a
+clear error naming the fact), `encode_facts` / `decode_facts` (JSON in the case row <-> typed values).
+Stage in the flow: 6 (run). Used by engine.runtime, engine.scenarios, engine.verify, the API and the CLI.
+May import: engine.errors, engine.model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any, Protocol
+
+from engine.errors import BadInput, EventNotAllowed
+from engine.model import Fact, Procedure
+
+SYSTEM_ROLE = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who does something: a user id and the role they act in."""
+
+    user_id: str
+    role: str
+
+
+SYSTEM = Actor("system", SYSTEM_ROLE)
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineView:
+    deadline_id: str
+    title: str
+    status: str  # running | paused | stopped
+    due_on: dt.date | None
+    steps: tuple[str, ...]
+    note: str | None
+    statutory: bool
+    basis: str
+
+    def shown(self) -> str:
+        """'2026-11-23', 'paused', 'stopped' or 'unknown (...)' as a scenario or a clerk reads it."""
+        if self.status in ("paused", "stopped"):
+            return self.status
+        if self.due_on is None:
+            return f"unknown ({self.note})" if self.note else "unknown"
+        return self.due_on.isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentView:
+    document_id: str
+    title: str
+    kind: str
+    version: int
+    media_type: str
+    sha256: str
+    event_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    seq: int
+    action: str
+    actor_id: str
+    role: str
+    effective_on: dt.date
+    recorded_at: dt.datetime
+    stage_before: str | None
+    stage_after: str
+    facts_changed: Mapping[str, Any]
+    clock_ops: tuple[Any, ...]
+    documents: tuple[str, ...]
+    backdated: bool
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    id: int
+    case_number: str
+    institution_id: str
+    region_code: str
+    procedure_id: str
+    procedure_version: str
+    procedure_hash: str
+    stage: str
+    stage_title: str
+    facts: Mapping[str, Any]
+    version: int
+    opened_on: dt.date
+    accepted_on: dt.date | None
+    closed_on: dt.date | None
+    closure: str | None
+    channel: str
+    deadlines: Mapping[str, DeadlineView]
+    documents: tuple[DocumentView, ...]
+    breaches: tuple[str, ...] = ()
+
+    def has_document(self, document_id: str) -> bool:
+        return any(d.document_id == document_id for d in self.documents)
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionRecord:
+    """What `fire` did: the new stage, the event's sequence number and hash, the documents produced."""
+
+    case_id: int
+    seq: int
+    action: str
+    stage_before: str
+    stage_after: str
+    effective_on: dt.date
+    version: int
+    hash: str
+    produced: tuple[str, ...] = ()
+    clock_ops: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ActionAvailability:
+    action: str
+    title: str
+    allowed: bool
+    refusal: EventNotAllowed | None = field(default=None)
+
+
+# ---------------------------------------------------------------------------- facts
+
+_TYPE_ZH = {
+    "money": '金额 (money, e.g. 20000 or "20000.50")',
+    "int": "整数 (a whole number)",
+    "decimal": "数值 (a number)",
+    "bool": "是/否 (true or false)",
+    "date": "日期 (a date YYYY-MM-DD)",
+    "text": "文字 (text)",
+    "code": "代码 (a code from its table)",
+    "claims": "请求事项列表 (a list of claims)",
+}
+
+
+def _coerce(fact: Fact, value: Any) -> Any:
+    t = fact.type
+    if value is None:
+        return None
+    if t in ("money", "decimal"):
+        if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+            raise ValueError
+        try:
+            d = Decimal(str(value).replace(",", "").strip())
+        except InvalidOperation:
+            raise ValueError from None
+        if not d.is_finite():
+            raise ValueError
+        if t == "money":
+            d = d.quantize(Decimal("0.01"))
+        return d
+    if t == "int":
+        if isinstance(value, bool):
+            raise ValueError
+        if isinstance(value, int):
+            return value
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value.strip())
+        raise ValueError
+    if t == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false", "是", "否"):
+            return value.lower() in ("true", "是")
+        raise ValueError
+    if t == "date":
+        if isinstance(value, dt.datetime):
+            raise ValueError
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            return dt.date.fromisoformat(value.strip())
+        raise ValueError
+    if t in ("text", "code"):
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            return str(value)
+        raise ValueError
+    if t == "claims":
+        if isinstance(value, list) and all(isinstance(c, Mapping) for c in value):
+            return [dict(c) for c in value]
+        raise ValueError
+    raise ValueError
+
+
+class CodeValidator(Protocol):
+    """engine.codes.CodeTables' `validate`: None for a known code, else a message."""
+
+    def validate(self, table: str, code: object, on: dt.date | None = None) -> str | None: ...
+
+
+def check_facts(
+    procedure: Procedure,
+    facts: Mapping[str, Any] | None,
+    codes: CodeValidator | None = None,
+    on: dt.date | None = None,
+) -> dict[str, Any]:
+    """Typed fact values from user input; `BadInput` names the fact and what it should be. With `codes`,
+    a fact of type `code` must be a code of its table (in force on `on`)."""
+    out: dict[str, Any] = {}
+    for key, value in (facts or {}).items():
+        fact = procedure.facts.get(key)
+        if fact is None:
+            close = difflib.get_close_matches(key, list(procedure.facts), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            known = ", ".join(sorted(procedure.facts)) or "(none)"
+            raise BadInput(
+                f"程序 '{procedure.id}' 没有事实 '{key}' (unknown fact '{key}'{hint}; known facts: {known})",
+                field=key,
+            )
+        try:
+            typed = _coerce(fact, value)
+        except (ValueError, TypeError):
+            raise BadInput(
+                f"事实 '{key}'（{fact.title}）应为{_TYPE_ZH.get(fact.type, fact.type)}，收到 {value!r} "
+                f"(fact '{key}' must be of type {fact.type}; got {value!r})",
+                field=key,
+            ) from None
+        if typed is not None and fact.type in ("money", "int", "decimal"):
+            if fact.min is not None and typed < fact.min:
+                raise BadInput(
+                    f"事实 '{key}'（{fact.title}）不得小于 {fact.min}，收到 {value!r} "
+                    f"(fact '{key}' must be at least {fact.min})",
+                    field=key,
+                )
+            if fact.max is not None and typed > fact.max:
+                raise BadInput(
+                    f"事实 '{key}'（{fact.title}）不得大于 {fact.max}，收到 {value!r} "
+                    f"(fact '{key}' must be at most {fact.max})",
+                    field=key,
+                )
+        if fact.type == "code" and typed is not None and codes is not None and fact.table:
+            problem = codes.validate(fact.table, typed, on)
+            if problem is not None:
+                raise BadInput(f"事实 '{key}'（{fact.title}）：{problem}", field=key)
+        if fact.type == "money" and typed is not None and typed < 0:
+            raise BadInput(
+                f"事实 '{key}'（{fact.title}）金额不能为负 (fact '{key}' must not be negative)", key
+            )
+        out[key] = typed
+    return out
+
+
+def with_defaults(procedure: Procedure, facts: Mapping[str, Any]) -> dict[str, Any]:
+    """The facts plus every declared default the case has not set."""
+    out = dict(facts)
+    for fact in procedure.facts.values():
+        if fact.id not in out and fact.has_default:
+            out[fact.id] = check_facts(procedure, {fact.id: fact.default})[fact.id]
+    return out
+
+
+def encode_value(value: Any) -> Any:
+    """A typed fact value as JSON data (Decimal -> string, date -> ISO string)."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [encode_value(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): encode_value(v) for k, v in value.items()}
+    return value
+
+
+def encode_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: encode_value(v) for k, v in sorted(facts.items())}
+
+
+def decode_facts(procedure: Procedure, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored JSON facts back to typed values; facts the procedure no longer declares are kept as stored."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        fact = procedure.facts.get(key)
+        try:
+            out[key] = _coerce(fact, value) if fact is not None else value
+        except (ValueError, TypeError):
+            out[key] = value
+    return out

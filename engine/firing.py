@@ -1,0 +1,319 @@
+"""Deciding whether an action may fire, and what it would do: the checking half of `fire`.
+
+Owns: `CaseState` (a case as loaded inside a transaction: row, procedure, clocks, documents on file,
+how often each action fired, the last effective date), `load_state`, `check_date` (P11) and
+`plan_fire`, which runs the checks in the contract's order and returns a `FirePlan` (new stage,
+facts, clock operations and clocks, documents to attach and to produce) without writing anything:
+  1 stage `stage`  2 role `role`  3 effective date `date`  4 facts `facts`  5 documents `document`
+  6 guards `guard` (or the check's own code; evaluated as conditions of the shared Machine)
+  7 deadline operations `deadline` (e.g. an extension that is too long, too late or a second one).
+Stage in the flow: 6 (run). Used by engine.runtime (fire, available_actions) and engine.case_writes.
+May import: engine.errors, engine.model, engine.periods, engine.casefile, engine.case_guards,
+engine.clockwork, engine.machines, engine.tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session, col, func, select
+
+from engine import machines
+from engine.case_guards import CaseGuardContext, check_refusal, guard_names, holds
+from engine.casefile import SYSTEM_ROLE, Actor, check_facts, decode_facts, with_defaults
+from engine.clockwork import apply_ops, calendar_for, clocks_from_rows, plan_ops
+from engine.errors import BadInput, CaseConflict, CaseNotFound, EventNotAllowed
+from engine.model import Check, Procedure
+from engine.periods import Period
+from engine.tables import CaseDocument, CaseEvent, CaseFile, Deadline
+
+if TYPE_CHECKING:
+    from engine.runtime import CaseService
+
+ATTACH = "attach"
+
+
+@dataclass
+class CaseState:
+    """A case as read inside the firing transaction."""
+
+    case: CaseFile
+    procedure: Procedure
+    clocks: dict[str, Any]
+    documents: set[str]
+    fired: dict[str, int]
+    last_on: dt.date | None
+    deadlines: dict[str, tuple[str, dt.date | None]] = field(default_factory=dict)
+    rows: dict[str, Deadline] = field(default_factory=dict)
+
+    @property
+    def case_id(self) -> int:
+        assert self.case.id is not None
+        return self.case.id
+
+    def context(self, at: dt.date, calendar: Any, documents: set[str] | None = None) -> CaseGuardContext:
+        return CaseGuardContext(
+            self.procedure,
+            at=at,
+            documents=self.documents if documents is None else documents,
+            deadlines=self.deadlines,
+            fired=self.fired,
+            calendar=calendar,
+        )
+
+    def holds(self, check: Check, facts: Mapping[str, Any], at: dt.date, calendar: Any) -> bool:
+        names = guard_names(self.procedure, facts, at, self.case.stage)
+        return holds(check, names, self.context(at, calendar))
+
+
+def load_state(
+    session: Session, service: CaseService, case_id: int, expected_version: int | None
+) -> CaseState:
+    case = session.get(CaseFile, case_id)
+    if case is None:
+        raise CaseNotFound(f"案件 {case_id} 不存在 (no case with id {case_id})")
+    if expected_version is not None and case.version != expected_version:
+        raise CaseConflict(case_id, expected_version, case.version)
+    procedure = service.procedure_by_hash(session, case.procedure_id, case.procedure_hash)
+    rows = {d.deadline_id: d for d in session.exec(select(Deadline).where(Deadline.case_id == case_id)).all()}
+    documents = set(
+        session.exec(select(CaseDocument.document_id).where(CaseDocument.case_id == case_id).distinct()).all()
+    )
+    fired_rows = session.exec(
+        select(CaseEvent.action, func.count())
+        .where(CaseEvent.case_id == case_id)
+        .group_by(col(CaseEvent.action))
+    ).all()
+    last_on = session.exec(select(func.max(CaseEvent.effective_on)).where(CaseEvent.case_id == case_id)).one()
+    return CaseState(
+        case=case,
+        procedure=procedure,
+        clocks=clocks_from_rows({k: r.clock for k, r in rows.items()}),
+        documents=documents,
+        fired={a: int(n) for a, n in fired_rows},
+        last_on=last_on,
+        deadlines={k: (r.status, r.due_on) for k, r in rows.items()},
+        rows=rows,
+    )
+
+
+@dataclass
+class FirePlan:
+    """What a permitted action will write (computed before anything is written)."""
+
+    state: CaseState
+    action: str
+    actor: Actor
+    at: dt.date
+    stage_after: str
+    facts_changed: dict[str, Any]
+    ops: list[Any]
+    clocks: dict[str, Any]
+    attached: dict[str, bytes]
+    produced: tuple[str, ...]
+    backdated: bool
+    calendar: Any
+
+
+def _earliest(today: dt.date, within: Period, calendar: Any) -> dt.date:
+    if within.unit == "days":
+        return today - dt.timedelta(days=within.n)
+    if within.unit == "workdays":
+        earliest: dt.date = calendar.workdays_before(today, within.n)
+        return earliest
+    months = within.n * (12 if within.unit == "years" else 1)
+    y, m = divmod(today.year * 12 + today.month - 1 - months, 12)
+    day = today.day
+    while True:
+        try:
+            return dt.date(y, m + 1, day)
+        except ValueError:
+            day -= 1
+
+
+def check_date(
+    procedure: Procedure,
+    actor: Actor,
+    at: dt.date,
+    last_on: dt.date | None,
+    today: dt.date,
+    *,
+    action: str,
+    stage: str,
+    case_id: int | None = None,
+    calendar: Any = None,
+) -> None:
+    """P11: not in the future, never before the case's last event, back-dated only by the roles the
+    procedure allows and only within `backdating.within`."""
+
+    def refuse(message: str) -> EventNotAllowed:
+        return EventNotAllowed(
+            "date", message, case_id=case_id, action=action, stage=stage, details={"at": str(at)}
+        )
+
+    if not isinstance(at, dt.date) or isinstance(at, dt.datetime):
+        raise refuse(f"生效日期应为日期 (the effective date must be a date YYYY-MM-DD, got {at!r})")
+    if at > today:
+        raise refuse(
+            f"生效日期 {at} 晚于今天 {today}，不能预先登记 (the effective date may not be in the future)"
+        )
+    if last_on is not None and at < last_on:
+        raise refuse(
+            f"生效日期 {at} 早于本案上一事件的日期 {last_on} (effective dates of a case never go backwards: "
+            f"use {last_on} or later)"
+        )
+    if at < today and actor.role != SYSTEM_ROLE:
+        if actor.role not in procedure.backdating_roles:
+            allowed = ", ".join(procedure.backdating_roles) or "无 (none)"
+            raise refuse(
+                f"角色“{actor.role}”不能补录以前的日期 {at}（今天 {today}）(back-dating is allowed only for: {allowed})"
+            )
+        earliest = _earliest(today, procedure.backdating_within, calendar)
+        if at < earliest:
+            raise refuse(
+                f"补录日期 {at} 超出允许范围（最早 {earliest}，{procedure.backdating_within.zh()}内）"
+                f"(back-dating is allowed within {procedure.backdating_within} only)"
+            )
+
+
+def _did_you_mean(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def plan_fire(
+    state: CaseState,
+    action: str,
+    actor: Actor,
+    at: dt.date,
+    facts: Mapping[str, Any] | None,
+    attached: dict[str, bytes],
+    *,
+    today: dt.date,
+    expired: str | None = None,
+    check_needs: bool = True,
+) -> FirePlan:
+    """Run every check in order and compute the outcome; raises the first refusal. Writes nothing."""
+    proc, case = state.procedure, state.case
+    stage = case.stage
+    stage_title = proc.stages[stage].title if stage in proc.stages else stage
+
+    def refuse(code: str, message: str, **details: Any) -> EventNotAllowed:
+        return EventNotAllowed(
+            code, message, case_id=state.case_id, action=action, stage=stage, details=details
+        )
+
+    calendar = calendar_for(proc, case.region_code)
+    spec = proc.actions.get(action)
+    if action == ATTACH:
+        if not attached:
+            raise BadInput("没有要提交的文书 (no documents to attach)", field="documents")
+    elif spec is None:
+        raise refuse(
+            "stage",
+            f"程序“{proc.title}”没有操作 '{action}' (unknown action{_did_you_mean(action, list(proc.actions))})",
+        )
+    elif not machines.can_leave(proc, stage, action):
+        here = [a.id for a in proc.actions.values() if stage in a.sources]
+        raise refuse(
+            "stage",
+            f"案件处于“{stage_title}”阶段，不能“{spec.title}”（只能在 {', '.join(spec.sources)} 阶段）"
+            f"(actions from '{stage}': {', '.join(here) or 'none'})",
+        )
+    if spec is not None and actor.role != SYSTEM_ROLE and actor.role not in spec.roles:
+        raise refuse(
+            "role",
+            f"角色“{proc.roles[actor.role].title if actor.role in proc.roles else actor.role}”不能“{spec.title}”"
+            f"（应由 {'、'.join(proc.roles[r].title if r in proc.roles else r for r in spec.roles)}）"
+            f"(role '{actor.role}' may not '{action}'; allowed: {', '.join(spec.roles)})",
+            role=actor.role,
+        )
+    check_date(
+        proc,
+        actor,
+        at,
+        state.last_on,
+        today,
+        action=action,
+        stage=stage,
+        case_id=state.case_id,
+        calendar=calendar,
+    )
+    try:
+        from engine.runtime import code_tables
+
+        given = check_facts(proc, facts, code_tables(), at)
+    except BadInput as exc:
+        raise refuse("facts", str(exc), fact=exc.field) from None
+    if spec is not None and check_needs:
+        missing = [n for n in spec.needs if given.get(n) is None]
+        if missing:
+            titles = "、".join(proc.facts[n].title if n in proc.facts else n for n in missing)
+            raise refuse(
+                "facts",
+                f"“{spec.title}”需要提供：{titles} (give the facts: {', '.join(missing)})",
+                facts=missing,
+            )
+    on_file = state.documents | set(attached)
+    if spec is not None:
+        lacking = [d for d in spec.requires if d not in on_file]
+        if lacking:
+            titles = "、".join(proc.documents[d].title if d in proc.documents else d for d in lacking)
+            raise refuse(
+                "document",
+                f"“{spec.title}”需要以下文书在卷：{titles} (required documents not on file: {', '.join(lacking)})",
+                documents=lacking,
+            )
+    merged = with_defaults(proc, {**decode_facts(proc, case.facts), **given})
+    names = guard_names(proc, merged, at, stage)
+    context = state.context(at, calendar, on_file)
+    if spec is None:  # attach: no stage change, no clocks
+        return FirePlan(
+            state, action, actor, at, stage, {}, [], dict(state.clocks), attached, (), at < today, calendar
+        )
+
+    def first_refusal() -> EventNotAllowed | None:
+        for check in spec.when:
+            refusal = check_refusal(check, names, context, action=action, stage=stage)
+            if refusal is not None:
+                refusal.case_id = state.case_id
+                return refusal
+        return None
+
+    stage_after = machines.move(proc, stage, action, case.returns_to, first_refusal)
+    changed = dict(given)
+    for fact_id, check in spec.sets:
+        from engine.expr import Scope, evaluate
+
+        value = evaluate(check.expr, Scope(dict(names), context)).value
+        changed[fact_id] = value
+        names[fact_id] = value
+    merged.update(changed)
+    entering_final = proc.stages[stage_after].final and not proc.stages[stage].final
+    ops = plan_ops(
+        proc,
+        action,
+        merged,
+        state.clocks,
+        entering_final=entering_final,
+        holds=lambda check: holds(check, guard_names(proc, merged, at, stage_after), context),
+    )
+    if expired is not None and not any(op[0] == expired and op[1] == "stop" for op in ops):
+        if expired in state.clocks and str(state.clocks[expired].status) == "running":
+            ops.append([expired, "stop", {}])
+    try:
+        clocks = apply_ops(proc, state.clocks, ops, at, calendar)
+    except EventNotAllowed as exc:
+        raise refuse(exc.code, exc.message, **exc.details) from None
+    produced = tuple(
+        d
+        for d in spec.produces
+        if all(holds(c, names, context) for doc_id, c in spec.produces_when if doc_id == d)
+    )
+    return FirePlan(
+        state, action, actor, at, stage_after, changed, ops, clocks, attached, produced, at < today, calendar
+    )

@@ -1,0 +1,341 @@
+"""The case runtime: open a case, attach documents, fire actions, all in one transaction each.
+
+Owns: `CaseService` (open_case, attach, fire, available_actions, get, history, list_cases, tick) and
+`shanghai_now`. `fire` checks, in this order and with these stable codes: stage (`stage`), role
+(`role`), effective date (`date`, P11), facts (`facts`), required documents (`document`), guards
+(`guard` or the check's own code, through the shared transitions Machine of engine.machines) and
+deadline operations (`deadline`); then it changes the stage, operates the clocks (engine.clockwork),
+renders the produced documents, appends the hash-chained event and its monitoring record, and bumps
+the case version with an optimistic check (`CaseConflict`). Everything happens in ONE database
+transaction: a refusal or any error rolls all of it back. The checking half (`engine.firing.plan_fire`)
+is shared with `available_actions`; the writing half lives in engine.case_writes.
+A case keeps the procedure snapshot it was opened under (stored by content hash, recompiled when the
+library's current version differs).
+Stage in the flow: 6 (run) and 7 (watch time, through engine.deadline_scan).
+May import: everything in engine/ below it (model, library, clocks, calendar, expr, documents,
+monitoring, tables, db). Never FastAPI or Typer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from engine import case_writes as w
+from engine.case_numbers import allocate_case_number
+from engine.casefile import (
+    SYSTEM,
+    ActionAvailability,
+    Actor,
+    CaseView,
+    CodeValidator,
+    EventView,
+    TransitionRecord,
+    check_facts,
+    with_defaults,
+)
+from engine.clockwork import apply_ops, calendar_for, plan_ops
+from engine.db import Database
+from engine.errors import BadInput, CaseNotFound, EventNotAllowed, ZhongcaiError
+from engine.firing import CaseState, FirePlan, check_date, load_state, plan_fire
+from engine.model import Procedure
+from engine.tables import CaseEvent, CaseFile, Institution, ProcedureSnapshot
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def shanghai_now() -> dt.datetime:
+    """The current time in Asia/Shanghai (legal dates are local dates, P10)."""
+    return dt.datetime.now(SHANGHAI)
+
+
+class ProcedureSource(Protocol):
+    """What the runtime needs from engine.library.ProcedureLibrary."""
+
+    def get(self, procedure_id: str) -> Procedure: ...
+
+
+@functools.cache
+def code_tables() -> CodeValidator | None:
+    """The code tables under codes/ (facts of type `code` are checked against them), if they load."""
+    from engine.codes import CodeTables, default_codes_dir
+
+    try:
+        return CodeTables.load(default_codes_dir())
+    except ZhongcaiError:
+        return None
+
+
+def _compile_snapshot(spec: Mapping[str, Any]) -> Procedure:
+    from engine.compiler import compile_snapshot
+
+    procedure: Procedure = compile_snapshot(dict(spec))
+    return procedure
+
+
+class CaseService:
+    """Opens and advances cases. Thread-safe: share one per process (it holds only caches)."""
+
+    def __init__(
+        self,
+        db: Database,
+        library: ProcedureSource,
+        now: Callable[[], dt.datetime] = shanghai_now,
+        *,
+        compile_snapshot: Callable[[Mapping[str, Any]], Procedure] = _compile_snapshot,
+    ) -> None:
+        self.db = db
+        self.library = library
+        self.now = now
+        self._compile_snapshot = compile_snapshot
+        self._by_hash: dict[str, Procedure] = {}
+        self._stored_hashes: set[str] = set()
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ clock and procedures
+
+    def today(self) -> dt.date:
+        """Today's local date (Asia/Shanghai) according to `now`."""
+        now = self.now()
+        if now.tzinfo is not None:
+            now = now.astimezone(SHANGHAI)
+        return now.date()
+
+    def _recorded_at(self) -> dt.datetime:
+        now = self.now()
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=SHANGHAI)
+        return now.astimezone(dt.UTC)
+
+    def procedure_by_hash(self, session: Session, procedure_id: str, content_hash: str) -> Procedure:
+        """The procedure version a case runs under: the library's if unchanged, else its stored snapshot."""
+        got = self._by_hash.get(content_hash)
+        if got is not None:
+            return got
+        try:
+            current: Procedure | None = self.library.get(procedure_id)
+        except Exception:
+            current = None
+        if current is not None and current.content_hash == content_hash:
+            procedure = current
+        else:
+            row = session.get(ProcedureSnapshot, content_hash)
+            if row is None:
+                raise CaseNotFound(
+                    f"procedure snapshot {content_hash[:12]} of '{procedure_id}' is missing from the store"
+                )
+            procedure = self._compile_snapshot(row.spec)
+        with self._lock:
+            self._by_hash[content_hash] = procedure
+        return procedure
+
+    def _store_snapshot(self, session: Session, procedure: Procedure) -> None:
+        if procedure.content_hash in self._stored_hashes:
+            return
+        if session.get(ProcedureSnapshot, procedure.content_hash) is None:
+            try:
+                with session.begin_nested():
+                    session.add(
+                        ProcedureSnapshot(
+                            content_hash=procedure.content_hash,
+                            procedure_id=procedure.id,
+                            version=procedure.version,
+                            spec=w.jsonable(procedure.snapshot),
+                        )
+                    )
+                    session.flush()
+            except sa.exc.IntegrityError:
+                pass  # stored by a concurrent opening
+        with self._lock:
+            self._by_hash.setdefault(procedure.content_hash, procedure)
+            self._stored_hashes.add(procedure.content_hash)
+
+    # ------------------------------------------------------------------ opening
+
+    def open_case(
+        self,
+        procedure_id: str,
+        at: dt.date,
+        facts: Mapping[str, Any] | None,
+        institution_id: str,
+        actor: Actor = SYSTEM,
+        channel: str = "offline",
+    ) -> CaseView:
+        """Open a case: check its facts, take the next case number, start the `open` deadlines, write
+        event 1 and its monitoring record. Raises BadInput (facts, institution) or EventNotAllowed (date)."""
+        procedure = self.library.get(procedure_id)
+        typed = with_defaults(procedure, check_facts(procedure, facts, code_tables(), at))
+        today = self.today()
+        check_date(procedure, actor, at, None, today, action="open", stage=procedure.initial_stage)
+        with self.db.transaction() as s:
+            institution = s.get(Institution, institution_id)
+            if institution is None:
+                raise BadInput(
+                    f"仲裁机构 '{institution_id}' 不存在 (unknown institution '{institution_id}'; create it first)",
+                    field="institution_id",
+                )
+            self._store_snapshot(s, procedure)
+            number = allocate_case_number(s, institution, at.year, procedure.case_number)
+            case = w.insert_case(s, procedure, institution, number, typed, at, channel)
+            assert case.id is not None
+            calendar = calendar_for(procedure, case.region_code)
+            state = CaseState(
+                case=case, procedure=procedure, clocks={}, documents=set(), fired={}, last_on=None
+            )
+            ops = plan_ops(
+                procedure,
+                "open",
+                typed,
+                {},
+                entering_final=False,
+                holds=lambda check: state.holds(check, typed, at, calendar),
+            )
+            clocks = apply_ops(procedure, {}, ops, at, calendar)
+            plan = FirePlan(
+                state=state,
+                action="open",
+                actor=actor,
+                at=at,
+                stage_after=case.stage,
+                facts_changed=typed,
+                ops=ops,
+                clocks=clocks,
+                attached={},
+                produced=(),
+                backdated=at < today,
+                calendar=calendar,
+            )
+            w.write_event(s, plan, seq=1, prev_hash=None, recorded_at=self._recorded_at(), stage_before=None)
+            case_id = case.id
+        return self.get(case_id)
+
+    # ------------------------------------------------------------------ firing
+
+    def fire(
+        self,
+        case_id: int,
+        action: str,
+        actor: Actor,
+        at: dt.date,
+        facts: Mapping[str, Any] | None = None,
+        documents: Sequence[str] | Mapping[str, bytes] | None = None,
+        expected_version: int | None = None,
+    ) -> TransitionRecord:
+        """Fire `action` on the case (all or nothing). Raises EventNotAllowed (with its code), CaseConflict,
+        CaseNotFound or BadInput; nothing is changed unless it returns."""
+        return self._fire(case_id, action, actor, at, facts, documents, expected_version, expired=None)
+
+    def _fire(
+        self,
+        case_id: int,
+        action: str,
+        actor: Actor,
+        at: dt.date,
+        facts: Mapping[str, Any] | None,
+        documents: Sequence[str] | Mapping[str, bytes] | None,
+        expected_version: int | None,
+        expired: str | None,
+    ) -> TransitionRecord:
+        with self.db.transaction() as s:
+            state = load_state(s, self, case_id, expected_version)
+            plan = plan_fire(
+                state,
+                action,
+                actor,
+                at,
+                facts,
+                w.submitted(state.procedure, documents, at),
+                today=self.today(),
+                expired=expired,
+            )
+            return w.commit_plan(s, plan, self._recorded_at())
+
+    def attach(
+        self,
+        case_id: int,
+        documents: Sequence[str] | Mapping[str, bytes],
+        at: dt.date,
+        actor: Actor,
+        expected_version: int | None = None,
+    ) -> TransitionRecord:
+        """File submitted documents (stored with their sha256); an `attach` event records it."""
+        return self._fire(case_id, w.ATTACH, actor, at, None, documents, expected_version, expired=None)
+
+    def fire_on_expiry(self, case_id: int, action: str, deadline_id: str, at: dt.date) -> TransitionRecord:
+        """Fire a deadline's `on_expiry` action as the system (the deadline scan calls this once)."""
+        return self._fire(case_id, action, SYSTEM, at, None, None, None, expired=deadline_id)
+
+    def available_actions(self, case_id: int, role: str, at: dt.date) -> list[ActionAvailability]:
+        """Every action of the case's procedure with whether `role` could fire it now, and if not, why.
+        Facts an action `needs` are not required here (they are supplied when firing)."""
+        out: list[ActionAvailability] = []
+        with self.db.read() as s:
+            state = load_state(s, self, case_id, None)
+            actor = Actor(f"role:{role}", role)
+            for action in state.procedure.actions.values():
+                try:
+                    plan_fire(state, action.id, actor, at, None, {}, today=self.today(), check_needs=False)
+                except EventNotAllowed as refusal:
+                    out.append(ActionAvailability(action.id, action.title, False, refusal))
+                else:
+                    out.append(ActionAvailability(action.id, action.title, True))
+        return out
+
+    # ------------------------------------------------------------------ reading
+
+    def get(self, case_id: int) -> CaseView:
+        with self.db.read() as s:
+            case = s.get(CaseFile, case_id)
+            if case is None:
+                raise CaseNotFound(f"案件 {case_id} 不存在 (no case with id {case_id})")
+            procedure = self.procedure_by_hash(s, case.procedure_id, case.procedure_hash)
+            return w.case_view(s, case, procedure)
+
+    def find(self, case_number: str) -> CaseView:
+        with self.db.read() as s:
+            case = s.exec(select(CaseFile).where(CaseFile.case_number == case_number)).first()
+            if case is None or case.id is None:
+                raise CaseNotFound(f"案号 {case_number} 不存在 (no case numbered {case_number})")
+            return w.case_view(s, case, self.procedure_by_hash(s, case.procedure_id, case.procedure_hash))
+
+    def history(self, case_id: int) -> list[EventView]:
+        with self.db.read() as s:
+            if s.get(CaseFile, case_id) is None:
+                raise CaseNotFound(f"案件 {case_id} 不存在 (no case with id {case_id})")
+            rows = s.exec(
+                select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(col(CaseEvent.seq))
+            ).all()
+            return [w.event_view(e) for e in rows]
+
+    def list_cases(
+        self, institution_id: str | None = None, stage: str | None = None, limit: int = 100, offset: int = 0
+    ) -> list[CaseFile]:
+        with self.db.read() as s:
+            stmt = select(CaseFile).order_by(col(CaseFile.id)).limit(limit).offset(offset)
+            if institution_id is not None:
+                stmt = stmt.where(CaseFile.institution_id == institution_id)
+            if stage is not None:
+                stmt = stmt.where(CaseFile.stage == stage)
+            return list(s.exec(stmt).all())
+
+    def tick(self, as_of: dt.date) -> Any:
+        """The deadline scan as of `as_of`: warnings, breaches, on_expiry actions (idempotent)."""
+        from engine.deadline_scan import scan
+
+        return scan(self, as_of)
+
+
+def ensure_institution(
+    db: Database, institution_id: str, name: str, region_code: str, *, abbr: str | None = None
+) -> None:
+    """Create the institution row if it does not exist (demo, scenarios, CLI set-up)."""
+    with db.transaction() as s:
+        if s.get(Institution, institution_id) is None:
+            s.add(Institution(id=institution_id, name=name, region_code=region_code, case_number_prefix=abbr))
