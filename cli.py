@@ -634,8 +634,305 @@ def _register_issue6() -> None:
 _register_issue6()
 
 # ---------------------------------------------------------------- monitor, codes (issue 7)
-monitor_app = typer.Typer(help="监测 (monitoring): export, report, data checks, risk warnings", no_args_is_help=True)
+monitor_app = typer.Typer(
+    help="监测 (monitoring): export, report, data checks, risk warnings", no_args_is_help=True
+)
 app.add_typer(monitor_app, name="monitor")
+codes_app = typer.Typer(help="代码表 (code tables under codes/): show, validate", no_args_is_help=True)
+app.add_typer(codes_app, name="codes")
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import date as _Date
+    from typing import Any
+
+    from engine.codes import CodeTables
+    from engine.db import Database as _MonDatabase
+    from engine.indicators import Scope
+
+
+def _mon_fail(message: str, code: int) -> typer.Exit:
+    typer.echo(f"错误 (error): {message}", err=True)
+    return typer.Exit(code)
+
+
+def _mon_codes() -> CodeTables:
+    from engine.codes import CodeTables
+    from engine.errors import ProcedureInvalid, render_diagnostic
+    from engine.monitoring_config import codes_dir
+
+    try:
+        return CodeTables.load(codes_dir())
+    except ProcedureInvalid as exc:
+        for d in exc.diagnostics:
+            typer.echo(render_diagnostic(d), err=True)
+        raise typer.Exit(1) from None
+
+
+def _mon_db() -> _MonDatabase:
+    from engine.db import init_db
+    from engine.errors import ZhongcaiError
+
+    try:
+        return init_db()
+    except ZhongcaiError as exc:
+        raise _mon_fail(str(exc), 1) from None
+
+
+def _mon_scope(region: str | None, institution: str | None) -> Scope:
+    from engine.indicators import Scope
+
+    if region is not None:
+        msg = _mon_codes().validate("regions", region)
+        if msg is not None:
+            raise _mon_fail(f"--region: {msg}", 2)
+    return Scope(region=region, institution=institution)
+
+
+def _mon_config(load: Callable[[], Any]) -> Any:
+    """Run a loader: a broken codes/*.yaml exits 1 with its diagnostics, bad input exits 2."""
+    from engine.errors import BadInput, ProcedureInvalid, render_diagnostic
+
+    try:
+        return load()
+    except ProcedureInvalid as exc:
+        for d in exc.diagnostics:
+            typer.echo(render_diagnostic(d), err=True)
+        raise typer.Exit(1) from None
+    except BadInput as exc:
+        raise _mon_fail(str(exc), 2) from None
+
+
+def _mon_date(text: str | None, option: str) -> _Date | None:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        raise _mon_fail(f"{option} 应为 YYYY-MM-DD (got {text!r})", 2) from None
+
+
+@monitor_app.command("export")
+def monitor_export(
+    since: int | None = typer.Option(
+        None, "--since", min=0, help="游标：已导出的最后一条记录 id (export after it)"
+    ),
+    fmt: str = typer.Option("jsonl", "--format", help="jsonl 或 csv"),
+    out: Path | None = typer.Option(
+        None, "--out", help="追加写入的文件；省略 --since 时从文件末条续传 (resume)"
+    ),
+    batch: int = typer.Option(5000, "--batch", min=1, help="每批条数 (rows per batch, flushed after each)"),
+    settle: float = typer.Option(
+        0.0, "--settle", min=0, help="不导出最近 N 秒写入的记录 (PostgreSQL in-flight ids)"
+    ),
+) -> None:
+    """导出监测记录 (export monitoring records for the national collection), resumable by cursor."""
+    import sys
+
+    from engine.export import csv_header, export_records, resume_cursor
+
+    if fmt not in ("jsonl", "csv"):
+        raise _mon_fail(f"--format 只能是 jsonl 或 csv (got {fmt!r})", 2)
+    db = _mon_db()
+    if out is None:
+        with db.engine.connect() as conn:
+            res = export_records(conn, sys.stdout, since=since or 0, fmt=fmt, batch=batch, settle=settle)  # type: ignore[arg-type]
+    else:
+        in_file = resume_cursor(out, fmt)  # type: ignore[arg-type]
+        if since is not None and since < in_file:
+            raise _mon_fail(
+                f"{out} 已含有 id {in_file} 及以前的记录 (already holds records up to id {in_file}): "
+                "omit --since to resume, or choose another file",
+                2,
+            )
+        start = in_file if since is None else since
+        with out.open("a", encoding="utf-8") as f:
+            if fmt == "csv" and f.tell() == 0:
+                f.write(csv_header())
+            with db.engine.connect() as conn:
+                res = export_records(conn, f, since=start, fmt=fmt, batch=batch, settle=settle)  # type: ignore[arg-type]
+    typer.echo(f"导出 {res.count} 条监测记录；游标 (cursor) = {res.last_id}", err=True)
+
+
+def _fmt_rate(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.2f}%"
+
+
+@monitor_app.command("report")
+def monitor_report(
+    month: str = typer.Option(..., "--month", help="统计月份 YYYY-MM"),
+    region: str | None = typer.Option(None, "--region", help="行政区划代码（含下级）(sub-regions included)"),
+    institution: str | None = typer.Option(None, "--institution", help="仲裁机构 id"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+) -> None:
+    """月度监测指标 (monthly indicators): stocks, flows, closures, amounts, rates with numerator/denominator."""
+    import json
+
+    from engine.indicators import indicator_spec, month_bounds, monthly_report
+
+    _mon_config(lambda: month_bounds(month))
+    scope = _mon_scope(region, institution)
+    spec = _mon_config(indicator_spec)
+    codes = _mon_codes()
+    db = _mon_db()
+    with db.engine.connect() as conn:
+        report = _mon_config(lambda: monthly_report(conn, month, codes, spec=spec, scope=scope))
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        return
+    where = " ".join(x for x in (region and f"地区 {region}", institution and f"机构 {institution}") if x)
+    typer.echo(f"{spec.title} {month} {where}".rstrip())
+    for key, value in report.measures.items():
+        typer.echo(f"  {report.titles[key]}: {value}")
+    closures = codes.table("closure_methods")
+    for code, n in report.closed_by_closure.items():
+        e = closures.entries.get(code)
+        typer.echo(f"  结案方式 {code}（{e.name if e else '未知'}）: {n}")
+    for code, n in report.ended_by_closure.items():
+        typer.echo(f"  未受理即结束 {code}: {n}")
+    typer.echo(f"  超期 (breaches): {sum(report.breaches.values())} {report.breaches or ''}".rstrip())
+    for r in report.rates.values():
+        typer.echo(f"  {r.title}: {_fmt_rate(r.value)} = {r.numerator} / {r.denominator}  [{r.formula}]")
+
+
+@monitor_app.command("checks")
+def monitor_checks(
+    as_of: str | None = typer.Option(None, "--as-of", help="校核日期 (default: today, Asia/Shanghai)"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+) -> None:
+    """数据校核 (data checks of codes/data_checks.yaml). Exit 1 when an error-severity rule finds records."""
+    import datetime as dt
+    import json
+    from zoneinfo import ZoneInfo
+
+    from engine.datachecks import check_spec, run_checks
+
+    day = _mon_date(as_of, "--as-of") or dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    spec = _mon_config(check_spec)
+    codes = _mon_codes()
+    db = _mon_db()
+    with db.engine.connect() as conn:
+        report = run_checks(conn, codes, day, spec=spec)
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(f"{spec.title} (as of {day})")
+        for f in report.findings:
+            mark = "OK " if f.count == 0 else ("ERR" if f.severity == "error" else "WRN")
+            ids = ", ".join(f"case {e['case_id']}#{e['event_seq']}" for e in f.examples[:5])
+            typer.echo(f"  {mark} {f.rule}: {f.title}: {f.count}" + (f"  (e.g. {ids})" if ids else ""))
+    raise typer.Exit(1 if report.errors else 0)
+
+
+@monitor_app.command("risks")
+def monitor_risks(
+    month: str = typer.Option(..., "--month", help="月份 YYYY-MM"),
+    region: str | None = typer.Option(None, "--region", help="行政区划代码（含下级）"),
+    institution: str | None = typer.Option(None, "--institution", help="仲裁机构 id"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+) -> None:
+    """风险预警 (risk warnings): collective disputes, large claims, month-over-month surges. Exit 1 on any."""
+    import json
+
+    from engine.indicators import month_bounds
+    from engine.risk import monthly_risks, risk_spec
+    from engine.tables import MonitoringRecord
+
+    _mon_config(lambda: month_bounds(month))
+    scope = _mon_scope(region, institution)
+    spec = _mon_config(risk_spec)
+    codes = _mon_codes()
+    t = MonitoringRecord.__table__  # type: ignore[attr-defined]
+    db = _mon_db()
+    with db.engine.connect() as conn:
+        report = monthly_risks(
+            conn, month, spec, codes, scope=scope.condition(t.c.region_code, t.c.institution_id)
+        )
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        labels = {"collective": "集体争议", "large_claim": "大额请求"}
+        typer.echo(f"风险预警 {month}: {len(report.flagged)} 件即时预警, {len(report.surges)} 项环比激增")
+        for f in report.flagged:
+            flags = "、".join(labels.get(x, x) for x in f.flags)
+            typer.echo(
+                f"  案件 {f.case_id} {f.effective_on} {f.region_code} {flags} 人数 {f.workers} 金额 {f.claim_amount}"
+            )
+        for s in report.surges:
+            inc = "新增" if s.increase is None else f"+{s.increase * 100:.0f}%"
+            typer.echo(f"  激增 {s.dimension} {s.key}（{s.name}）: {s.previous} → {s.current} ({inc})")
+    raise typer.Exit(1 if report.flagged or report.surges else 0)
+
+
+@codes_app.command("show")
+def codes_show(
+    table: str = typer.Argument(..., help="代码表名，如 dispute_types"),
+    on: str | None = typer.Option(None, "--on", help="只列出该日有效的代码 (codes valid on YYYY-MM-DD)"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+) -> None:
+    """列出一个代码表 (show a code table with its source)."""
+    import json
+
+    codes = _mon_codes()
+    if not codes.has(table):
+        raise _mon_fail(codes.validate(table, "") or table, 2)
+    day = _mon_date(on, "--on")
+    t = codes.table(table)
+    rows = [e for e in t if day is None or e.valid_on(day)]
+    if as_json:
+        data = {
+            "table": t.id,
+            "title": t.title,
+            "source": t.source,
+            "codes": [
+                {
+                    "code": e.code,
+                    "name": e.name_on(day),
+                    "parent": e.parent,
+                    "valid_from": e.valid_from and e.valid_from.isoformat(),
+                    "valid_to": e.valid_to and e.valid_to.isoformat(),
+                }
+                for e in rows
+            ],
+        }
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"{t.id}: {t.title}\n来源 (source): {t.source}")
+    for e in rows:
+        valid = f"  [{e.valid_from or '…'} – {e.valid_to or '…'}]" if (e.valid_from or e.valid_to) else ""
+        parent = f"  ← {e.parent}" if e.parent else ""
+        typer.echo(f"  {e.code}  {e.name_on(day)}{parent}{valid}")
+
+
+@codes_app.command("validate")
+def codes_validate(
+    table: str | None = typer.Argument(None, help="代码表名（与 CODE 一起：检查一个代码）"),
+    code: str | None = typer.Argument(None, help="要检查的代码"),
+    on: str | None = typer.Option(None, "--on", help="检查该日是否有效 (valid on YYYY-MM-DD)"),
+) -> None:
+    """检查 codes/ 下全部代码表与监测配置；或检查一个代码 (validate every table and config, or one code)."""
+    from engine.datachecks import check_spec
+    from engine.indicators import indicator_spec
+    from engine.risk import risk_spec
+
+    codes = _mon_codes()
+    if table is None:
+        _mon_config(indicator_spec)
+        _mon_config(check_spec)
+        _mon_config(risk_spec)
+        total = sum(len(codes.table(n)) for n in codes.names())
+        typer.echo(
+            f"{len(codes.names())} 个代码表 (tables), {total} 个代码；监测配置无误 (indicators, data checks, risk: ok)"
+        )
+        return
+    if code is None:
+        raise _mon_fail("给出代码表名时还需给出代码 (give TABLE and CODE)", 2)
+    day = _mon_date(on, "--on")
+    msg = codes.validate(table, code, on=day)
+    if msg is not None:
+        raise _mon_fail(msg, 1)
+    entry = codes.get(table, code)
+    typer.echo(f"{table} {code}: {entry.name_on(day) if entry else ''}")
 
 
 def main() -> None:
