@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Literal
 
 Unit = Literal["workdays", "days", "months", "years"]
 UNITS: tuple[Unit, ...] = ("workdays", "days", "months", "years")
@@ -20,6 +20,7 @@ _ALIASES: dict[str, Unit] = {
     "working days": "workdays",
     "wd": "workdays",
     "工作日": "workdays",
+    "个工作日": "workdays",
     "day": "days",
     "days": "days",
     "calendar days": "days",
@@ -81,4 +82,4 @@ def parse_period(text: str | int) -> Period:
             f"'{raw}' is not a period: write a whole number and a unit, e.g. '5 workdays', "
             f"'45 days', '1 year' (units: {', '.join(UNITS)})"
         )
-    return Period(int(m.group(1)), cast(Unit, unit))
+    return Period(int(m.group(1)), unit)
