@@ -19,7 +19,6 @@ May import: engine.errors, engine.periods, engine.expr.
 
 from __future__ import annotations
 
-import calendar as _stdcal
 import datetime as dt
 import operator
 from collections.abc import Callable, Mapping
@@ -371,4 +370,5 @@ def add_months(d: dt.date, months: int) -> dt.date:
     year, month = d.year + y, m0 + 1
     if not dt.MINYEAR <= year <= dt.MAXYEAR:
         raise OverflowError(f"year {year} is out of range")
-    return dt.date(year, month, min(d.day, _stdcal.monthrange(year, month)[1]))
+    last = 31 if month == 12 else (dt.date(year, month + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(d.day, last))
