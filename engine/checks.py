@@ -236,15 +236,29 @@ def _code_tables(codes_root: Path) -> set[str]:
 
 
 def _closure_codes(codes_root: Path) -> set[str]:
+    """The codes of codes/closure_methods.yaml (read directly: loading every table, the region
+    codes included, would cost a second on each validation). Empty if the table is absent or broken;
+    `zhongcai codes validate` reports a broken table."""
+    path = codes_root / "closure_methods.yaml"
     try:
-        from engine.codes import CodeTables
-
-        tables = CodeTables.load(codes_root)
-        if not tables.has("closure_methods"):
-            return set()
-        return {e.code for e in tables.table("closure_methods")}
-    except Exception:
+        raw = path.read_bytes()
+    except OSError:
         return set()
+    cached = _CLOSURES.get(str(path))
+    if cached is not None and cached[0] == raw:
+        return cached[1]
+    import yaml
+
+    try:
+        data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        codes = {str(e["code"]) for e in data["codes"] if isinstance(e, dict) and "code" in e}
+    except (yaml.YAMLError, KeyError, TypeError):
+        codes = set()
+    _CLOSURES[str(path)] = (raw, codes)
+    return codes
+
+
+_CLOSURES: dict[str, tuple[bytes, set[str]]] = {}
 
 
 def check_missing_templates(

@@ -84,6 +84,9 @@ def resolve_layers(
             ),
         )
     base = resolve_layers(base_doc, find, known_ids, (*_stack, own_id))
+    cycle = next((d for d in base.diagnostics if d.code == "E402"), None)
+    if cycle is not None:  # report the cycle in every file of it, not "base unreadable"
+        return _fail(doc, Diagnostic("E402", cycle.message, where, hint=cycle.hint))
     if base.data is None or any(
         d.severity == "error" and d.code.startswith(("E0", "E40")) for d in base.diagnostics
     ):

@@ -115,23 +115,65 @@ def check_files(
     seen_ids: dict[str, str] = {}
     for path in files:
         doc = docs[str(path)] if str(path) in docs else read_cached(path)
-        diags = _duplicate_id(doc, seen_ids)
-        resolved = resolve_layers(doc, by_id.get, by_id.keys())
-        if resolved.data is None:
-            results.append(FileResult(doc.path, None, _dedupe([*diags, *resolved.diagnostics])))
-            continue
-        key = (tuple(_content_key(docs.get(s)) for s in resolved.sources), listing)
-        hit = _COMPILED.get(key)
-        if hit is None:
-            hit = _compile(resolved, codes_root, documents_root, strict)
-            _COMPILED[key] = hit
-        proc, found = hit
-        results.append(FileResult(doc.path, proc, _dedupe([*diags, *resolved.diagnostics, *found])))
+        results.append(_check_doc(doc, docs, by_id, seen_ids, listing, codes_root, documents_root, strict))
     return results, docs
 
 
+def check_text(
+    text: str,
+    name: str = "<text>.yaml",
+    index_files: Sequence[Path] = (),
+    *,
+    codes_root: Path | None = None,
+    documents_root: Path | None = None,
+    strict: bool = False,
+) -> FileResult:
+    """Check one procedure given as text (bases of an overlay come from `index_files`)."""
+    docs: dict[str, SourceDoc] = {}
+    by_id: dict[str, SourceDoc] = {}
+    for path in index_files:
+        base = read_cached(path)
+        docs[base.path] = base
+        pid = base.data.get("procedure") if base.data else None
+        by_id[pid if isinstance(pid, str) else path.stem] = base
+    doc = read_yaml(name, text)
+    docs[doc.path] = doc
+    pid = doc.data.get("procedure") if doc.data else None
+    if isinstance(pid, str):
+        by_id[pid] = doc
+    listing = (_listing(codes_root), _listing(documents_root), strict, str(codes_root), str(documents_root))
+    return _check_doc(doc, docs, by_id, {}, listing, codes_root, documents_root, strict)
+
+
+def _check_doc(
+    doc: SourceDoc,
+    docs: dict[str, SourceDoc],
+    by_id: dict[str, SourceDoc],
+    seen_ids: dict[str, str],
+    listing: tuple[object, ...],
+    codes_root: Path | None,
+    documents_root: Path | None,
+    strict: bool,
+) -> FileResult:
+    diags = _duplicate_id(doc, seen_ids)
+    resolved = resolve_layers(doc, by_id.get, by_id.keys())
+    if resolved.data is None:
+        return FileResult(doc.path, None, _dedupe([*diags, *resolved.diagnostics]))
+    key = (tuple(_content_key(docs.get(s)) for s in resolved.sources), listing)
+    hit = _COMPILED.get(key)
+    if hit is None:
+        hit = _compile(resolved, codes_root, documents_root, strict)
+        if len(_COMPILED) > 512:  # a long-running process checking many edited texts
+            _COMPILED.clear()
+        _COMPILED[key] = hit
+    proc, found = hit
+    return FileResult(doc.path, proc, _dedupe([*diags, *resolved.diagnostics, *found]))
+
+
 def _content_key(doc: SourceDoc | None) -> object:
-    return None if doc is None else (doc.path, id(doc))
+    if doc is None:
+        return None
+    return (doc.path, hashlib.sha256("\n".join(doc.lines).encode("utf-8")).hexdigest())
 
 
 def _compile(
