@@ -55,6 +55,9 @@ MAKEUP = "调休上班"
 _LIB_FIRST = min(_cc.holidays).year
 _LIB_LAST = max(_cc.holidays).year
 _LIB_VERSION = _pkg_version("chinesecalendar")
+_LIB_HOLIDAYS: dict[dt.date, str] = dict(_cc.holidays)
+_LIB_WORKDAYS: frozenset[dt.date] = frozenset(_cc.workdays)
+_LIB_NAMES: dict[str, str] = {h.value: h.chinese for h in _cc.Holiday}
 _REGION = re.compile(r"^\d{2}(\d{2}){0,2}$")
 
 
@@ -159,14 +162,14 @@ class WorkCalendar:
             if d in nb.holidays:
                 return DayInfo(False, nb.holidays[d] or "节假日")
             return DayInfo(d.weekday() < 5, None)
-        work = bool(_cc.is_workday(d))
-        if work:
+        # The library's own rule (chinese_calendar.is_workday), read from its tables directly:
+        # calling is_workday per day re-validates the year range each time (~50 us a day).
+        if d in _LIB_WORKDAYS:
             return DayInfo(True, MAKEUP if d.weekday() >= 5 else None)
-        _, name = _cc.get_holiday_detail(d)
+        name = _LIB_HOLIDAYS.get(d)
         if name is None:
-            return DayInfo(False, None)
-        holiday = next((h for h in _cc.Holiday if h.value == name), None)
-        return DayInfo(False, holiday.chinese if holiday is not None else str(name))
+            return DayInfo(d.weekday() < 5, None)
+        return DayInfo(False, _LIB_NAMES.get(name, name))
 
     def _build(self, overlay: Overlay) -> None:
         self._base = dt.date(self._lo, 1, 1).toordinal()
