@@ -108,7 +108,7 @@ def _print_roster(report: Any) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console(width=160)
     console.print(
         "[bold]演示数据 (demo data)[/bold]" + (" created" if report.created else " already present")
     )
@@ -207,7 +207,7 @@ def audit_breaches(
                 notes,
                 e.basis,
             )
-        Console().print(table)
+        Console(width=200).print(table)
         typer.echo(f"{len(entries)} breach(es) as of {day}")
     db.dispose()
     if entries:

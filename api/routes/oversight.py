@@ -40,7 +40,12 @@ def breaches(
     day = as_of or st.today()
     with st.db.read() as session:
         entries = breach_audit(
-            session, day, scope=list_scope(p), institution_id=institution_id, statutory_only=statutory_only
+            session,
+            day,
+            scope=list_scope(p),
+            institution_id=institution_id,
+            statutory_only=statutory_only,
+            procedures=lambda pid, content_hash: st.service.procedure_by_hash(session, pid, content_hash),
         )
     if format == "csv":
         return PlainTextResponse(
