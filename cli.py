@@ -267,6 +267,8 @@ def calendar_show(
     except YearNotCovered as exc:
         raise _cal_fail(f"error: {exc}", 1) from None
     typer.echo(f"{year}年 {cal.label}: {count} 个工作日 (working days)   [{cal.version}]")
+    for source in cal.sources(year):
+        typer.echo(f"  source: {source}")
     for run in runs:
         span = str(run.start) if run.start == run.end else f"{run.start}..{run.end}"
         if run.workday:

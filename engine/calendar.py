@@ -144,6 +144,10 @@ class WorkCalendar:
         self._bad = [0]
         for y in range(self._lo, self._hi + 1):
             self._bad.append(self._bad[-1] + (y in self._missing))
+        self._sources = {y: b.source for y, b in overlay.national.items()}
+        self._regional_sources = {
+            (rb.prefix, y): b.source for rb in self._regions for y, b in rb.years.items()
+        }
         self._build(overlay)
 
     # -- index ----------------------------------------------------------------------------------
@@ -214,6 +218,16 @@ class WorkCalendar:
     def covered_years(self) -> tuple[int, ...]:
         """Every year this calendar can answer for (national and, if any, regional data present)."""
         return tuple(y for y in range(self._lo, self._hi + 1) if y not in self._missing)
+
+    def sources(self, year: int) -> list[str]:
+        """Where the year's days come from: the notice titles of the overlay, or the library."""
+        self._require(year, year)
+        national = (
+            self._sources.get(year)
+            or f"chinesecalendar {_LIB_VERSION} (国务院办公厅{year}年部分节假日安排的通知)"
+        )
+        regional = [f"{p}: {src}" for (p, y), src in self._regional_sources.items() if y == year]
+        return [national, *regional]
 
     def is_workday(self, d: dt.date) -> bool:
         self._require(d.year, d.year)

@@ -210,6 +210,8 @@ def test_overlay_adds_a_year_and_wins_for_it(tmp_path: Path) -> None:
     assert not cal.is_workday(D("2027-02-08")) and cal.day_note(D("2027-02-08")) == "春节"
     assert cal.is_workday(D("2027-03-01")) and not cal.is_workday(D("2027-03-06"))  # Mon-Fri rule
     assert cal.add_workdays(D("2026-12-30"), 3) == D("2027-01-05")
+    assert cal.sources(2027) == ["国务院办公厅关于2027年部分节假日安排的通知（测试用，虚构）"]
+    assert cal.sources(2026)[0].startswith("chinesecalendar 1.11.0")
     with pytest.raises(YearNotCovered) as exc:
         cal.is_workday(D("2028-01-03"))
     assert exc.value.year == 2028 and exc.value.overlay_path.endswith("cal.yaml")
@@ -408,6 +410,7 @@ def test_cli_show_region(tmp_path: Path) -> None:
     res = runner.invoke(app, ["calendar", "show", "2026", "--region", "45", "--overlay", str(path)])
     assert res.exit_code == 0, res.output
     assert "三月三" in res.stdout and "regional" in res.stdout
+    assert "45: 测试用地方通知（虚构）" in res.stdout
 
 
 @pytest.mark.parametrize(
