@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -103,7 +104,7 @@ def _parser() -> Lark:
         _GRAMMAR.read_text(encoding="utf-8"),
         parser="lalr",
         lexer="contextual",
-        propagate_positions=True,
+        keep_all_tokens=True,  # spans come from the tokens (see _Builder)
         maybe_placeholders=False,
         cache=True,
     )
@@ -287,86 +288,115 @@ def _previous_token(text: str, tok: Token) -> Token | None:
 
 
 class _Builder:
-    """Turns lark's tree into nodes; every node gets the span of what it was parsed from."""
+    """Turns lark's tree into nodes; every node gets the span of the tokens it was parsed from.
+
+    The parser keeps every token (`keep_all_tokens`) instead of propagating positions to each tree
+    (`propagate_positions` doubles lark's parse time); a node's span runs from its first token to
+    its last, so a call includes its ')' and a list its brackets.
+    """
 
     def __init__(self, loc: _Locator) -> None:
         self.loc = loc
 
     def _span(self, item: Tree[Token] | Token) -> Span:
-        if isinstance(item, Token):
-            return self.loc.span(cast(int, item.line), cast(int, item.column), item.end_line, item.end_column)
-        m = item.meta
-        return self.loc.span(m.line, m.column, m.end_line, m.end_column)
+        first = last = item
+        while isinstance(first, Tree):
+            first = first.children[0]
+        while isinstance(last, Tree):
+            last = last.children[-1]
+        return self.loc.span(cast(int, first.line), cast(int, first.column), last.end_line, last.end_column)
 
     def build(self, t: Tree[Token] | Token) -> n.Expr:
         if isinstance(t, Token):  # pragma: no cover - every atom has an alias in guard.lark
             raise TypeError(f"unexpected token {t.type}")
-        kids = t.children
-        sp = self._span(t)
-        rule = str(t.data)
-        if rule == "name":
-            return n.Name(self._ident(kids[0]), span=sp)
-        if rule == "int_":
-            return n.Literal(self._int(cast(Token, kids[0])), "int", span=sp)
-        if rule == "decimal":
-            return n.Literal(Decimal(str(kids[0])), "decimal", span=sp)
-        if rule == "string":
-            return n.Literal(_unquote(str(kids[0])), "text", span=sp)
-        if rule == "date":
-            return n.Literal(self._date(cast(Token, kids[0])), "date", span=sp)
-        if rule == "duration":
-            tok = cast(Token, kids[0])
-            self._int(Token("INT", _LEADING_DIGITS.match(str(tok)).group(), 0, tok.line, tok.column))  # type: ignore[union-attr]
-            p = parse_period(str(tok))
-            return n.Duration(p.n, p.unit, span=sp)
-        if rule in ("true", "false"):
-            return n.Literal(rule == "true", "bool", span=sp)
-        if rule == "null":
-            return n.Literal(None, "null", span=sp)
-        if rule == "list_":
-            return n.ListLit(self._args(kids), span=sp)
-        if rule == "call":
-            return n.Call(self._ident(kids[0]), self._args(kids[1:]), span=sp)
-        if rule == "attr":
-            return n.Attr(self.build(kids[0]), self._ident(kids[1]), span=sp)
-        if rule == "neg":
-            return n.Unary("-", self.build(kids[1]), span=sp)
-        if rule == "arith":
-            op = cast(n.ArithOp, str(kids[1]))
-            return n.Arith(op, self.build(kids[0]), self.build(kids[2]), span=sp)
-        if rule == "compare":
-            cop = cast(n.CompareOp, str(kids[1]))
-            return n.Compare(cop, self.build(kids[0]), self.build(kids[2]), span=sp)
-        if rule in ("in_", "not_in"):
-            return n.In(self.build(kids[0]), self.build(kids[1]), negated=rule == "not_in", span=sp)
-        if rule == "not_":
-            return n.Not(self.build(kids[0]), span=sp)
-        if rule == "and_":
-            return n.And(tuple(self.build(k) for k in kids), span=sp)
-        if rule == "or_":
-            return n.Or(tuple(self.build(k) for k in kids), span=sp)
-        if rule == "implies":
-            return n.Implies(self.build(kids[0]), self.build(kids[1]), span=sp)
-        if rule == "quantifier":
-            kind = cast(n.QuantifierKind, str(kids[0]))
-            var = self._ident(kids[1])
-            return n.Quantifier(kind, var, self.build(kids[2]), self.build(kids[3]), span=sp)
-        raise TypeError(f"no node for rule {rule}")  # pragma: no cover - grammar and builder agree
+        return self._rules[str(t.data)](self, t.children, self._span(t))
 
-    def _ident(self, tok: Tree[Token] | Token) -> str:
-        # The contextual lexer reads a keyword as a NAME where no keyword fits ("in == 3"): refuse it.
-        word = str(tok)
-        if word in n.KEYWORDS:
-            raise ProcedureInvalid([Diagnostic("E108", f"'{word}' is a keyword and cannot be a name",
-                                               self._span(cast(Token, tok)), expected="a name that is not a keyword",
-                                               hint=_KEYWORD_HINT)])  # fmt: skip
-        return word
+    def _operands(self, kids: list[Tree[Token] | Token]) -> list[n.Expr]:
+        return [self.build(k) for k in kids if isinstance(k, Tree)]
+
+    def _name(self, kids: list[Tree[Token] | Token], sp: Span) -> n.Expr:
+        return n.Name(str(kids[0]), span=sp)
+
+    def _int_(self, kids: list[Tree[Token] | Token], sp: Span) -> n.Expr:
+        return n.Literal(self._int(cast(Token, kids[0])), "int", span=sp)
+
+    def _decimal(self, kids: list[Tree[Token] | Token], sp: Span) -> n.Expr:
+        return n.Literal(Decimal(str(kids[0])), "decimal", span=sp)
+
+    def _string(self, kids: list[Tree[Token] | Token], sp: Span) -> n.Expr:
+        return n.Literal(_unquote(str(kids[0])), "text", span=sp)
+
+    def _date_(self, kids: list[Tree[Token] | Token], sp: Span) -> n.Expr:
+        return n.Literal(self._date(cast(Token, kids[0])), "date", span=sp)
+
+    def _duration(self, kids: list[Tree[Token] | Token], sp: Span) -> n.Expr:
+        tok = cast(Token, kids[0])
+        digits = _LEADING_DIGITS.match(str(tok))
+        self._int(Token("INT", digits.group() if digits else "0", 0, tok.line, tok.column))
+        p = parse_period(str(tok))
+        return n.Duration(p.n, p.unit, span=sp)
+
+    def _true(self, kids: list[Tree[Token] | Token], sp: Span) -> n.Expr:
+        return n.Literal(True, "bool", span=sp)
+
+    def _false(self, kids: list[Tree[Token] | Token], sp: Span) -> n.Expr:
+        return n.Literal(False, "bool", span=sp)
+
+    def _null(self, kids: list[Tree[Token] | Token], sp: Span) -> n.Expr:
+        return n.Literal(None, "null", span=sp)
+
+    def _list(self, kids: list[Tree[Token] | Token], sp: Span) -> n.Expr:
+        return n.ListLit(self._args(kids), span=sp)
+
+    def _call(self, kids: list[Tree[Token] | Token], sp: Span) -> n.Expr:
+        return n.Call(str(kids[0]), self._args(kids), span=sp)
+
+    def _attr(self, kids: list[Tree[Token] | Token], sp: Span) -> n.Expr:
+        return n.Attr(self.build(kids[0]), str(kids[2]), span=sp)
+
+    def _neg(self, kids: list[Tree[Token] | Token], sp: Span) -> n.Expr:
+        return n.Unary("-", self.build(kids[1]), span=sp)
+
+    def _arith(self, kids: list[Tree[Token] | Token], sp: Span) -> n.Expr:
+        return n.Arith(cast(n.ArithOp, str(kids[1])), self.build(kids[0]), self.build(kids[2]), span=sp)
+
+    def _compare(self, kids: list[Tree[Token] | Token], sp: Span) -> n.Expr:
+        return n.Compare(cast(n.CompareOp, str(kids[1])), self.build(kids[0]), self.build(kids[2]), span=sp)
+
+    def _in(self, kids: list[Tree[Token] | Token], sp: Span) -> n.Expr:
+        item, container = self._operands(kids)
+        return n.In(item, container, negated=len(kids) == 4, span=sp)
+
+    def _not(self, kids: list[Tree[Token] | Token], sp: Span) -> n.Expr:
+        return n.Not(self.build(kids[1]), span=sp)
+
+    def _and(self, kids: list[Tree[Token] | Token], sp: Span) -> n.Expr:
+        return n.And(tuple(self._operands(kids)), span=sp)
+
+    def _or(self, kids: list[Tree[Token] | Token], sp: Span) -> n.Expr:
+        return n.Or(tuple(self._operands(kids)), span=sp)
+
+    def _implies(self, kids: list[Tree[Token] | Token], sp: Span) -> n.Expr:
+        left, right = self._operands(kids)
+        return n.Implies(left, right, span=sp)
+
+    def _quantifier(self, kids: list[Tree[Token] | Token], sp: Span) -> n.Expr:
+        source, body = self._operands(kids)
+        return n.Quantifier(cast(n.QuantifierKind, str(kids[0])), str(kids[1]), source, body, span=sp)
+
+    def _parens(self, kids: list[Tree[Token] | Token], sp: Span) -> n.Expr:
+        return self.build(kids[1])  # the node keeps its own span, without the parentheses
+
+    _rules: dict[str, Callable[[_Builder, list[Tree[Token] | Token], Span], n.Expr]] = {
+        "name": _name, "int_": _int_, "decimal": _decimal, "string": _string, "date": _date_,
+        "duration": _duration, "true": _true, "false": _false, "null": _null, "list_": _list, "call": _call,
+        "attr": _attr, "neg": _neg, "arith": _arith, "compare": _compare, "in_": _in, "not_in": _in,
+        "not_": _not, "and_": _and, "or_": _or, "implies": _implies, "quantifier": _quantifier, "atom": _parens,
+    }  # fmt: skip
 
     def _args(self, kids: list[Tree[Token] | Token]) -> tuple[n.Expr, ...]:
-        if not kids:
-            return ()
-        args = cast(Tree[Token], kids[0])
-        return tuple(self.build(a) for a in args.children)
+        args = next((k for k in kids if isinstance(k, Tree)), None)
+        return () if args is None else tuple(self._operands(args.children))
 
     def _int(self, tok: Token) -> int:
         text = str(tok)
