@@ -458,3 +458,21 @@ def _running(svc: CaseService, case: int) -> set[str]:
     deadlines = svc.get(case).deadlines
     rows = deadlines.values() if isinstance(deadlines, dict) else deadlines
     return {getattr(d, "deadline_id", None) or getattr(d, "id", "") for d in rows if d.status == "running"}
+
+
+def test_mediation_fails_when_fifteen_days_from_receipt_pass(
+    service: tuple[CaseService, list[dt.datetime]],
+) -> None:
+    svc, now = service
+    now[0] = dt.datetime(2025, 4, 20, 10)
+    case = svc.open_case(
+        "mediation", D(2025, 4, 20), {"claim_amount": 8000}, "zj", Actor("m", "committee")
+    ).id
+    due = {k: d.due_on for k, d in svc.get(case).deadlines.items()}
+    # DOMAIN.md (d): 2025-04-20 (Sun) + 15 days = 05-05 (holiday) -> 05-06; M 22: 3 WD -> 04-23
+    assert due == {"committee_acceptance": D(2025, 4, 23), "mediation": D(2025, 5, 6)}
+    now[0] = dt.datetime(2025, 5, 7, 10)
+    svc.tick(D(2025, 5, 7))
+    view = svc.get(case)
+    assert view.stage == "failed" and view.closure == "other"
+    assert view.breaches == ("committee_acceptance",)
