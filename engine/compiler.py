@@ -37,7 +37,14 @@ _NAMED_ARGS = {"has_document": "document", "deadline_due": "deadline", "times_fi
 
 
 def canonical_json(data: Any) -> str:
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    """JSON with sorted keys and no spaces: the same data always gives the same text."""
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_plain)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return dict(value)
+    return str(value)
 
 
 def spec_snapshot(spec: ProcedureSpec) -> dict[str, Any]:
