@@ -293,10 +293,12 @@ def calendar_check(
 
     day = _cal_date(today, "--today") if today else dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
     cal = _cal_load(calendar, region, overlay)
-    for diag in check_overlay(cal.overlay_file) if cal.overlay_file is not None else []:
-        typer.echo(
-            f"{diag.span}: {diag.severity} {diag.code}: {diag.message}"
-        )  # warnings (errors stop _cal_load)
+    if cal.overlay_file is not None:  # warnings only: errors already stopped _cal_load
+        from engine.calendar import library_conflicts
+        from engine.calendar_overlay import read_overlay
+
+        for diag in check_overlay(cal.overlay_file) + library_conflicts(read_overlay(cal.overlay_file)):
+            typer.echo(f"{diag.span}: {diag.severity} {diag.code}: {diag.message}")
     years = cal.covered_years()
     typer.echo(f"{cal.label}: covered {years[0]}-{years[-1]} [{cal.version}]")
     problems = 0

@@ -47,7 +47,7 @@ from pathlib import Path
 import chinese_calendar as _cc
 
 from engine.calendar_overlay import Overlay, RegionBlock, empty_overlay, read_overlay
-from engine.errors import CalendarError, YearNotCovered
+from engine.errors import CalendarError, Diagnostic, YearNotCovered
 
 ROOT = Path(__file__).resolve().parent.parent
 CALENDAR_DIR = ROOT / "procedures" / "calendars"
@@ -319,6 +319,37 @@ class WorkCalendar:
             else:
                 out.append(DayRun(day, day, info.note, info.workday, info.regional))
         return out
+
+
+def library_conflicts(overlay: Overlay) -> list[Diagnostic]:
+    """Warnings (C020) for overlay years the library also covers but answers differently.
+
+    The overlay wins (it may correct the library); the warning makes the difference visible in
+    `zhongcai calendar check`, e.g. after upgrading chinesecalendar to a release with a new year.
+    """
+    out = []
+    for year, block in sorted(overlay.national.items()):
+        if not _LIB_FIRST <= year <= _LIB_LAST:
+            continue
+        differ = []
+        d = dt.date(year, 1, 1)
+        while d.year == year:
+            mine = d in block.workdays or (d.weekday() < 5 and d not in block.holidays)
+            if mine != (d in _LIB_WORKDAYS or (d.weekday() < 5 and d not in _LIB_HOLIDAYS)):
+                differ.append(d)
+            d += dt.timedelta(days=1)
+        if differ:
+            out.append(
+                Diagnostic(
+                    "C020",
+                    f"year {year} differs from chinesecalendar {_LIB_VERSION} on {len(differ)} day(s), "
+                    f"first {differ[0]}: the overlay wins",
+                    block.span,
+                    severity="warning",
+                    hint="check the State Council notice; remove the block if the library is right",
+                )
+            )
+    return out
 
 
 def overlay_path_for(calendar_id: str) -> Path:

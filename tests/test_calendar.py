@@ -436,3 +436,22 @@ def test_cli_check_with_next_year_added(tmp_path: Path) -> None:
         app, ["calendar", "check", "--today", "2026-12-05", "--region", "45", "--overlay", str(path)]
     )
     assert res.exit_code == 1 and "cn/45" in res.stdout
+
+
+def test_check_warns_when_the_overlay_contradicts_the_library(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """\
+        national:
+          2026:
+            source: 测试（虚构）：国庆节少放一天
+            holidays: {国庆节: [2026-10-01..2026-10-06]}
+            workdays: [2026-09-20, 2026-10-10]
+        """,
+    )
+    cal = load_calendar("cn", None, path)
+    assert cal.is_workday(D("2026-10-07"))  # the overlay wins for its year
+    res = runner.invoke(app, ["calendar", "check", "--today", "2026-06-01", "--overlay", str(path)])
+    assert res.exit_code == 0, res.output
+    assert "warning C020: year 2026 differs from chinesecalendar 1.11.0 on" in res.stdout
+    assert "first 2026-01-01" in res.stdout  # the block omits 元旦 too: every difference is counted
