@@ -1,0 +1,196 @@
+"""What the API does beyond access: optimistic concurrency, refusal codes, uploads and their limits,
+rendered documents, the public progress lookup and its rate limit, the JSON error shape."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from engine.access import RateLimiter
+from tests.api.conftest import Demo, auth
+
+FRESH = "收到申请（期限内）"  # gx-nn, received, documents attached
+PARTY_CASE = "已受理（期限内，当事人可查询）"
+
+
+def test_fire_needs_if_match_and_a_stale_version_is_409(demo: Demo) -> None:
+    cid = demo.case_id(FRESH)
+    url = f"/v1/cases/{cid}/actions/accept"
+    got = demo.client.get(f"/v1/cases/{cid}", headers=auth("clerk_nn"))
+    version = int(got.headers["ETag"].strip('"'))
+    missing = demo.client.post(url, json={"at": "2026-11-27"}, headers=auth("clerk_nn"))
+    assert missing.status_code == 428 and missing.json()["code"] == "precondition_required"
+    stale = demo.client.post(
+        url, json={"at": "2026-11-27"}, headers={**auth("clerk_nn"), "If-Match": f'"{version - 1}"'}
+    )
+    assert stale.status_code == 409 and stale.json()["code"] == "conflict"
+    assert demo.state.service.get(cid).stage == "received"  # nothing changed
+    ok = demo.client.post(
+        url, json={"at": "2026-11-27"}, headers={**auth("clerk_nn"), "If-Match": f'"{version}"'}
+    )
+    assert ok.status_code == 200, ok.text
+    data = ok.json()
+    assert data["stage_after"] == "accepted" and "acceptance_notice" in data["produced"]
+    assert ok.headers["ETag"] == f'"{data["version"]}"'
+    again = demo.client.post(
+        url, json={"at": "2026-11-27"}, headers={**auth("clerk_nn"), "If-Match": f'"{version}"'}
+    )
+    assert again.status_code == 409
+
+
+def test_refusal_keeps_its_code_and_names_the_check(demo: Demo) -> None:
+    cid = demo.case_id(PARTY_CASE)
+    version = demo.state.service.get(cid).version
+    resp = demo.client.post(
+        f"/v1/cases/{cid}/actions/hold_hearing",
+        json={"at": "2026-11-27"},
+        headers={**auth("arbitrator_nn"), "If-Match": str(version)},
+    )
+    assert resp.status_code == 422
+    body = resp.json()
+    assert body["code"] in ("guard", "date", "facts") and body["message"]
+    assert body["details"]["action"] == "hold_hearing"
+    wrong_role = demo.client.post(
+        f"/v1/cases/{cid}/actions/suspend",
+        json={"at": "2026-11-27", "facts": {"suspension_reason": "appraisal"}},
+        headers={**auth("clerk_nn"), "If-Match": str(version)},
+    )
+    assert wrong_role.status_code == 422 and wrong_role.json()["code"] == "role"
+    assert demo.state.service.get(cid).version == version
+
+
+def test_available_actions_explain_each_refusal(demo: Demo) -> None:
+    cid = demo.case_id(PARTY_CASE)
+    resp = demo.client.get(f"/v1/cases/{cid}/actions", params={"at": "2026-11-27"}, headers=auth("clerk_nn"))
+    assert resp.status_code == 200
+    actions = {a["action"]: a for a in resp.json()}
+    assert actions["accept"]["allowed"] is False and actions["accept"]["refusal"]["code"] == "stage"
+    assert actions["suspend"]["refusal"]["code"] == "role"  # director's action
+    assert any(a["allowed"] for a in actions.values())
+    sup = demo.client.get(f"/v1/cases/{cid}/actions", headers=auth("supervisor_gx")).json()
+    assert not any(a["allowed"] for a in sup)
+
+
+def test_upload_checks_type_content_and_size(demo: Demo) -> None:
+    cid = demo.case_id(PARTY_CASE)
+    url = f"/v1/cases/{cid}/documents"
+    pdf = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
+    ok = demo.client.post(
+        url,
+        data={"document_id": "evidence"},
+        files={"file": ("e.pdf", pdf, "application/pdf")},
+        headers=auth("applicant_demo"),
+    )
+    assert ok.status_code == 201, ok.text
+    assert ok.json()[-1]["media_type"] == "application/pdf"
+    fake = demo.client.post(
+        url,
+        data={"document_id": "evidence"},
+        files={"file": ("e.pdf", b"MZ not a pdf", "application/pdf")},
+        headers=auth("clerk_nn"),
+    )
+    assert fake.status_code == 415 and fake.json()["code"] == "unsupported_media_type"
+    limit = demo.state.settings.max_upload_bytes
+    demo.state.settings.max_upload_bytes = 1024
+    try:
+        big = demo.client.post(
+            url,
+            data={"document_id": "evidence"},
+            files={"file": ("b.pdf", b"%PDF-" + b"0" * 2000, "application/pdf")},
+            headers=auth("clerk_nn"),
+        )
+    finally:
+        demo.state.settings.max_upload_bytes = limit
+    assert big.status_code == 413 and big.json()["code"] == "too_large"
+    unknown = demo.client.post(
+        url,
+        data={"document_id": "no_such_document"},
+        files={"file": ("e.pdf", pdf, "application/pdf")},
+        headers=auth("clerk_nn"),
+    )
+    assert unknown.status_code == 422 and unknown.json()["message"]
+
+
+def test_request_body_limit_is_413_json(demo: Demo) -> None:
+    small = create_app(demo.state.settings.__class__(max_body_bytes=2048), state=demo.state)
+    client = TestClient(small, raise_server_exceptions=False)
+    resp = client.post(
+        "/v1/cases",
+        content=b"{" + b" " * 5000 + b"}",
+        headers={**auth("clerk_nn"), "Content-Type": "application/json"},
+    )
+    assert resp.status_code == 413 and resp.json()["code"] == "too_large"
+
+
+def test_generated_document_as_html(demo: Demo) -> None:
+    cid = demo.case_id(PARTY_CASE)
+    resp = demo.client.get(f"/v1/cases/{cid}/documents/acceptance_notice", headers=auth("applicant_demo"))
+    assert resp.status_code == 200
+    assert resp.headers["content-type"].startswith("text/html")
+    assert "受理通知书" in resp.text
+
+
+def test_public_progress_lookup(demo: Demo) -> None:
+    number, code = demo.case_number(PARTY_CASE), demo.query_code(PARTY_CASE)
+    ok = demo.client.post("/v1/public/progress", json={"case_number": number, "query_code": code.lower()})
+    assert ok.status_code == 200, ok.text
+    data = ok.json()
+    assert data["case_number"] == number and data["stage"] == "accepted"
+    assert "facts" not in data and "filing_approval" not in {d["document_id"] for d in data["documents"]}
+    assert [e["action"] for e in data["events"]][:2] == ["open", "accept"]
+    wrong = demo.client.post("/v1/public/progress", json={"case_number": number, "query_code": "AAAAAAAA"})
+    unknown = demo.client.post("/v1/public/progress", json={"case_number": "无此案号", "query_code": code})
+    assert wrong.status_code == unknown.status_code == 404
+    assert wrong.json() == unknown.json()  # a wrong code tells nothing about the case number
+
+
+def test_public_lookup_is_rate_limited_per_case_number(demo: Demo) -> None:
+    saved = demo.state.ip_limiter, demo.state.case_limiter
+    demo.state.ip_limiter, demo.state.case_limiter = RateLimiter(100, 600), RateLimiter(3, 600)
+    try:
+        number = demo.case_number(FRESH)
+        codes = [
+            demo.client.post(
+                "/v1/public/progress", json={"case_number": number, "query_code": f"WRONG{i:03d}"}
+            )
+            for i in range(5)
+        ]
+    finally:
+        demo.state.ip_limiter, demo.state.case_limiter = saved
+    assert [r.status_code for r in codes] == [404, 404, 404, 429, 429]
+    assert codes[3].json()["code"] == "rate_limited" and int(codes[3].headers["Retry-After"]) > 0
+
+
+def test_errors_are_json_with_code_and_message(demo: Demo) -> None:
+    for resp in (
+        demo.client.get("/v1/cases/1"),  # no token
+        demo.client.get("/v1/cases/1", headers={"Authorization": "Bearer nope"}),
+        demo.client.get("/v1/cases/0", headers=auth("clerk_nn")),
+        demo.client.get("/v1/cases/2147483648", headers=auth("clerk_nn")),
+        demo.client.get("/v1/no/such/path", headers=auth("clerk_nn")),
+        demo.client.post("/v1/cases", json={"facts": "x"}, headers=auth("clerk_nn")),
+        demo.client.get("/v1/procedures/no_such", headers=auth("clerk_nn")),
+    ):
+        assert resp.status_code in (401, 404, 422)
+        body = resp.json()
+        assert isinstance(body["code"], str) and body["code"] and body["message"]
+
+
+def test_procedure_diagram_and_show(demo: Demo) -> None:
+    diagram = demo.client.get("/v1/procedures/arbitration/diagram", headers=auth("arbitrator_nn"))
+    assert diagram.status_code == 200 and "stateDiagram" in diagram.text
+    show = demo.client.get("/v1/procedures/arbitration", headers=auth("arbitrator_nn")).json()
+    assert {"received", "accepted", "awarded"} <= {s["id"] for s in show["stages"]}
+    assert any(d["id"] == "award" and d["statutory"] for d in show["deadlines"])
+
+
+def test_breaches_csv_and_as_of(demo: Demo) -> None:
+    csv = demo.client.get(
+        "/v1/breaches", params={"as_of": "2026-11-28", "format": "csv"}, headers=auth("supervisor_gx")
+    )
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert csv.text.splitlines()[0].startswith("case_number,")
+    early = demo.client.get(
+        "/v1/breaches", params={"as_of": "2025-01-01"}, headers=auth("supervisor_gx")
+    ).json()
+    assert early["total"] == 0
