@@ -308,7 +308,9 @@ def plan_fire(
     try:
         clocks = apply_ops(proc, state.clocks, ops, at, calendar)
     except EventNotAllowed as exc:
-        raise refuse(exc.code, exc.message, **exc.details) from None
+        if check_needs or exc.code != "facts":
+            raise refuse(exc.code, exc.message, **exc.details) from None
+        clocks = dict(state.clocks)  # availability: the facts an extension needs come when firing
     produced = tuple(
         d
         for d in spec.produces

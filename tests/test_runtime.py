@@ -1,0 +1,346 @@
+"""The case runtime: opening, the order of the checks, refusals that change nothing, clocks, returns,
+snapshots, the shared machine, the deadline scan. Every test reloads the case from the store.
+
+Expected dates are computed by hand from DOMAIN.md (section d and its worked examples).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import func, select
+
+from engine import machines
+from engine.casefile import Actor
+from engine.db import Database
+from engine.errors import BadInput, CaseConflict, EventNotAllowed
+from engine.library import ProcedureLibrary
+from engine.runtime import CaseService
+from engine.tables import (
+    Breach,
+    CaseDocument,
+    CaseEvent,
+    CaseFile,
+    CaseNumberCounter,
+    MonitoringRecord,
+    ProcedureSnapshot,
+)
+from engine.verify import verify_store
+from tests.fixtures_runtime import ROOT, prepared_db
+
+D = dt.date
+CLERK, DIRECTOR, ARBITRATOR, APPLICANT = (
+    Actor("c1", "clerk"),
+    Actor("d1", "director"),
+    Actor("a1", "arbitrator"),
+    Actor("p1", "applicant"),
+)
+
+
+@pytest.fixture
+def env(
+    sqlite_url: str, mini_library: ProcedureLibrary, make_service: Any
+) -> tuple[CaseService, Any, Database]:
+    db = prepared_db(sqlite_url)
+    svc, now = make_service(db, mini_library, D(2025, 12, 30))
+    return svc, now, db
+
+
+def _count(db: Database, table: Any) -> int:
+    with db.read() as s:
+        return int(s.exec(select(func.count()).select_from(table)).one())
+
+
+def _accepted(svc: CaseService, now: Any, on: dt.date = D(2026, 1, 5)) -> int:
+    now.to(D(2025, 12, 30))
+    case = svc.open_case("mini", D(2025, 12, 30), {"claim_amount": 5000}, "inst", CLERK)
+    now.to(on)
+    svc.fire(case.id, "accept", CLERK, on, documents=["application"])
+    return case.id
+
+
+def test_open_case_numbers_per_institution_and_year_without_gaps(env: Any) -> None:
+    svc, now, db = env
+    numbers = [
+        svc.open_case("mini", D(2025, 12, 30), {"claim_amount": 1}, "inst", CLERK).case_number
+        for _ in range(3)
+    ]
+    assert numbers == [f"京朝劳人仲案字〔2025〕第{n}号" for n in (1, 2, 3)]
+    assert (
+        svc.open_case("mini", D(2025, 12, 30), {}, "other", CLERK).case_number
+        == "浙西劳人仲案字〔2025〕第1号"
+    )
+    now.to(D(2026, 1, 2))
+    assert (
+        svc.open_case("mini", D(2026, 1, 2), {}, "inst", CLERK).case_number == "京朝劳人仲案字〔2026〕第1号"
+    )
+
+
+def test_open_starts_open_deadlines_and_writes_event_one(env: Any) -> None:
+    svc, _, db = env
+    view = svc.open_case("mini", D(2025, 12, 30), {"claim_amount": "20000"}, "inst", CLERK)
+    # 2025-12-30 + 5 workdays: 12-31 (1); 01-01..03 New Year; Sun 01-04 make-up (2); 01-05, 06, 07 (5)
+    assert view.deadlines["acceptance"].due_on == D(2026, 1, 7)
+    assert view.stage == "received" and view.version == 1
+    assert str(view.facts["claim_amount"]) == "20000.00" and view.facts["workers"] == 1
+    (event,) = svc.history(view.id)
+    assert (event.seq, event.action, event.stage_before, event.stage_after) == (1, "open", None, "received")
+    assert _count(db, MonitoringRecord) == 1 and _count(db, ProcedureSnapshot) == 1
+
+
+@pytest.mark.parametrize(
+    ("facts", "fragment"),
+    [
+        ({"claim_amont": 1}, "did you mean 'claim_amount'"),
+        ({"claim_amount": "lots"}, "claim_amount"),
+        ({"claim_amount": -5}, "claim_amount"),
+        ({"workers": 0}, "workers"),
+        ({"workers": "three"}, "whole number"),
+        ({"hearing_on": "2026-02-30"}, "hearing_on"),
+    ],
+)
+def test_bad_facts_name_the_fact_and_write_nothing(env: Any, facts: dict[str, Any], fragment: str) -> None:
+    svc, _, db = env
+    with pytest.raises(BadInput, match=fragment):
+        svc.open_case("mini", D(2025, 12, 30), facts, "inst", CLERK)
+    assert _count(db, CaseFile) == 0 and _count(db, CaseNumberCounter) == 0
+
+
+def test_unknown_institution_is_bad_input(env: Any) -> None:
+    svc, _, _ = env
+    with pytest.raises(BadInput, match="unknown institution 'nope'"):
+        svc.open_case("mini", D(2025, 12, 30), {}, "nope", CLERK)
+
+
+def test_accept_moves_stage_stops_acceptance_starts_award(env: Any) -> None:
+    svc, now, _ = env
+    case_id = _accepted(svc, now)
+    view = svc.get(case_id)
+    assert view.stage == "accepted" and view.accepted_on == D(2026, 1, 5)
+    assert view.deadlines["acceptance"].status == "stopped"
+    # DOMAIN.md worked example: 2026-01-05 + 45 days = raw 02-19 (Spring Festival) -> 2026-02-24
+    assert view.deadlines["award"].due_on == D(2026, 2, 24)
+    assert any("2026-02-24" in s for s in view.deadlines["award"].steps)
+    assert view.has_document("application")
+
+
+def test_check_order_stage_before_role_before_date_before_document_before_guard(env: Any) -> None:
+    svc, now, _ = env
+    case = svc.open_case("mini", D(2025, 12, 30), {"complete": False}, "inst", CLERK)
+    now.to(D(2026, 1, 5))
+    # wrong stage AND wrong role: the stage is reported
+    with pytest.raises(EventNotAllowed) as e:
+        svc.fire(case.id, "award", CLERK, D(2026, 1, 5))
+    assert e.value.code == "stage"
+    # wrong role AND a future date: the role is reported
+    with pytest.raises(EventNotAllowed) as e:
+        svc.fire(case.id, "accept", ARBITRATOR, D(2026, 1, 9))
+    assert e.value.code == "role" and "clerk" in e.value.message
+    # a future date AND no document: the date is reported
+    with pytest.raises(EventNotAllowed) as e:
+        svc.fire(case.id, "accept", CLERK, D(2026, 1, 9))
+    assert e.value.code == "date" and "future" in e.value.message
+    # no document AND a false guard: the document is reported
+    with pytest.raises(EventNotAllowed) as e:
+        svc.fire(case.id, "accept", CLERK, D(2026, 1, 5))
+    assert e.value.code == "document" and "application" in e.value.message
+    # the guard, with its own message and the explanation of the evaluator
+    with pytest.raises(EventNotAllowed) as e:
+        svc.fire(case.id, "accept", CLERK, D(2026, 1, 5), documents=["application"])
+    assert e.value.code == "guard" and "材料不齐全" in e.value.message and "complete" in e.value.message
+
+
+def test_a_refusal_changes_nothing_not_even_the_documents_attached_with_it(env: Any) -> None:
+    svc, now, db = env
+    case = svc.open_case("mini", D(2025, 12, 30), {"complete": False}, "inst", CLERK)
+    now.to(D(2026, 1, 5))
+    before = svc.get(case.id)
+    counts = [_count(db, t) for t in (CaseEvent, CaseDocument, MonitoringRecord)]
+    with pytest.raises(EventNotAllowed):
+        svc.fire(case.id, "accept", CLERK, D(2026, 1, 5), facts={"workers": 3}, documents=["application"])
+    assert svc.get(case.id) == before
+    assert [_count(db, t) for t in (CaseEvent, CaseDocument, MonitoringRecord)] == counts
+
+
+def test_dates_future_backwards_and_backdating(env: Any) -> None:
+    svc, now, _ = env
+    case_id = _accepted(svc, now, D(2026, 1, 5))
+    now.to(D(2026, 1, 20))
+    with pytest.raises(EventNotAllowed, match="never go backwards") as e:
+        svc.fire(case_id, "amend", CLERK, D(2026, 1, 4))
+    assert e.value.code == "date"
+    with pytest.raises(EventNotAllowed, match="back-dating is allowed only for: clerk"):
+        svc.fire(case_id, "suspend", DIRECTOR, D(2026, 1, 12))
+    rec = svc.fire(case_id, "amend", CLERK, D(2026, 1, 12))  # a clerk may back-date within 30 days
+    assert svc.history(case_id)[-1].backdated and rec.effective_on == D(2026, 1, 12)
+    now.to(D(2026, 3, 1))
+    with pytest.raises(EventNotAllowed, match="within 30 days"):
+        svc.fire(case_id, "amend", CLERK, D(2026, 1, 20))
+
+
+def test_suspend_returns_to_the_stage_it_left_and_pauses_the_award_period(env: Any) -> None:
+    svc, now, _ = env
+    case_id = _accepted(svc, now)
+    now.to(D(2026, 1, 12))
+    svc.fire(case_id, "suspend", DIRECTOR, D(2026, 1, 12))
+    view = svc.get(case_id)
+    assert view.stage == "suspended" and view.deadlines["award"].status == "paused"
+    assert view.deadlines["award"].due_on is None
+    now.to(D(2026, 1, 22))
+    rec = svc.fire(case_id, "resume", DIRECTOR, D(2026, 1, 22))
+    assert rec.stage_after == "accepted"
+    # 45 days + 10 paused days from 2026-01-05 = 2026-03-01 (Sunday) -> Monday 2026-03-02 (P7, P2)
+    assert svc.get(case_id).deadlines["award"].due_on == D(2026, 3, 2)
+
+
+def test_restart_sets_a_new_anchor(env: Any) -> None:
+    svc, now, _ = env
+    case_id = _accepted(svc, now)
+    now.to(D(2026, 1, 20))
+    svc.fire(case_id, "amend", CLERK, D(2026, 1, 20))
+    # 2026-01-20 + 45 days = 2026-03-06 (Friday)
+    assert svc.get(case_id).deadlines["award"].due_on == D(2026, 3, 6)
+
+
+def test_extension_in_time_twice_too_long_after_expiry(env: Any) -> None:
+    svc, now, _ = env
+    case_id = _accepted(svc, now)
+    now.to(D(2026, 2, 10))
+    with pytest.raises(EventNotAllowed) as e:
+        svc.fire(case_id, "extend", DIRECTOR, D(2026, 2, 10))
+    assert e.value.code == "facts" and "days" in e.value.message
+    with pytest.raises(EventNotAllowed) as e:
+        svc.fire(case_id, "extend", DIRECTOR, D(2026, 2, 10), facts={"days": 16})
+    assert e.value.code == "deadline"
+    svc.fire(case_id, "extend", DIRECTOR, D(2026, 2, 10), facts={"days": 15})
+    # DOMAIN.md worked example: 2026-01-05 + 45 + 15 days from the unrolled end = 2026-03-06 (P6)
+    assert svc.get(case_id).deadlines["award"].due_on == D(2026, 3, 6)
+    with pytest.raises(EventNotAllowed) as e:
+        svc.fire(case_id, "extend", DIRECTOR, D(2026, 2, 10), facts={"days": 1})
+    assert e.value.code == "deadline"
+    other = _accepted(svc, now)
+    now.to(D(2026, 2, 25))
+    with pytest.raises(EventNotAllowed) as e:  # due 2026-02-24: too late on 02-25
+        svc.fire(other, "extend", DIRECTOR, D(2026, 2, 25), facts={"days": 5})
+    assert e.value.code == "deadline"
+
+
+def test_final_stage_stops_every_clock_and_sets_closure(env: Any) -> None:
+    svc, now, _ = env
+    case_id = _accepted(svc, now)
+    now.to(D(2026, 1, 9))
+    svc.fire(case_id, "withdraw", APPLICANT, D(2026, 1, 9))
+    view = svc.get(case_id)
+    assert view.stage == "withdrawn" and view.closure == "withdrawal" and view.closed_on == D(2026, 1, 9)
+    assert {d.status for d in view.deadlines.values()} == {"stopped"}
+    with pytest.raises(EventNotAllowed) as e:
+        svc.fire(case_id, "accept", CLERK, D(2026, 1, 9))
+    assert e.value.code == "stage"
+
+
+def test_expected_version_conflict(env: Any) -> None:
+    svc, now, _ = env
+    case_id = _accepted(svc, now)
+    version = svc.get(case_id).version
+    now.to(D(2026, 1, 9))
+    svc.fire(case_id, "amend", CLERK, D(2026, 1, 9), expected_version=version)
+    with pytest.raises(CaseConflict, match="reload the case"):
+        svc.fire(case_id, "amend", CLERK, D(2026, 1, 9), expected_version=version)
+
+
+def test_tick_breach_is_idempotent_and_on_expiry_fires_once(env: Any) -> None:
+    svc, now, db = env
+    case_id = _accepted(svc, now)
+    now.to(D(2026, 2, 26))
+    svc.tick(D(2026, 2, 25))  # due 02-24: breached from 02-25
+    svc.tick(D(2026, 2, 26))
+    assert svc.get(case_id).breaches == ("award",) and _count(db, Breach) == 1
+    svc.fire(case_id, "award", ARBITRATOR, D(2026, 2, 26))
+    now.to(D(2026, 3, 2))
+    svc.fire(case_id, "deliver", CLERK, D(2026, 3, 2))
+    assert svc.get(case_id).deadlines["challenge"].due_on == D(2026, 3, 17)  # 03-02 + 15 days (Tuesday)
+    now.to(D(2026, 3, 17))
+    svc.tick(D(2026, 3, 17))
+    assert svc.get(case_id).stage == "awarded"  # the last day still belongs to the party (P10)
+    now.to(D(2026, 3, 20))
+    report = svc.tick(D(2026, 3, 20))
+    assert report.fired == [(case_id, "challenge", "take_effect")]
+    svc.tick(D(2026, 3, 20))
+    view = svc.get(case_id)
+    assert view.stage == "effective" and view.closure == "award" and view.closed_on == D(2026, 3, 18)
+    events = svc.history(case_id)
+    assert [e.action for e in events].count("take_effect") == 1
+    assert events[-1].role == "system" and events[-1].effective_on == D(2026, 3, 18)
+    assert verify_store(svc).ok
+
+
+def test_one_shared_machine_per_procedure_version(env: Any) -> None:
+    svc, now, _ = env
+    _accepted(svc, now)
+    count = machines.cached_machines()
+    for _ in range(5):
+        _accepted(svc, now)
+    assert machines.cached_machines() == count
+
+
+def test_available_actions_say_why(env: Any) -> None:
+    svc, now, _ = env
+    case_id = _accepted(svc, now)
+    by_id = {a.action: a for a in svc.available_actions(case_id, "director", D(2026, 1, 5))}
+    assert by_id["suspend"].allowed and by_id["extend"].allowed
+    assert by_id["award"].refusal is not None and by_id["award"].refusal.code == "role"
+    assert by_id["accept"].refusal is not None and by_id["accept"].refusal.code == "stage"
+
+
+def test_case_keeps_its_procedure_snapshot_after_the_files_change(
+    env: Any, tmp_path: Path, make_service: Any
+) -> None:
+    svc, now, db = env
+    old_case = svc.open_case("mini", D(2025, 12, 30), {}, "inst", CLERK)
+    changed = tmp_path / "procs"
+    changed.mkdir()
+    src = (ROOT / "tests" / "runtime_procedures" / "mini.yaml").read_text(encoding="utf-8")
+    (changed / "mini.yaml").write_text(src.replace("limit: 45 days", "limit: 30 days"), encoding="utf-8")
+    new_lib = ProcedureLibrary.load(changed, ROOT / "codes", ROOT / "documents")
+    assert new_lib.get("mini").content_hash != old_case.procedure_hash
+    svc2, now2 = make_service(db, new_lib, D(2026, 1, 5))
+    svc2.fire(old_case.id, "accept", CLERK, D(2026, 1, 5), documents=["application"])
+    assert svc2.get(old_case.id).deadlines["award"].due_on == D(2026, 2, 24)  # still 45 days
+    now2.to(D(2026, 1, 5))
+    new_case = svc2.open_case("mini", D(2026, 1, 5), {}, "inst", CLERK)
+    svc2.fire(new_case.id, "accept", CLERK, D(2026, 1, 5), documents=["application"])
+    # 2026-01-05 + 30 days = 2026-02-04 (Wednesday)
+    assert svc2.get(new_case.id).deadlines["award"].due_on == D(2026, 2, 4)
+    shutil.rmtree(changed)
+    assert verify_store(svc2).ok
+
+
+def test_attach_stores_content_with_sha256(env: Any) -> None:
+    svc, now, db = env
+    case = svc.open_case("mini", D(2025, 12, 30), {}, "inst", CLERK)
+    rec = svc.attach(case.id, {"evidence": "工资条".encode()}, D(2025, 12, 30), CLERK)
+    assert rec.seq == 2 and rec.stage_after == "received"
+    with db.read() as s:
+        doc = s.exec(select(CaseDocument).where(CaseDocument.document_id == "evidence")).one()
+    assert doc.content == "工资条".encode() and len(doc.sha256) == 64 and doc.event_seq == 2
+    with pytest.raises(BadInput, match="unknown document 'evidense'"):
+        svc.attach(case.id, ["evidense"], D(2025, 12, 30), CLERK)
+
+
+def test_verify_finds_tampering(env: Any) -> None:
+    svc, now, db = env
+    case_id = _accepted(svc, now)
+    assert verify_store(svc).ok
+    with db.transaction() as s:
+        case = s.get(CaseFile, case_id)
+        assert case is not None
+        case.stage = "awarded"
+        s.add(case)
+        s.delete(s.exec(select(MonitoringRecord).where(MonitoringRecord.event_seq == 2)).one())
+    problems = " | ".join(f.problem for f in verify_store(svc).findings)
+    assert "stage 'awarded' != last event's target 'accepted'" in problems
+    assert "events without a monitoring record: [2]" in problems
