@@ -341,6 +341,7 @@ def test_random_operation_sequences_round_trip_and_stay_consistent(
         assert result.status == c.status  # anchors up to 2025: no unknown year
         if result.date is None:  # only an open pause hides the due date
             assert c.pauses and c.pauses[-1][1] is None
+        assert due_date(c, CAL) == result.date  # the scan path and the explained path agree
 
 
 # ---------------------------------------------------------------- properties of P6-P8
