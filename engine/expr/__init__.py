@@ -24,8 +24,9 @@ from engine.expr.functions import (
 )
 from engine.expr.gtypes import FACT_TYPES, GType, parse_gtype
 from engine.expr.nodes import Expr, walk
-from engine.expr.parse import GUARD_SYNTAX_ERRORS, parse_guard
+from engine.expr.parse import parse_guard
 from engine.expr.printer import print_guard
+from engine.expr.syntax import GUARD_SYNTAX_ERRORS
 from engine.expr.types import TYPE_ERRORS, TypeEnv, check_guard, infer_type
 
 __all__ = [
