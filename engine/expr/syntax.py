@@ -6,6 +6,14 @@ are translated ('==', "a name", "a number"); `expected:` lists what the parser r
 that point (lark's interactive parser), and the hint says what to write instead (STYLE.md 2.4).
 Stage in the flow: 3 (parse guards), used by engine.expr.parse.
 May import: lark, engine.errors.
+
+>>> from engine.expr.parse import parse_guard
+>>> try:
+...     parse_guard("fee_paid = true")
+... except ValueError as exc:
+...     d = exc.diagnostics[0]
+>>> d.code, d.span.col, d.hint
+('E110', 10, "compare with '=='")
 """
 
 from __future__ import annotations

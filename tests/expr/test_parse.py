@@ -195,3 +195,45 @@ def test_keywords_are_not_names_but_may_start_one() -> None:
         with pytest.raises(ProcedureInvalid):
             parse_guard(f"x.{word} == 1")
         assert parse_guard(f"{word}_x == 1") == Compare("==", Name(f"{word}_x"), lit(1))
+
+
+def test_the_caret_lands_on_the_mistake_in_a_real_yaml_file() -> None:
+    import yaml
+
+    source = (
+        "actions:\n"
+        "  accept:\n"
+        '    when: "workers >= 10 and fee_paid = true"\n'
+        "  award:\n"
+        "    when: |\n"
+        "      stage == 'heard'\n"
+        "      and has_document('award_document'\n"
+    )
+    root = yaml.compose(source)
+    actions = root.value[0][1]
+    found = []
+    for _, action in actions.value:
+        node = action.value[0][1]  # the scalar of `when`
+        quote = 1 if node.style in ('"', "'") else 0
+        # PyYAML marks are 0-based; a block scalar's text starts on the line after '|', at its indentation
+        if node.style == "|":
+            first = next(
+                i for i, line in enumerate(source.splitlines()) if line.strip() and i > node.start_mark.line
+            )
+            at = Span(
+                "p.yaml",
+                first + 1,
+                len(source.splitlines()[first]) - len(source.splitlines()[first].lstrip()) + 1,
+            )
+        else:
+            at = Span("p.yaml", node.start_mark.line + 1, node.start_mark.column + 1 + quote)
+        with pytest.raises(ProcedureInvalid) as info:
+            parse_guard(node.value, at)
+        found.append(render_diagnostic(info.value.diagnostics[0], source.splitlines()))
+    assert found[0].splitlines()[0] == "p.yaml:3:39: error E110: unexpected '=' in guard"
+    assert found[0].splitlines()[2:4] == [
+        '3 |     when: "workers >= 10 and fee_paid = true"',
+        "  |                                       ^",
+    ]
+    assert found[1].splitlines()[0] == "p.yaml:7:40: error E103: the guard ends too early"
+    assert "')'" in found[1]

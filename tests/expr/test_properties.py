@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given
@@ -114,3 +115,36 @@ def test_the_guards_of_a_real_procedure_round_trip() -> None:
     assert print_guard(parse_guard("(any c in claims: c.final) or (x.y).z == 1")) == (
         "(any c in claims: c.final) or x.y.z == 1"
     )
+
+
+def _procedure_guards() -> list[str]:
+    import yaml
+
+    root = Path(__file__).resolve().parents[2] / "procedures"
+    texts: list[str] = []
+
+    def collect(node: Any) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k in ("when", "check") and isinstance(v, str):
+                    texts.append(v)
+                elif k == "sets" and isinstance(v, dict):
+                    texts.extend(str(x) for x in v.values())
+                else:
+                    collect(v)
+        elif isinstance(node, list):
+            for v in node:
+                collect(v)
+
+    for path in sorted(root.rglob("*.yaml")):
+        if "calendars" not in path.parts:
+            collect(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return texts
+
+
+def test_every_guard_of_the_shipped_procedures_round_trips() -> None:
+    texts = _procedure_guards()
+    assert len(texts) > 20
+    for text in texts:
+        e = parse_guard(text)
+        assert parse_guard(print_guard(e)) == e, text
