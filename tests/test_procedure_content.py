@@ -476,3 +476,20 @@ def test_mediation_fails_when_fifteen_days_from_receipt_pass(
     view = svc.get(case)
     assert view.stage == "failed" and view.closure == "other"
     assert view.breaches == ("committee_acceptance",)
+
+
+def test_transfer_restarts_the_award_period_from_receipt(
+    service: tuple[CaseService, list[dt.datetime]],
+) -> None:
+    svc, now = service
+    case = _accepted(svc, now, "arbitration")  # accepted 2026-10-09
+    _fire(svc, now, case, "serve_respondent", D(2026, 10, 12), "clerk")
+    _fire(svc, now, case, "transfer_out", D(2026, 10, 13), "director")
+    paused = svc.get(case).deadlines
+    assert paused["award"].status == "paused" and paused["tribunal_notice"].status == "stopped"
+    _fire(svc, now, case, "transfer_in", D(2026, 10, 19), "clerk")
+    view = svc.get(case)
+    # R 46(5): 45 days from the day the receiving commission takes the case; its own tribunal notice
+    assert view.deadlines["award"].due_on == D(2026, 12, 3)
+    assert view.deadlines["tribunal_notice"].due_on == D(2026, 10, 26)
+    assert view.deadlines["service"].status == "stopped"  # the respondent was served already
