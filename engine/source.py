@@ -30,6 +30,7 @@ KeyPath = tuple[Any, ...]
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present
 _YAML11_WORDS = frozenset({"on", "off", "yes", "no", "y", "n"})
+_MAX_NODES = 200_000  # far above any real procedure; stops alias bombs
 _BOOL_RE = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 
 
@@ -186,6 +187,9 @@ class _Builder:
         self.spans: dict[KeyPath, Span] = {}
         self.key_spans: dict[KeyPath, Span] = {}
         self.diagnostics: list[Diagnostic] = []
+        self.active: set[int] = set()
+        self.count = 0
+        self.blown = False
 
     def node_span(self, node: yaml.Node) -> Span:
         s, e = node.start_mark, node.end_mark
@@ -207,11 +211,29 @@ class _Builder:
 
     def build(self, node: yaml.Node, path: KeyPath) -> Any:
         self.spans[path] = self.node_span(node)
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
+        self.count += 1
+        if isinstance(node, yaml.ScalarNode):
+            return self.loader.construct_object(node, deep=True)
+        if id(node) in self.active or self.count > _MAX_NODES:
+            # An alias inside its own anchor (`a: &x {b: *x}`), or aliases multiplying the document.
+            if not self.blown:
+                self.blown = True
+                if id(node) in self.active:
+                    zh, what = "YAML 别名引用了自身", "refers to itself"
+                else:
+                    zh, what = "YAML 别名展开过大", f"expands to more than {_MAX_NODES} values"
+                hint = "write the value out instead of using '&anchor' / '*alias'"
+                self.diagnostics.append(
+                    Diagnostic("E008", f"{zh} (a YAML alias {what})", self.node_span(node), hint=hint)
+                )
+            return None
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path)
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self.loader.construct_object(node, deep=True)
+        finally:
+            self.active.discard(id(node))
 
     def _mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict[Any, Any]:
         self.loader.flatten_mapping(node)  # '<<' merge keys

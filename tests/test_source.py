@@ -148,3 +148,11 @@ def test_any_text_gives_data_or_diagnostics_never_an_exception(text: str) -> Non
     assert doc.data is not None or doc.diagnostics
     for d in doc.diagnostics:
         assert d.span is not None and d.span.line >= 1 and d.span.col >= 1
+
+
+def test_aliases_work_but_a_recursive_alias_is_a_diagnostic() -> None:
+    doc = read_yaml("p.yaml", "active: &a [received, accepted]\nfrom: *a\n")
+    assert doc.data == {"active": ["received", "accepted"], "from": ["received", "accepted"]}
+    doc = read_yaml("p.yaml", "facts: &x\n  claim: *x\n")
+    assert [d.code for d in doc.diagnostics] == ["E008"]
+    assert "refers to itself" in doc.diagnostics[0].message
