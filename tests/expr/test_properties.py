@@ -97,6 +97,29 @@ def test_a_mutated_guard_parses_or_gives_a_syntax_diagnostic(
         _check_syntax_error(text, exc)
 
 
+_WORDS = st.sampled_from(["and", "or", "not", "in", "all c in claims:", "any", "null", "true", "claims", "c.amount",
+                          "at", "5 days", "2026-01-01", "max(", "count(", "has_document(", "stage", "'x'", "1.5",
+                          "workers", "[1]", "sum(", ")", "(", "+", "*", "==", "<", " "])  # fmt: skip
+
+
+@given(guards(2), st.lists(st.tuples(st.integers(0, 200), st.integers(0, 3), _WORDS), min_size=1, max_size=4))
+def test_the_type_checker_answers_any_parsed_guard_with_diagnostics(
+    e: n.Expr, edits: list[tuple[int, int, str]]
+) -> None:
+    text = print_guard(e)
+    for pos, cut, piece in edits:
+        pos %= len(text) + 1
+        text = text[:pos] + piece + text[pos + cut :]
+    try:
+        guard = parse_guard(text)
+    except ProcedureInvalid:
+        return
+    for expect in ("bool", None, "money", "date"):
+        assert all(
+            d.code.startswith("E2") and d.span is not None for d in check_guard(guard, ENV, expect=expect)
+        )
+
+
 def test_the_guards_of_a_real_procedure_round_trip() -> None:
     for text in [
         "representatives > 0 implies (workers >= 10 and representatives >= 3 and representatives <= 5)",
