@@ -129,7 +129,7 @@ def check_guard(expr: n.Expr, env: TypeEnv, expect: str | GType | None = "bool")
     checker = _Checker(env)
     got = checker.infer(expr, {})
     want = parse_gtype(expect) if isinstance(expect, str) else expect
-    if want is not None and not assignable(got, want):
+    if want is not None and (not assignable(got, want) or (want == BOOL and got == NULL)):
         if want == BOOL:
             msg = f"a guard must be true or false, but this is {_a(got)}"
             hint = "compare it, e.g. 'x >= 1' or 'x == true'" if got != ANY else None

@@ -75,6 +75,7 @@ ILL_TYPED = [
     ),
     ("at - filed_on <= 30 days", "E261", 1, "cannot order an int value and a duration value", "plain number"),
     ("claim_amount + 1", "E256", 1, "must be true or false, but this is a money value", "compare it"),
+    ("null", "E256", 1, "must be true or false, but this is a null value", ""),
     ("max(claims.amout) > 0", "E257", 5, "a claim has no field 'amout'", "did you mean 'amount'?"),
     ("workers.amount > 0", "E257", 1, "has no field 'amount'", ""),
     ("workers in ['a', 'b']", "E258", 1, "an int value is never in a list of text values", ""),
