@@ -493,3 +493,16 @@ def test_transfer_restarts_the_award_period_from_receipt(
     assert view.deadlines["award"].due_on == D(2026, 12, 3)
     assert view.deadlines["tribunal_notice"].due_on == D(2026, 10, 26)
     assert view.deadlines["service"].status == "stopped"  # the respondent was served already
+
+
+def test_regions_cannot_switch_off_the_national_vocabulary() -> None:
+    import yaml
+
+    spec = yaml.safe_load((ROOT / "procedures" / "arbitration.yaml").read_text(encoding="utf-8"))
+    for stage in ("received", "amending", "accepted", "heard", "suspended", "awarded", "rejected", "withdrawn",
+                  "mediated", "effective", "in_court"):  # fmt: skip
+        assert spec["stages"][stage].get("mandatory") is True, stage
+    for action in VOCABULARY:
+        assert spec["actions"][action].get("mandatory") is True, action
+    for document in ("application", "applicant_identity"):
+        assert spec["documents"][document].get("mandatory") is True, document
