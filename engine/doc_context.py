@@ -225,7 +225,8 @@ def build_context(
             raise KeyError(f"procedure '{procedure.id}' has no param '{param_id}'")
         return procedure.params[param_id].at(snapshot.at)
 
-    received_on = last_fired.get("complete_materials", snapshot.opened_on)
+    opened = snapshot.opened_on or next((day for action, day in history if action == "open"), None)
+    received_on = last_fired.get("complete_materials", opened)
 
     def code_name(table: str, code: Any) -> str:
         """The name of a code (e.g. a dispute type) as in force on the document's date."""
@@ -249,7 +250,7 @@ def build_context(
         fired_on=fired_on,
         documents_on_file=on_file,
         received_on=received_on,
-        opened_on=snapshot.opened_on,
+        opened_on=opened,
         code_name=code_name,
         claims_final=final,
         claims_nonfinal=nonfinal,

@@ -50,8 +50,12 @@ def cn_count(n: int) -> str:
     return head + "十" + ("" if ones == 0 else _SMALL[ones])
 
 
+#: What a date the case does not have yet prints as: a blank to fill in by hand, as on a paper form.
+BLANK_DATE = "\u3000\u3000\u3000\u3000年\u3000\u3000月\u3000\u3000日"
+
+
 def cn_date(value: Any) -> str:
-    """A date the way official documents write it.
+    """A date the way official documents write it (a blank form date when there is none).
 
     >>> cn_date(dt.date(2026, 10, 12))
     '二〇二六年十月十二日'
@@ -59,7 +63,11 @@ def cn_date(value: Any) -> str:
     '二〇二五年一月三十一日'
     >>> cn_date(dt.date(2030, 12, 20))
     '二〇三〇年十二月二十日'
+    >>> cn_date(None) == BLANK_DATE
+    True
     """
+    if value is None or value == "":
+        return BLANK_DATE
     day = _as_date(value)
     year = "".join(_YEAR_DIGITS[int(c)] for c in f"{day.year:04d}")
     return f"{year}年{cn_count(day.month)}月{cn_count(day.day)}日"
@@ -160,9 +168,11 @@ def cn_money(value: Any, upper: bool = False) -> str:
 def cn_gender(value: Any) -> str:
     """The gender as written in a party's particulars.
 
-    >>> cn_gender("male"), cn_gender("女")
-    ('男', '女')
+    >>> cn_gender("male"), cn_gender("女"), cn_gender("")
+    ('男', '女', '')
     """
+    if value is None or str(value).strip() == "":
+        return ""
     table = {"male": "男", "m": "男", "男": "男", "female": "女", "f": "女", "女": "女"}
     key = str(value).strip().lower()
     if key not in table:

@@ -25,6 +25,7 @@ from jinja2 import BaseLoader, StrictUndefined, Template, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
 
 from engine import doc_format
 from engine.errors import ZhongcaiError
@@ -34,6 +35,13 @@ MAX_TEXT = 20_000  # longest string or list `*` may build
 MAX_RANGE = 10_000
 MAX_OUTPUT = 2_000_000  # characters of HTML per document
 MAX_POWER = 64
+
+
+def fill(value: Any, width: int = 6) -> Any:
+    """The value, or an underlined blank to write on by hand when the case does not have it yet."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return Markup('<span class="blank">' + "\u3000" * max(1, min(int(width), 40)) + "</span>")
+    return value
 
 
 class TemplateLimitError(ZhongcaiError):
@@ -136,6 +144,7 @@ class DocumentSandbox(ImmutableSandboxedEnvironment):
             cn_upper_money=doc_format.cn_upper_money,
             cn_count=doc_format.cn_count,
             cn_gender=doc_format.cn_gender,
+            fill=fill,
         )
         if extra_filters:
             self.filters.update(extra_filters)
@@ -179,6 +188,14 @@ class DocumentSandbox(ImmutableSandboxedEnvironment):
         if operator == "%":
             return left % right
         return left // right
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
+        # Fail at once (the default returns an Undefined that only fails when printed, and a chain
+        # such as |attr('__class__')|attr('__base__') would then report a plain missing attribute).
+        raise SecurityError(
+            f"不能访问 {type(obj).__name__} 对象的属性 {attribute!r} "
+            f"(access to attribute {attribute!r} of a {type(obj).__name__!r} object is unsafe)"
+        )
 
     def wrap_str_format(self, value: Any) -> Any:
         if super().wrap_str_format(value) is None:

@@ -76,7 +76,11 @@ class DocumentError(ZhongcaiError):
 
 
 class MissingDocumentData(DocumentError):
-    """The case lacks a fact the document needs (supply it with the action that produces it)."""
+    """The case's facts cannot fill the document: a fact is missing or not of the right form.
+
+    The runtime refuses the producing action with code `facts` (nothing is written). `name` is the
+    fact's id when known, else ''.
+    """
 
     def __init__(self, message: str, name: str, document_id: str | None, template: str | None) -> None:
         self.name = name
@@ -152,7 +156,14 @@ def _render(template: Template, context: dict[str, Any], doc: Document, procedur
         ) from None
     except UndefinedError as exc:
         m = _UNDEFINED.match(str(exc))
-        missing = m.group(1) if m else str(exc)
+        if m is None:  # an attribute or key the value does not have
+            raise DocumentError(
+                f"生成《{doc.title}》失败：模板读取了不存在的内容 (document '{doc.id}', "
+                f"{_template_line(exc) or name}: {exc})",
+                doc.id,
+                name,
+            ) from None
+        missing = m.group(1)
         fact = procedure.facts.get(missing)
         label = f"{fact.title}（{missing}）" if fact is not None else missing
         raise MissingDocumentData(
@@ -163,8 +174,11 @@ def _render(template: Template, context: dict[str, Any], doc: Document, procedur
             name,
         ) from None
     except BadInput as exc:
-        raise DocumentError(
-            f"生成《{doc.title}》失败 (document '{doc.id}', {_template_line(exc)}): {exc}", doc.id, name
+        raise MissingDocumentData(
+            f"生成《{doc.title}》失败，案件信息不符合要求 (document '{doc.id}', {_template_line(exc)}): {exc}",
+            exc.field or "",
+            doc.id,
+            name,
         ) from None
     except (TemplateError, TypeError, ValueError, KeyError, AttributeError, ArithmeticError) as exc:
         raise DocumentError(

@@ -52,6 +52,8 @@ _PHONE_RE = re.compile(
 #: numbers without area code, card numbers), unless it is an amount (followed by 元 or a decimal).
 _DIGITS_RE = re.compile(r"(?<![0-9.,])\d(?: ?\d){6,}(?![0-9]|\s*(?:元|\.\d))")
 _NAME_PART = r"[^\d\s号路街道巷弄村组室栋楼幢单元层]{1,12}?"
+#: Digits grouped by hyphens in groups of 3 or more (1000-0000-0000-0000); dates (2026-10-12) are not.
+_HYPHEN_DIGITS_RE = re.compile(r"(?<![0-9.,-])\d{3,}(?:-\d{3,})+(?:-\d+)?(?![0-9]|-\d)")
 _ADDRESS_HEAD = re.compile(
     rf"^(?:{_NAME_PART}(?:省|自治区|特别行政区))?"
     rf"(?:{_NAME_PART}(?:市|自治州|盟|地区))?"
@@ -156,6 +158,11 @@ class Masker:
         text = _sub_on_half(text, _ID_RE, lambda m: mask_id(m.group(0)))
         text = _sub_on_half(text, _PHONE_RE, lambda _m: "*" * 7)
         text = _sub_on_half(text, _DIGITS_RE, lambda _m: "*" * 7)
+        text = _sub_on_half(
+            text,
+            _HYPHEN_DIGITS_RE,
+            lambda m: "*" * 7 if sum(c.isdigit() for c in m.group(0)) >= 7 else m.group(0),
+        )
         return text
 
     def mask_value(self, value: Any) -> Any:
