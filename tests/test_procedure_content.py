@@ -506,3 +506,20 @@ def test_regions_cannot_switch_off_the_national_vocabulary() -> None:
         assert spec["actions"][action].get("mandatory") is True, action
     for document in ("application", "applicant_identity"):
         assert spec["documents"][document].get("mandatory") is True, document
+
+
+def test_zhejiang_collective_public_notice_is_ten_days(
+    service: tuple[CaseService, list[dt.datetime]],
+) -> None:
+    svc, now = service
+    for workers, running, due in (
+        (12, "public_notice_collective", D(2026, 10, 22)),
+        (1, "public_notice", D(2026, 11, 11)),
+    ):
+        case = _accepted(svc, now, "zhejiang", workers=workers)
+        _fire(svc, now, case, "serve_by_public_notice", D(2026, 10, 12), "clerk")
+        deadlines = svc.get(case).deadlines
+        assert deadlines[running].due_on == due
+        other = {"public_notice", "public_notice_collective"} - {running}
+        assert all(d not in deadlines or deadlines[d].status != "running" for d in other)
+        assert deadlines["award"].status == "paused"  # R 46(6): the notice period is not counted
