@@ -25,10 +25,9 @@ from typing import Any
 from engine import checks
 from engine.dsl import ProcedureSpec, ProduceSpec, validate_spec
 from engine.errors import Diagnostic, ProcedureInvalid, Span
-from engine.expr.gtypes import BOOL, FACT_TYPES, GType
-from engine.expr.nodes import Call, Expr, Literal, walk
-from engine.expr.parse import parse_guard
-from engine.expr.types import TypeEnv, check_guard
+from engine.expr import FACT_TYPES, Expr, GType, TypeEnv, check_guard, parse_guard, walk
+from engine.expr.gtypes import BOOL
+from engine.expr.nodes import Call, Literal
 from engine.model import Action, Check, Deadline, Document, Extension, Fact, Param, Procedure, Role, Stage
 from engine.source import KeyPath, locate
 

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from engine.errors import render_diagnostic
-from engine.expr.parse import GUARD_SYNTAX_ERRORS
-from engine.expr.types import TYPE_ERRORS
+from engine.expr import GUARD_SYNTAX_ERRORS, TYPE_ERRORS
 from engine.library import check_files
 
 ROOT = Path(__file__).resolve().parent.parent
