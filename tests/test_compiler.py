@@ -279,3 +279,31 @@ def test_compiling_twice_gives_the_same_hash(limit: str, times: int) -> None:
         == compile_text(text).content_hash
         == compile_snapshot(compile_text(text).snapshot).content_hash
     )
+
+
+def test_dsl_keys_equal_the_json_schema_and_are_documented() -> None:
+    """The accepted keys, the published JSON Schema and the author's reference agree."""
+    from engine.dsl import DSL_KEYS, ActionSpec, DeadlineSpec, ProcedureSpec, StageSpec
+
+    for kind, model in (
+        ("procedure", ProcedureSpec),
+        ("action", ActionSpec),
+        ("deadline", DeadlineSpec),
+        ("stage", StageSpec),
+    ):
+        schema = model.model_json_schema(by_alias=True)
+        assert set(schema["properties"]) == set(DSL_KEYS[kind]), kind
+    doc = (ROOT / "docs" / "procedures.md").read_text(encoding="utf-8")
+    for kind, keys in DSL_KEYS.items():
+        for key in keys:
+            assert re.search(rf"`{key}`|\b{key}:", doc), (
+                f"docs/procedures.md does not document {kind} key '{key}'"
+            )
+
+
+def test_yes_no_values_are_text_and_rejected_as_booleans() -> None:
+    found = check_text(
+        MINI_TEXT.replace("initial: true, mandatory: true", "initial: on, mandatory: true"), "mini.yaml"
+    )
+    (d,) = found.diagnostics
+    assert d.code == "E213" and "'on'" in d.message and d.hint and "true or false" in d.hint
