@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, func, select
 
 from engine.casefile import (
@@ -47,11 +48,13 @@ from engine.tables import (
     Deadline,
     Institution,
     MonitoringRecord,
+    utc_now,
 )
 
 __all__ = ["ATTACH", "commit_plan", "insert_case", "write_event", "submitted", "case_view", "event_view"]
 
 _CASES: sa.Table = CaseFile.__table__  # type: ignore[attr-defined]
+_BREACHES: sa.Table = Breach.__table__  # type: ignore[attr-defined]
 
 
 def jsonable(data: Any) -> Any:
@@ -206,6 +209,8 @@ def _write_deadlines(s: Session, plan: FirePlan, seq: int) -> None:
     for deadline_id in touched:
         clock = plan.clocks[deadline_id]
         row = state.rows.get(deadline_id)
+        if row is not None and row.status == "running" and row.due_on is not None and row.due_on < plan.at:
+            _record_late(s, plan, row)
         values = row_values(proc, deadline_id, clock, plan.calendar)
         if values["due_on"] is None and values["status"] == "stopped" and row is not None:
             values["due_on"] = row.due_on  # a stopped clock keeps the due date it had (the audit reads it)
@@ -228,6 +233,29 @@ def _write_deadlines(s: Session, plan: FirePlan, seq: int) -> None:
                 setattr(row, key, value)
         row.updated_seq = seq
         s.add(row)
+
+
+def _record_late(s: Session, plan: FirePlan, row: Deadline) -> None:
+    """A duty done (or a clock stopped) after its due date is a breach, recorded with the event, so the
+    breach records agree with the audit even when no scan ran in between (DESIGN.md section 2, step 7)."""
+    spec = plan.state.procedure.deadlines.get(row.deadline_id)
+    if spec is None or spec.lapses or spec.on_expiry is not None or row.due_on is None:
+        return
+    dialect = s.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    s.execute(
+        insert(_BREACHES)
+        .values(
+            case_id=row.case_id,
+            deadline_id=row.deadline_id,
+            due_on=row.due_on,
+            detected_on=plan.at,
+            institution_id=row.institution_id,
+            responsible=row.responsible,
+            recorded_at=utc_now(),
+        )
+        .on_conflict_do_nothing()
+    )
 
 
 def write_event(

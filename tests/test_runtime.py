@@ -344,3 +344,16 @@ def test_verify_finds_tampering(env: Any) -> None:
     problems = " | ".join(f.problem for f in verify_store(svc).findings)
     assert "stage 'awarded' != last event's target 'accepted'" in problems
     assert "events without a monitoring record: [2]" in problems
+
+
+def test_a_duty_done_late_is_recorded_as_a_breach_without_a_scan(env: Any) -> None:
+    svc, now, db = env
+    case = svc.open_case("mini", D(2025, 12, 30), {}, "inst", CLERK)  # acceptance due 2026-01-07
+    now.to(D(2026, 1, 8))
+    svc.fire(case.id, "accept", CLERK, D(2026, 1, 8), documents=["application"])
+    assert svc.get(case.id).breaches == ("acceptance",)
+    with db.read() as s:
+        breach = s.exec(select(Breach)).one()
+    assert (breach.due_on, breach.detected_on) == (D(2026, 1, 7), D(2026, 1, 8))
+    svc.tick(D(2026, 1, 9))
+    assert _count(db, Breach) == 1
