@@ -343,10 +343,8 @@ def _breaches(conn: sa.Connection, start: date, nxt: date, scope: Scope) -> dict
     if scope.region is not None:
         stmt = stmt.join_from(b, c, b.c.case_id == c.c.id)
         cond = scope.condition(c.c.region_code, b.c.institution_id)
-    else:
-        cond = scope.condition(b.c.institution_id, b.c.institution_id) if scope.institution else None
-        if scope.institution is not None:
-            cond = b.c.institution_id == scope.institution
+    else:  # no region: only the institution (if any) filters, and the breach row carries it
+        cond = scope.condition(b.c.institution_id, b.c.institution_id)
     if cond is not None:
         stmt = stmt.where(cond)
     return {str(d): int(n) for d, n in conn.execute(stmt.group_by(b.c.deadline_id).order_by(b.c.deadline_id))}

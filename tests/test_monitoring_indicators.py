@@ -153,16 +153,26 @@ def test_month_recomputed_by_hand_postgres(pg_url: str) -> None:
     db.dispose()
 
 
-def test_breaches_of_the_month_are_counted(sqlite_history: tuple[Database, list[SimCase]]) -> None:
+@pytest.mark.parametrize("scope", [Scope(), Scope(region="110000"), Scope(institution="sz-ns")])
+def test_breaches_of_the_month_are_counted(
+    sqlite_history: tuple[Database, list[SimCase]], scope: Scope
+) -> None:
     db, cases = sqlite_history
     start, nxt = month_bounds(MONTH)
     expected = sum(
-        1 for c in cases if c.breached and c.accepted and start <= c.accepted + dt.timedelta(days=45) < nxt
+        1
+        for c in cases
+        if c.breached
+        and c.accepted
+        and start <= c.accepted + dt.timedelta(days=45) < nxt
+        and _in_scope(c, scope)
     )
     with db.engine.connect() as conn:
-        report = monthly_report(conn, MONTH, CODES)
+        report = monthly_report(conn, MONTH, CODES, scope=scope)
     assert sum(report.breaches.values()) == expected
     assert report.to_json()["breaches"]["total"] == expected
+    if scope == Scope():
+        assert expected > 0
 
 
 def test_report_json_shows_numerator_denominator_and_formula(
