@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from engine.access import _QUERY_ALPHABET, hash_query_code, issue_token
 from engine.casefile import Actor
@@ -250,7 +250,7 @@ class SeedReport:
     )  # id, number, stage, label, code
 
 
-class _StepClock:
+class StepClock:
     """`now` for the seeding service: 10:00 local on the day of the step being recorded."""
 
     def __init__(self) -> None:
@@ -260,81 +260,115 @@ class _StepClock:
         return dt.datetime.combine(self.day, dt.time(10, 0), SHANGHAI)
 
 
+def seed_people(db: Database) -> bool:
+    """Create the demo institutions, users and their tokens; False if they were already there."""
+    with db.transaction() as s:
+        if s.get(Institution, INSTITUTIONS[0][0]) is not None:
+            return False
+        for iid, name, inst_region, prefix in INSTITUTIONS:
+            s.add(Institution(id=iid, name=name, region_code=inst_region, case_number_prefix=prefix))
+        s.flush()
+        for username, display, role, inst, region in USERS:
+            user = AppUser(
+                username=username, display_name=display, role=role, institution_id=inst, region_code=region
+            )
+            s.add(user)
+            s.flush()
+            assert user.id is not None
+            issue_token(s, user.id, name="demo", token=demo_token(username))
+    return True
+
+
 def seed_demo(db: Database, library: Any, today: dt.date | None = None) -> SeedReport:
-    """Create the demo institutions, users, tokens and cases (once) and return the roster."""
+    """Create the demo institutions, users, tokens and cases (once) and return the roster.
+
+    With `today`, one deadline scan runs as of that date (warnings, breaches, on_expiry actions).
+    """
     from engine.runtime import CaseService
 
-    report = SeedReport(created=False)
-    with db.transaction() as s:
-        fresh = s.get(Institution, INSTITUTIONS[0][0]) is None
-        if fresh:
-            for iid, name, inst_region, prefix in INSTITUTIONS:
-                s.add(Institution(id=iid, name=name, region_code=inst_region, case_number_prefix=prefix))
-            s.flush()
-            for username, display, role, inst, region in USERS:
-                user = AppUser(
-                    username=username,
-                    display_name=display,
-                    role=role,
-                    institution_id=inst,
-                    region_code=region,
-                )
-                s.add(user)
-                s.flush()
-                assert user.id is not None
-                issue_token(s, user.id, name="demo", token=demo_token(username))
-    if fresh:
-        clock = _StepClock()
+    report = SeedReport(created=seed_people(db))
+    if report.created:
+        clock = StepClock()
         service = CaseService(db, library, clock)
-        _drive(db, service, clock, demo_cases())
+        drive(db, service, clock, demo_cases())
         if today is not None:
-            clock.day = today
             from engine.scheduler import service_tick
 
+            clock.day = today
             service_tick(service)(today)
-        report.created = True
     _roster(db, report)
     return report
 
 
-def _drive(db: Database, service: Any, clock: _StepClock, cases: Sequence[DemoCase]) -> None:
+#: one back-dated entry for the audit report: recorded on 2026-01-20, effective 2025-12-05 (46 days)
+BACKDATED = ("2025年旧案：已受理", D(2026, 1, 20), D(2025, 12, 5), "serve_respondent")
+
+
+TimelineStep = tuple[dt.date, int, int, dt.date, str, str, dict[str, Any]]
+
+
+def timeline(cases: Sequence[DemoCase]) -> list[TimelineStep]:
+    """Every demo step in the order it is recorded: (recorded on, case index, step index, effective
+    date, action, role, facts); opening is step -1 with action 'open'."""
+    out: list[TimelineStep] = []
+    for ci, case in enumerate(cases):
+        out.append((case.opened, ci, -1, case.opened, "open", "clerk", {}))
+        for si, (day, action, role, facts) in enumerate(case.steps):
+            out.append((day, ci, si, day, action, role, facts))
+        if case.label == BACKDATED[0]:
+            out.append((BACKDATED[1], ci, len(case.steps), BACKDATED[2], BACKDATED[3], "clerk", {}))
+    out.sort(key=lambda t: (t[0], t[1], t[2]))
+    return out
+
+
+def drive(
+    db: Database,
+    service: Any,
+    clock: StepClock,
+    cases: Sequence[DemoCase],
+    before_day: Callable[[dt.date], None] | None = None,
+) -> dict[int, int]:
+    """Record every demo step through `service` in recording order; returns case index -> case id.
+
+    `before_day(day)` runs before the first step of each new day (tests run the deadline scan there,
+    as a scheduler running every night would).
+    """
     with db.read() as s:
         users = {u.username: u for u in s.exec(select(AppUser)).all()}
-    for case in cases:
+    ids: dict[int, int] = {}
+    current: dt.date | None = None
+    for recorded, ci, _si, at, action, role, facts in timeline(cases):
+        if recorded != current:
+            current = recorded
+            if before_day is not None:
+                before_day(recorded)
+        clock.day = recorded
+        case = cases[ci]
         suffix = "nn" if case.institution == "gx-nn" else "sz"
-        staff = {role: users[f"{role}_{suffix}"] for role in ("clerk", "arbitrator", "director")}
-        clock.day = case.opened
-        opener = staff["clerk"]
-        view = service.open_case(
-            "arbitration", case.opened, FACTS, case.institution, actor=Actor(str(opener.id), "clerk")
-        )
-        case_id = view.id
+        user = users["applicant_demo"] if role == "applicant" else users[f"{role}_{suffix}"]
+        actor = Actor(str(user.id), role)
+        if action == "open":
+            view = service.open_case("arbitration", at, FACTS, case.institution, actor=actor)
+            ids[ci] = view.id
+            _after_open(db, view.id, case, users)
+        elif action == "attach":
+            service.attach(ids[ci], {doc: _demo_pdf(doc) for doc in DOCS}, at, actor)
+        else:
+            service.fire(ids[ci], action, actor, at, facts=facts or None)
+    return ids
+
+
+def _after_open(db: Database, case_id: int, case: DemoCase, users: dict[str, AppUser]) -> None:
+    with db.transaction() as s:
+        row = s.get(CaseFile, case_id)
+        assert row is not None
+        row.query_code_hash = hash_query_code(row.case_number, demo_query_code(row.case_number))
+        s.add(row)
         if case.parties:
-            with db.transaction() as s:
-                for username, role in (("applicant_demo", "applicant"), ("respondent_demo", "respondent")):
-                    uid = users[username].id
-                    assert uid is not None
-                    s.add(CaseParty(case_id=case_id, user_id=uid, role=role))
-        for day, action, role, facts in case.steps:
-            clock.day = day
-            user = users["applicant_demo"] if role == "applicant" else staff[role]
-            actor = Actor(str(user.id), role)
-            if action == "attach":
-                service.attach(case_id, {doc: _demo_pdf(doc) for doc in DOCS}, day, actor)
-            else:
-                service.fire(case_id, action, actor, day, facts=facts or None)
-        with db.transaction() as s:
-            row = s.get(CaseFile, case_id)
-            assert row is not None
-            row.query_code_hash = hash_query_code(row.case_number, demo_query_code(row.case_number))
-            s.add(row)
-    # one back-dated entry for the audit report: recorded on 2026-11-20, effective 2026-09-30
-    nn_heard = next(i for i, c in enumerate(cases) if c.label == "已开庭") + 1
-    clock.day = D(2026, 11, 20)
-    try:
-        service.fire(nn_heard, "add_party", Actor(str(users["clerk_nn"].id), "clerk"), D(2026, 11, 3))
-    except Exception:
-        pass
+            for username, role in (("applicant_demo", "applicant"), ("respondent_demo", "respondent")):
+                uid = users[username].id
+                assert uid is not None
+                s.add(CaseParty(case_id=case_id, user_id=uid, role=role))
 
 
 def _demo_pdf(doc: str) -> bytes:
@@ -342,12 +376,11 @@ def _demo_pdf(doc: str) -> bytes:
 
 
 def _roster(db: Database, report: SeedReport) -> None:
+    labels = {(c.institution, c.opened): c.label for c in demo_cases()}
     with db.read() as s:
-        for u in s.exec(select(AppUser).order_by(AppUser.id)).all():  # type: ignore[arg-type]
+        for u in s.exec(select(AppUser).order_by(col(AppUser.id))).all():
             report.users.append((u.username, u.role, u.institution_id, demo_token(u.username)))
-        labels = [c.label for c in demo_cases()]
-        rows = s.exec(select(CaseFile).order_by(CaseFile.id)).all()  # type: ignore[arg-type]
-        for i, c in enumerate(rows):
+        for c in s.exec(select(CaseFile).order_by(col(CaseFile.id))).all():
             assert c.id is not None
-            label = labels[i] if i < len(labels) else ""
+            label = labels.get((c.institution_id, c.opened_on), "")
             report.cases.append((c.id, c.case_number, c.stage, label, demo_query_code(c.case_number)))
