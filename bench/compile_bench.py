@@ -23,9 +23,9 @@ import yaml  # noqa: E402
 
 from engine import library  # noqa: E402
 from engine.compiler import check_procedure  # noqa: E402
-from engine.dsl import validate_spec  # noqa: E402
 from engine.layers import resolve_layers  # noqa: E402
 from engine.source import read_yaml  # noqa: E402
+from engine.spec_errors import validate_spec  # noqa: E402
 
 
 def best_of(fn: Callable[[], object], repeat: int) -> tuple[float, float]:

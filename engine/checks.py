@@ -1,17 +1,13 @@
-"""Static checks of a validated procedure: names, code tables, templates, guards and the stage graph.
+"""Static checks of a validated procedure: names, code tables, templates, fact defaults, file ids.
 
-Owns: one function per check, named for what it rejects (`check_unreachable_stages` ...), each
-returning Diagnostics (E2xx names and types, E3xx graph, W2xx warnings). engine.compiler runs them
-all and reports every problem at once. docs/diagnostics.md is the catalogue of the codes.
-
-Decisions documented for authors (docs/diagnostics.md):
-- E306: a deadline must be able to stop by something other than entering a final stage: it needs
-  `ends_on` or `on_expiry: {fire: ...}` or `on_expiry: lapse`; a duty with neither would only ever
-  end in a breach or by closing the case, which is a rule-set mistake, not a legal outcome.
-- E305: no action may leave a final stage (re-opening is a new case, DOMAIN.md).
-- The pseudo-action `open` (opening a case) may appear only in `starts_on`; no action may be named `open`.
+Owns: one function per check, named for what it rejects (`check_unknown_names` ...), each returning
+Diagnostics (E2xx names and types, W208 missing templates, E311 id vs file), plus `Names` (the ids in
+scope) and `unknown_name` (the did-you-mean every name check shares). The stage-graph checks (E3xx)
+live in engine.graph_checks; engine.compiler runs all of them and reports every problem at once.
+docs/diagnostics.md is the catalogue of the codes.
+The pseudo-action `open` (opening a case) may appear only in `starts_on`; no action may be named `open`.
 Stage in the flow: 5 (compile), called by engine.compiler.
-May import: engine.errors, engine.dsl, engine.expr, engine.codes.
+May import: engine.errors, engine.dsl (and PyYAML to read codes/closure_methods.yaml).
 """
 
 from __future__ import annotations
@@ -121,7 +117,7 @@ def _ref1(names: Names, kind: str, name: str, span: Span | None, context: str) -
 def check_unknown_names(spec: ProcedureSpec, names: Names, where: Where) -> list[Diagnostic]:
     """Every stage, role, document, fact and action an element names must be declared (E201-E206)."""
     out: list[Diagnostic] = []
-    for aid, a in _enabled(spec.actions):
+    for aid, a in enabled_items(spec.actions):
         p = ("actions", aid)
         ctx = f"action '{aid}'"
         out += _refs(names, "stage", a.from_, (*p, "from"), where, f"'from' of {ctx}")
@@ -153,7 +149,7 @@ def check_unknown_names(spec: ProcedureSpec, names: Names, where: Where) -> list
                 out.append(
                     unknown_name("fact", fact, names, where((*p, "sets", fact), key=True), f"'sets' of {ctx}")
                 )
-    for did, d in _enabled(spec.deadlines):
+    for did, d in enabled_items(spec.deadlines):
         p = ("deadlines", did)
         ctx = f"deadline '{did}'"
         out += _refs(
@@ -200,7 +196,7 @@ def check_unknown_code_tables(spec: ProcedureSpec, codes_root: Path | None, wher
         return []
     tables = _code_tables(codes_root)
     out: list[Diagnostic] = []
-    for fid, f in _enabled(spec.facts):
+    for fid, f in enabled_items(spec.facts):
         if f.table is not None and f.table not in tables:
             close = difflib.get_close_matches(f.table, sorted(tables), n=1, cutoff=0.6)
             out.append(
@@ -214,7 +210,7 @@ def check_unknown_code_tables(spec: ProcedureSpec, codes_root: Path | None, wher
             )
     closures = _closure_codes(codes_root)
     if closures:
-        for sid, s in _enabled(spec.stages):
+        for sid, s in enabled_items(spec.stages):
             if s.closure is not None and s.closure not in closures:
                 close = difflib.get_close_matches(s.closure, sorted(closures), n=1, cutoff=0.6)
                 out.append(
@@ -268,7 +264,7 @@ def check_missing_templates(
     if documents_root is None:
         return []
     out = []
-    for did, d in _enabled(spec.documents):
+    for did, d in enabled_items(spec.documents):
         if d.kind == "generated" and d.template and not (documents_root / d.template).is_file():
             out.append(
                 Diagnostic(
@@ -298,7 +294,7 @@ def check_fact_defaults(spec: ProcedureSpec, where: Where) -> list[Diagnostic]:
         "claims": lambda v: isinstance(v, list),
     }
     out = []
-    for fid, f in _enabled(spec.facts):
+    for fid, f in enabled_items(spec.facts):
         if f.default is not None and not ok[f.type](f.default):
             out.append(
                 Diagnostic(
@@ -339,185 +335,9 @@ def check_file_id(spec: ProcedureSpec, path: str | None, where: Where) -> list[D
     ]
 
 
-def _enabled(section: Mapping[str, Any]) -> list[tuple[str, Any]]:
+def enabled_items(section: Mapping[str, Any]) -> list[tuple[str, Any]]:
     return [(k, v) for k, v in section.items() if not getattr(v, "disabled", False)]
 
 
 def enabled_actions(spec: ProcedureSpec) -> list[tuple[str, ActionSpec]]:
-    return _enabled(spec.actions)
-
-
-# ---------------------------------------------------------------- the stage graph (E3xx)
-
-
-def _edges(spec: ProcedureSpec) -> dict[str, set[str]]:
-    """Stage -> stages an action can move a case to. A `returns` action goes back to any stage from
-    which its source stage can be entered; a `stays` action leaves the case where it is."""
-    stages = {k for k, _ in _enabled(spec.stages)}
-    into: dict[str, set[str]] = {s: set() for s in stages}
-    out: dict[str, set[str]] = {s: set() for s in stages}
-    for _, a in enabled_actions(spec):
-        if a.to in stages:
-            for src in a.from_:
-                if src in stages and a.to != src:
-                    out[src].add(a.to)
-                    into[a.to].add(src)
-    for _, a in enabled_actions(spec):
-        if a.returns:
-            for src in a.from_:
-                if src in stages:
-                    out[src] |= into[src] - {src}
-    return out
-
-
-def check_initial_stage(spec: ProcedureSpec, where: Where) -> list[Diagnostic]:
-    """Exactly one stage is `initial: true` (E301 none, E302 several)."""
-    initial = [k for k, s in _enabled(spec.stages) if s.initial]
-    if not initial:
-        return [
-            Diagnostic(
-                "E301",
-                "no initial stage: mark the stage a new case starts in with 'initial: true'",
-                where(("stages",), key=True),
-                expected="exactly one stage with 'initial: true'",
-            )
-        ]
-    return [
-        Diagnostic(
-            "E302",
-            f"more than one initial stage: '{initial[0]}' and '{sid}'",
-            where(("stages", sid, "initial")),
-            expected="exactly one stage with 'initial: true'",
-            hint=f"remove 'initial: true' from '{sid}'",
-        )
-        for sid in initial[1:]
-    ]
-
-
-def check_final_stages(spec: ProcedureSpec, where: Where) -> list[Diagnostic]:
-    """At least one final stage (E308); an initial stage is not final (E309); finals carry a closure (W312)."""
-    out = []
-    stages = _enabled(spec.stages)
-    if stages and not any(s.final for _, s in stages):
-        out.append(
-            Diagnostic(
-                "E308",
-                "no final stage: a case could never be closed",
-                where(("stages",), key=True),
-                expected="at least one stage with 'final: true' and its 'closure' code",
-            )
-        )
-    for sid, s in stages:
-        if s.initial and s.final:
-            out.append(
-                Diagnostic(
-                    "E309", f"stage '{sid}' is both initial and final", where(("stages", sid, "final"))
-                )
-            )
-        if s.final and s.closure is None:
-            out.append(
-                Diagnostic(
-                    "W312",
-                    f"final stage '{sid}' has no 'closure' code (monitoring cannot count how the case ended)",
-                    where(("stages", sid), key=True),
-                    expected="closure: a code of codes/closure_methods",
-                    severity="warning",
-                )
-            )
-        if not s.final and s.closure is not None:
-            out.append(
-                Diagnostic(
-                    "E310",
-                    f"stage '{sid}' has a 'closure' code but is not final",
-                    where(("stages", sid, "closure")),
-                    hint="add 'final: true' or remove 'closure'",
-                )
-            )
-    return out
-
-
-def check_unreachable_stages(spec: ProcedureSpec, where: Where) -> list[Diagnostic]:
-    """Every stage can be reached from the initial stage by some sequence of actions (E303)."""
-    initial = [k for k, s in _enabled(spec.stages) if s.initial]
-    if len(initial) != 1:
-        return []
-    edges = _edges(spec)
-    seen = {initial[0]}
-    todo = [initial[0]]
-    while todo:
-        for nxt in edges.get(todo.pop(), ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    return [
-        Diagnostic(
-            "E303",
-            f"stage '{sid}' cannot be reached from the initial stage '{initial[0]}'",
-            where(("stages", sid), key=True),
-            hint=f"add an action with 'to: {sid}', or remove the stage",
-        )
-        for sid, _ in _enabled(spec.stages)
-        if sid not in seen
-    ]
-
-
-def check_dead_end_stages(spec: ProcedureSpec, where: Where) -> list[Diagnostic]:
-    """A stage that is not final has at least one action that moves a case out of it (E304)."""
-    edges = _edges(spec)
-    return [
-        Diagnostic(
-            "E304",
-            f"stage '{sid}' is not final but no action leads out of it: a case there would be stuck",
-            where(("stages", sid), key=True),
-            hint="add an action with 'from: " + sid + "', or mark the stage 'final: true' with a closure",
-        )
-        for sid, s in _enabled(spec.stages)
-        if not s.final and not edges.get(sid)
-    ]
-
-
-def check_actions_from_final_stages(spec: ProcedureSpec, where: Where) -> list[Diagnostic]:
-    """No action starts in a final stage (E305): a closed case is not re-opened by the procedure."""
-    finals = {k for k, s in _enabled(spec.stages) if s.final}
-    out = []
-    for aid, a in enabled_actions(spec):
-        for i, src in enumerate(a.from_):
-            if src in finals:
-                out.append(
-                    Diagnostic(
-                        "E305",
-                        f"action '{aid}' starts in final stage '{src}'; a closed case takes no further actions",
-                        where(("actions", aid, "from", i)),
-                        hint=f"remove '{src}' from 'from', or make '{src}' non-final",
-                    )
-                )
-    return out
-
-
-def check_unstoppable_deadlines(spec: ProcedureSpec, where: Where) -> list[Diagnostic]:
-    """A deadline ends by an action, fires an action, or lapses on expiry (E306); a pause has a
-    resume (E307)."""
-    out = []
-    actions = {k for k, _ in enabled_actions(spec)}
-    for did, d in _enabled(spec.deadlines):
-        ends = [a for a in d.ends_on if a in actions]
-        if not ends and d.on_expiry == "breach":
-            out.append(
-                Diagnostic(
-                    "E306",
-                    f"deadline '{did}' can only end in a breach or by closing the case: nothing stops it",
-                    where(("deadlines", did), key=True),
-                    expected="'ends_on: [ACTION]' (the duty done), 'on_expiry: {fire: ACTION}' or 'on_expiry: lapse'",
-                    hint="name the action that fulfils the duty under 'ends_on'",
-                )
-            )
-        if d.pauses_on and not d.resumes_on:
-            out.append(
-                Diagnostic(
-                    "E307",
-                    f"deadline '{did}' pauses but never resumes: a paused clock would stay paused for ever",
-                    where(("deadlines", did, "pauses_on")),
-                    expected="'resumes_on: [ACTION]'",
-                )
-            )
-    return out
+    return enabled_items(spec.actions)

@@ -10,7 +10,8 @@ stage). In the machine config they are reflexive transitions (`dest: "="`); the 
 the real stage from the case's event history and sets it after the trigger. `stays: true` actions
 are reflexive too (the case stays). `docs/diagnostics.md` documents this for rule authors.
 Stage in the flow: 5 (compile), after engine.dsl (validate) and engine.layers (resolve).
-May import: engine.errors, engine.dsl, engine.model, engine.expr, engine.periods, engine.checks.
+May import: engine.errors, engine.dsl, engine.spec_errors, engine.model, engine.expr, engine.periods,
+engine.checks, engine.graph_checks.
 """
 
 from __future__ import annotations
@@ -22,14 +23,15 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from engine import checks
-from engine.dsl import ProcedureSpec, ProduceSpec, validate_spec
+from engine import checks, graph_checks
+from engine.dsl import ProcedureSpec, ProduceSpec
 from engine.errors import Diagnostic, ProcedureInvalid, Span
 from engine.expr import FACT_TYPES, Expr, GType, TypeEnv, check_guard, parse_guard, walk
 from engine.expr.gtypes import BOOL
 from engine.expr.nodes import Call, Literal
 from engine.model import Action, Check, Deadline, Document, Extension, Fact, Param, Procedure, Role, Stage
 from engine.source import KeyPath, locate
+from engine.spec_errors import validate_spec
 
 #: Guard functions whose first text argument names an element: checked like any other reference.
 _NAMED_ARGS = {"has_document": "document", "deadline_due": "deadline", "times_fired": "action"}
@@ -89,13 +91,13 @@ def check_procedure(
     diags += checks.check_missing_templates(spec, documents_root, strict, where)
     diags += checks.check_fact_defaults(spec, where)
     diags += checks.check_file_id(spec, sources[-1] if sources else None, where)
-    diags += checks.check_initial_stage(spec, where)
-    diags += checks.check_final_stages(spec, where)
+    diags += graph_checks.check_initial_stage(spec, where)
+    diags += graph_checks.check_final_stages(spec, where)
     if not any(d.code == "E201" for d in diags):  # a misspelt stage would make others look unreachable
-        diags += checks.check_unreachable_stages(spec, where)
-        diags += checks.check_dead_end_stages(spec, where)
-    diags += checks.check_actions_from_final_stages(spec, where)
-    diags += checks.check_unstoppable_deadlines(spec, where)
+        diags += graph_checks.check_unreachable_stages(spec, where)
+        diags += graph_checks.check_dead_end_stages(spec, where)
+    diags += graph_checks.check_actions_from_final_stages(spec, where)
+    diags += graph_checks.check_unstoppable_deadlines(spec, where)
     guards = _Guards(spec, names, where)
     proc = _build(spec, guards, where, sources)
     diags += guards.diagnostics
@@ -226,7 +228,7 @@ def _build(spec: ProcedureSpec, guards: _Guards, where: _Where, sources: tuple[s
             sets=tuple(sets),
         )
     deadlines: dict[str, Deadline] = {}
-    for did, d in checks._enabled(spec.deadlines):
+    for did, d in checks.enabled_items(spec.deadlines):
         ext = d.extension
         deadlines[did] = Deadline(
             id=did,
@@ -266,7 +268,7 @@ def _build(spec: ProcedureSpec, guards: _Guards, where: _Where, sources: tuple[s
         facts=MappingProxyType(
             {
                 k: Fact(k, f.type, f.title or k, f.default, f.default is not None, f.table, f.min, f.max)
-                for k, f in checks._enabled(spec.facts)
+                for k, f in checks.enabled_items(spec.facts)
             }
         ),
         params=MappingProxyType(
@@ -276,14 +278,17 @@ def _build(spec: ProcedureSpec, guards: _Guards, where: _Where, sources: tuple[s
             }
         ),
         stages=MappingProxyType(
-            {k: Stage(k, s.title, s.initial, s.final, s.closure) for k, s in checks._enabled(spec.stages)}
+            {
+                k: Stage(k, s.title, s.initial, s.final, s.closure)
+                for k, s in checks.enabled_items(spec.stages)
+            }
         ),
         actions=MappingProxyType(actions),
         deadlines=MappingProxyType(deadlines),
         documents=MappingProxyType(
             {
                 k: Document(k, d.title, d.kind, d.template, d.internal, d.publish)
-                for k, d in checks._enabled(spec.documents)
+                for k, d in checks.enabled_items(spec.documents)
             }
         ),
         invariants=invariants,

@@ -6,15 +6,14 @@ key an overlay writes is checked here too. Field names are the DSL's keys; messa
 Stage in the flow: 3 (validate), after engine.source (read) and engine.layers (resolve).
 May import: engine.errors, engine.periods. Never the store, the runtime, FastAPI or Typer.
 
-See docs/procedures.md for the author's reference of every key.
+See docs/procedures.md for the author's reference of every key; engine.spec_errors turns pydantic's
+errors into located diagnostics (`validate_spec`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
-from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -26,12 +25,10 @@ from pydantic import (
     PlainSerializer,
     Strict,
     StringConstraints,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
-from engine.errors import Diagnostic, Span
 from engine.periods import Period, parse_period
 
 #: Identifiers: ASCII snake_case (stable across regions, used in scenarios, the API and monitoring).
@@ -329,235 +326,3 @@ SECTIONS: dict[str, str] = {
     "deadlines": "deadline",
     "documents": "document",
 }
-
-_PERIOD_KEYS = frozenset({"limit", "up_to", "warn_before", "within"})
-_TYPE_WORDS = {
-    "string_type": "text (a string)",
-    "list_type": "a list, e.g. [a, b]",
-    "dict_type": "a mapping of keys",
-    "model_type": "a mapping of keys",
-    "model_attributes_type": "a mapping of keys",
-    "int_type": "a whole number",
-    "int_parsing": "a whole number",
-    "int_from_float": "a whole number",
-    "decimal_parsing": "a number",
-    "decimal_type": "a number",
-    "date_type": "a date written YYYY-MM-DD",
-    "date_parsing": "a date written YYYY-MM-DD",
-    "date_from_datetime_parsing": "a date written YYYY-MM-DD",
-    "greater_than_equal": "a larger number",
-}
-
-
-def element_kind(path: tuple[Any, ...]) -> str:
-    """The DSL element a key path points into: 'procedure', 'action', 'extension', ...
-
-    >>> element_kind(("actions", "accept")), element_kind(("deadlines", "award", "extension"))
-    ('action', 'extension')
-    """
-    if not path:
-        return "procedure"
-    if path[0] in SECTIONS and len(path) >= 2:
-        kind = SECTIONS[path[0]]
-        rest = path[2:]
-        if kind == "deadline" and rest[:1] == ("extension",):
-            return "extension"
-        if kind == "deadline" and rest[:1] == ("on_expiry",):
-            return "fire"
-        if kind == "action" and rest[:1] == ("when",):
-            return "check"
-        if kind == "action" and rest[:1] == ("produces",):
-            return "produce"
-        return kind
-    if path[0] == "backdating":
-        return "backdating"
-    if path[0] == "invariants":
-        return "invariant"
-    return "procedure"
-
-
-def describe(path: tuple[Any, ...]) -> str:
-    """Words for the element at a key path, e.g. "action 'accept'" or 'the procedure'."""
-    if len(path) >= 2 and path[0] in SECTIONS:
-        return f"{SECTIONS[path[0]]} '{path[1]}'"
-    if path[:1] == ("invariants",) and len(path) >= 2:
-        return f"invariant {path[1]}"
-    if path[:1] == ("backdating",):
-        return "'backdating'"
-    return "the procedure"
-
-
-def validate_spec(
-    data: Any,
-    spans: Mapping[tuple[Any, ...], Span],
-    key_spans: Mapping[tuple[Any, ...], Span],
-) -> tuple[ProcedureSpec | None, list[Diagnostic]]:
-    """Validate a (resolved) procedure document; every problem becomes a located Diagnostic (E2xx).
-
-    `spans`/`key_spans` map key paths to where the value/key was written (engine.source, or the
-    provenance of engine.layers for an overlay). Returns (spec, []) or (None, all diagnostics).
-    """
-    try:
-        return ProcedureSpec.model_validate(data), []
-    except ValidationError as exc:
-        return None, errors_to_diagnostics(exc.errors(), spans, key_spans)
-
-
-def errors_to_diagnostics(
-    errors: list[Any],
-    spans: Mapping[tuple[Any, ...], Span],
-    key_spans: Mapping[tuple[Any, ...], Span],
-) -> list[Diagnostic]:
-    """Translate pydantic error entries into Diagnostics located through the source map."""
-    out: list[Diagnostic] = []
-    unions: dict[tuple[Any, ...], list[Any]] = {}
-    for err in errors:
-        loc = tuple(err["loc"])
-        keyed = err["type"] in ("missing", "extra_forbidden")
-        path: tuple[Any, ...] = ()
-        skipped = False
-        on_key = False
-        for i, part in enumerate(loc):
-            if part == "[key]":
-                on_key = True
-                continue
-            nxt = (*path, part)
-            if nxt in spans or nxt in key_spans:
-                path = nxt
-            elif not (keyed and i == len(loc) - 1):
-                skipped = True  # a union member's tag, or a key a validator inserted
-        if skipped:
-            unions.setdefault(path, []).append(err)
-            continue
-        out.append(_diagnostic(err, loc, path, on_key, spans, key_spans))
-    for path, errs in unions.items():
-        if len(errs) == 1:
-            out.append(_diagnostic(errs[0], tuple(errs[0]["loc"]), path, False, spans, key_spans))
-            continue
-        msgs = [_short(e) for e in errs]
-        span = _where(path, spans, key_spans)
-        what = (
-            f"item {path[-1] + 1} of '{path[-2]}'"
-            if len(path) > 1 and isinstance(path[-1], int)
-            else path[-1]
-        )
-        expected = "a document id, or {document: ID, when: GUARD}" if "produces" in path else None
-        if "on_expiry" in path:
-            expected = "breach, lapse, or {fire: ACTION}"
-        out.append(
-            Diagnostic(
-                "E210",
-                f"{what} of {describe(path)} does not fit any accepted form: "
-                + "; or ".join(dict.fromkeys(msgs)),
-                span,
-                expected=expected,
-            )
-        )
-    return out
-
-
-def _where(
-    path: tuple[Any, ...],
-    spans: Mapping[tuple[Any, ...], Span],
-    key_spans: Mapping[tuple[Any, ...], Span],
-    key: bool = False,
-) -> Span | None:
-    p = path
-    if key and p in key_spans:
-        return key_spans[p]
-    while p:
-        if p in spans:
-            return spans[p]
-        p = p[:-1]
-    return spans.get(())
-
-
-def _diagnostic(
-    err: Any,
-    loc: tuple[Any, ...],
-    path: tuple[Any, ...],
-    on_key: bool,
-    spans: Mapping[tuple[Any, ...], Span],
-    key_spans: Mapping[tuple[Any, ...], Span],
-) -> Diagnostic:
-    etype = str(err["type"])
-    where = describe(path)
-    value = err.get("input")
-    last = path[-1] if path else None
-    if etype == "missing":
-        name = loc[-1]
-        return Diagnostic(
-            "E200",
-            f"缺少必填键 (missing key) '{name}' in {where}",
-            _where(path, spans, key_spans, key=True),
-            expected=f"'{name}:' inside {where}",
-        )
-    if etype == "extra_forbidden":
-        name = loc[-1]
-        allowed = DSL_KEYS.get(element_kind(path), ())
-        close = difflib.get_close_matches(str(name), allowed, n=1, cutoff=0.6)
-        return Diagnostic(
-            "E209",
-            f"未知的键 (unknown key) '{name}' in {where}",
-            _where(path if path[-1:] == (name,) else (*path, name), spans, key_spans, key=True),
-            expected=f"one of: {', '.join(allowed)}" if allowed else None,
-            hint=f"did you mean '{close[0]}'?"
-            if close
-            else "see docs/procedures.md for the keys of each element",
-        )
-    if etype == "string_pattern_mismatch":
-        return Diagnostic(
-            "E211",
-            f"'{value}' 不是合法的标识 (not a valid id) in {where}",
-            _where(path, spans, key_spans, key=on_key),
-            expected="lower-case ASCII snake_case: a letter, then letters, digits or '_' (e.g. 'file_defence')",
-            hint=f"write '{_snake(str(value))}'" if _snake(str(value)) else None,
-        )
-    if etype == "bool_type":
-        return Diagnostic(
-            "E213",
-            f"'{last}' of {where} must be true or false, not {value!r}",
-            _where(path, spans, key_spans),
-            expected="true or false",
-            hint="yes/no/on/off are text in this DSL; write true or false",
-        )
-    if etype == "literal_error":
-        return Diagnostic(
-            "E210",
-            f"'{last}' of {where} cannot be {value!r}",
-            _where(path, spans, key_spans),
-            expected=str(err.get("ctx", {}).get("expected", "")) or None,
-        )
-    if etype in ("value_error", "assertion_error"):
-        msg = str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
-        code = "E212" if last in _PERIOD_KEYS else "E214"
-        return Diagnostic(code, f"{where}: {msg}" if code == "E214" else msg, _where(path, spans, key_spans))
-    expected = _TYPE_WORDS.get(etype)
-    return Diagnostic(
-        "E210",
-        f"'{last if last is not None else 'value'}' of {where}: expected {expected or err['msg']}, got {_show(value)}",
-        _where(path, spans, key_spans, key=on_key),
-        expected=expected,
-    )
-
-
-def _short(err: Any) -> str:
-    words = _TYPE_WORDS.get(str(err["type"]))
-    if words:
-        return words
-    if err["type"] == "literal_error":
-        return str(err.get("ctx", {}).get("expected", err["msg"]))
-    return str(err["msg"]).removeprefix("Value error, ")
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return repr(value)
-
-
-def _snake(text: str) -> str:
-    out = re.sub(r"[^a-z0-9]+", "_", re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", text).lower()).strip("_")
-    return out if IDENT_RE.match(out) and out != text else ""

@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Literal, overload
 
 from engine.compiler import check_procedure
-from engine.dsl import validate_spec
 from engine.errors import Diagnostic, ProcedureInvalid, UnknownProcedure
 from engine.layers import Resolved, resolve_layers
 from engine.model import Procedure
 from engine.source import SourceDoc, read_yaml
+from engine.spec_errors import validate_spec
 
 _SKIP_DIRS = ("calendars",)
 _DOCS: dict[tuple[str, str], SourceDoc] = {}
