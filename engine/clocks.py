@@ -49,7 +49,13 @@ class Step:
 
 @dataclass(frozen=True, slots=True)
 class Due:
-    """A computed due date. `date` is None while paused (P7) or when a year is not covered (P5)."""
+    """A computed due date.
+
+    `status` is the clock's status (running, paused, stopped), except "unknown" for a running clock
+    whose due date needs a year no calendar covers (P5; `missing_year` names it). `date` is None while
+    an open pause holds the count (P7) or when the year is missing; a pause that began after the period
+    had already ended does not hide the date. `unrolled` is the end before the roll (P2, P6).
+    """
 
     date: dt.date | None
     status: DueStatus
