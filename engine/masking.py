@@ -24,6 +24,8 @@ ID_FACTS = ("applicant_id_number", "respondent_id_number", "agent_id_number")
 PHONE_FACTS = ("applicant_phone", "respondent_phone", "agent_phone")
 ADDRESS_FACTS = ("applicant_address", "respondent_address")
 ACCOUNT_FACTS = ("applicant_bank_account",)
+#: Public identifiers of organisations: published as they are.
+KEEP_FACTS = ("respondent_uscc",)
 
 _COMPOUND_SURNAMES = frozenset(
     "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 轩辕 令狐 钟离 端木 南宫 "
@@ -120,6 +122,8 @@ class Masker:
 
     #: (pattern over the half-width text, replacement), longest secrets first
     rules: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
+    #: public identifiers the digit patterns must not touch (an employer's credit code, KEEP_FACTS)
+    keep: tuple[str, ...] = ()
 
     @classmethod
     def from_facts(cls, facts: Mapping[str, Any], extra_names: Iterable[str] = ()) -> Masker:
@@ -149,10 +153,20 @@ class Masker:
                     secrets.append((detail, "××"))
         unique = {s: r for s, r in secrets if len("".join(s.split())) >= 2}
         ordered = sorted(unique.items(), key=lambda item: -len(item[0]))
-        return cls([(_loose_pattern(s), r) for s, r in ordered])
+        rules = [(_loose_pattern(s), r) for s, r in ordered]
+        keep = tuple(
+            value
+            for value in (str(facts.get(k) or "").strip() for k in KEEP_FACTS)
+            if len(value) >= 6 and not any(pattern.search(value.translate(_HALF)) for pattern, _ in rules)
+        )
+        return cls(rules, keep)
 
     def mask_text(self, text: str) -> str:
         """Known secrets first, then the free-text patterns."""
+        # Public identifiers are set aside as private-use characters (not digits) and put back after.
+        tokens = [(chr(0xE000 + i), value) for i, value in enumerate(self.keep) if value in text]
+        for token, value in tokens:
+            text = text.replace(value, token)
         for pattern, replacement in self.rules:
             text = _sub_on_half(text, pattern, lambda _m, r=replacement: r)
         text = _sub_on_half(text, _ID_RE, lambda m: mask_id(m.group(0)))
@@ -163,6 +177,8 @@ class Masker:
             _HYPHEN_DIGITS_RE,
             lambda m: "*" * 7 if sum(c.isdigit() for c in m.group(0)) >= 7 else m.group(0),
         )
+        for token, value in tokens:
+            text = text.replace(token, value)
         return text
 
     def mask_value(self, value: Any) -> Any:

@@ -180,7 +180,7 @@ def test_unmasked_rendering_keeps_the_identities(arbitration: Procedure) -> None
     assert "王䶮" not in public and "王某" in public and "赵某" in public
     assert "110105************" in public
     assert "浙江省杭州市西湖区××" in public and "文三路90号" not in public
-    assert "杭州云栖数据科技有限公司" in public  # organisations stay named
+    assert "杭州云栖数据科技有限公司" in public and "91110000600037341L" in public  # organisations stay named
     assert snap.case_number in public
 
 
@@ -203,6 +203,16 @@ def test_free_text_masking_never_adds_digits(text: str) -> None:
 )
 def test_free_text_patterns(text: str, expected: str) -> None:
     assert Masker().mask_text(text) == expected
+
+
+def test_a_credit_code_is_kept_unless_it_hides_a_secret() -> None:
+    kept = Masker.from_facts({"respondent_uscc": "91110000600037341L", "applicant_phone": "13800138000"})
+    assert kept.mask_text("代码91110000600037341L，电话13800138000") == "代码91110000600037341L，电话*******"
+    # a clerk typed the worker's ID number into the employer's code: it is masked all the same
+    leaked = Masker.from_facts(
+        {"respondent_uscc": "11010519491231002X", "applicant_id_number": "11010519491231002X"}
+    )
+    assert "11010519491231002X" not in leaked.mask_text("代码11010519491231002X")
 
 
 def test_mask_helpers() -> None:
