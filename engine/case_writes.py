@@ -17,7 +17,6 @@ import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -145,34 +144,11 @@ def render_document(procedure: Procedure, document_id: str, snapshot: CaseSnapsh
     return content, rendered.media_type, hashlib.sha256(content).hexdigest()
 
 
-def monitoring_record(case: CaseFile, event: CaseEvent, procedure: Procedure) -> MonitoringRecord:
-    """The monitoring record of one event. The single call site for engine.monitoring."""
-    facts = decode_facts(procedure, case.facts)
-    workers = facts.get("workers")
-    workers = workers if isinstance(workers, int) else 1
-    claim, awarded = facts.get("claim_amount"), facts.get("awarded_amount")
-    return MonitoringRecord(
-        case_id=event.case_id,
-        event_seq=event.seq,
-        institution_id=case.institution_id,
-        region_code=case.region_code,
-        procedure_id=case.procedure_id,
-        procedure_version=case.procedure_version,
-        action=event.action,
-        role=event.role,
-        stage_before=event.stage_before,
-        stage_after=event.stage_after,
-        closure=case.closure if procedure.stages[event.stage_after].final else None,
-        effective_on=event.effective_on,
-        recorded_at=event.recorded_at,
-        backdated=event.backdated,
-        dispute_type=str(facts["dispute_type"]) if facts.get("dispute_type") is not None else None,
-        collective=bool(facts.get("collective")) or workers >= 10,
-        workers=workers,
-        claim_amount=claim if isinstance(claim, Decimal) else None,
-        awarded_amount=awarded if isinstance(awarded, Decimal) else None,
-        channel=case.channel,
-    )
+def monitoring_record(s: Session, case: CaseFile, event: CaseEvent, procedure: Procedure) -> MonitoringRecord:
+    """The monitoring record of one event (engine.monitoring). The single call site."""
+    from engine.monitoring import build_record
+
+    return build_record(case, event, session=s, procedure=procedure)
 
 
 def _next_version(s: Session, case_id: int, document_id: str) -> int:
@@ -297,7 +273,7 @@ def write_event(
     event = CaseEvent(**payload, prev_hash=prev, hash=event_hash(payload, prev))
     s.add(event)
     s.flush()
-    s.add(monitoring_record(case, event, proc))
+    s.add(monitoring_record(s, case, event, proc))
     s.flush()
     return event
 
