@@ -331,3 +331,18 @@ def test_case_numbers_are_distinct_and_carry_their_sequence(year: int, seqs: lis
 def test_bad_case_number_formats_are_refused(fmt: str) -> None:
     with pytest.raises(ValueError, match="案号格式"):
         format_case_number(fmt, "浙杭", 2026, 1)
+
+
+def test_zhejiang_states_its_simple_track_period_from_its_overlay(library: ProcedureLibrary) -> None:
+    zhejiang, national = library.get("zhejiang"), library.get("arbitration")
+    simple = demo_snapshot(zhejiang, "acceptance_notice", dict(DEMO_FACTS, track="simple"))
+    simple = dataclasses.replace(
+        simple, deadlines={**simple.deadlines, "simple_closure": DemoDue(dt.date(2026, 2, 4))}
+    )
+    text = _text(render_for_case(zhejiang, "acceptance_notice", simple).content)
+    assert "本委应当自受理之日起30日内结案，至二〇二六年二月四日届满" in text
+    assert "仲裁审理期限为45日" in text  # the national items stay
+    ordinary = demo_snapshot(zhejiang, "acceptance_notice")
+    assert "简易处理" not in _text(render_for_case(zhejiang, "acceptance_notice", ordinary).content)
+    national_simple = demo_snapshot(national, "acceptance_notice", dict(DEMO_FACTS, track="simple"))
+    assert "简易处理" not in _text(render_for_case(national, "acceptance_notice", national_simple).content)
