@@ -5,10 +5,11 @@ model with its content hash and snapshot), `compile_snapshot` (a stored snapshot
 same hash), `check_procedure` (the same, returning diagnostics instead of raising), `content_hash`,
 and `machine_config`: the ONE shared `transitions` configuration of a procedure version.
 
-`returns: true` actions have a dynamic target (back to the stage the case was in before its current
-stage). In the machine config they are reflexive transitions (`dest: "="`); the runtime resolves
-the real stage from the case's event history and sets it after the trigger. `stays: true` actions
-are reflexive too (the case stays). `docs/diagnostics.md` documents this for rule authors.
+`returns: true` actions have a dynamic target (back to the stage the case was in before its
+current stage). The runtime's shared machine (engine.machines) expands them into one transition per
+possible destination guarded by the remembered stage; `machine_config` here is the static view used
+by diagrams and tools, where they are reflexive (`dest: "="`), as are `stays: true` actions.
+docs/diagnostics.md documents this for rule authors.
 Stage in the flow: 5 (compile), after engine.dsl (validate) and engine.layers (resolve).
 May import: engine.errors, engine.dsl, engine.spec_errors, engine.model, engine.expr, engine.periods,
 engine.checks, engine.graph_checks.
@@ -311,11 +312,12 @@ def _dotted(spans: Mapping[KeyPath, Span]) -> dict[str, Span]:
 
 
 def machine_config(procedure: Procedure) -> dict[str, Any]:
-    """Keyword arguments for ONE shared `transitions.Machine` of this procedure version.
+    """Keyword arguments for a `transitions.Machine` of this procedure version (static view).
 
-    `transitions.Machine(model=None, **machine_config(proc))`. Each action becomes one transition
-    per source stage; `returns`/`stays` actions are reflexive (`dest: "="`): the runtime resolves a
-    `returns` target from the case history and sets the stage itself.
+    `transitions.Machine(model=None, **machine_config(proc))` (also `GraphMachine` for diagrams).
+    Each action becomes one transition per source stage; `returns`/`stays` actions are reflexive
+    (`dest: "="`). The runtime (engine.machines) builds its own guarded machine from the same
+    Procedure, resolving `returns` with conditions on the remembered stage.
     """
     transitions = []
     for a in procedure.actions.values():
