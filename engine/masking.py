@@ -167,16 +167,18 @@ class Masker:
         tokens = [(chr(0xE000 + i), value) for i, value in enumerate(self.keep) if value in text]
         for token, value in tokens:
             text = text.replace(value, token)
+        pair = (text, text.translate(_HALF))
         for pattern, replacement in self.rules:
-            text = _sub_on_half(text, pattern, lambda _m, r=replacement: r)
-        text = _sub_on_half(text, _ID_RE, lambda m: mask_id(m.group(0)))
-        text = _sub_on_half(text, _PHONE_RE, lambda _m: "*" * 7)
-        text = _sub_on_half(text, _DIGITS_RE, lambda _m: "*" * 7)
-        text = _sub_on_half(
-            text,
+            pair = _sub_on_half(pair, pattern, lambda _m, r=replacement: r)
+        pair = _sub_on_half(pair, _ID_RE, lambda m: mask_id(m.group(0)))
+        pair = _sub_on_half(pair, _PHONE_RE, lambda _m: "*" * 7)
+        pair = _sub_on_half(pair, _DIGITS_RE, lambda _m: "*" * 7)
+        pair = _sub_on_half(
+            pair,
             _HYPHEN_DIGITS_RE,
             lambda m: "*" * 7 if sum(c.isdigit() for c in m.group(0)) >= 7 else m.group(0),
         )
+        text = pair[0]
         for token, value in tokens:
             text = text.replace(token, value)
         return text
@@ -208,16 +210,23 @@ class Masker:
         return out
 
 
-def _sub_on_half(text: str, pattern: re.Pattern[str], repl: Any) -> str:
-    """Substitute matches found in the half-width copy of `text` into `text` itself."""
-    half = text.translate(_HALF)
+def _sub_on_half(pair: tuple[str, str], pattern: re.Pattern[str], repl: Any) -> tuple[str, str]:
+    """Substitute matches found in the half-width copy into the text and into the copy.
+
+    `pair` is (text, text translated to half width); both stay in step because the replacements
+    (＊, 某, ×× and half-width digits) are the same in either width, so the text is translated once.
+    """
+    text, half = pair
     pieces: list[str] = []
+    half_pieces: list[str] = []
     last = 0
     for m in pattern.finditer(half):
-        pieces.append(text[last : m.start()])
-        pieces.append(repl(m))
+        replacement = repl(m)
+        pieces += (text[last : m.start()], replacement)
+        half_pieces += (half[last : m.start()], replacement)
         last = m.end()
     if not pieces:
-        return text
+        return pair
     pieces.append(text[last:])
-    return "".join(pieces)
+    half_pieces.append(half[last:])
+    return "".join(pieces), "".join(half_pieces)
