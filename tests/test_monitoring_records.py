@@ -1,9 +1,6 @@
-"""build_record through the real CaseService: one record per event, in the event's transaction,
-with the milestones, closure, on-time flag and risk flags the indicators count.
-
-engine.case_writes still writes its own basic record; these tests route it through
-engine.monitoring.build_record (the switch the runtime makes: see docs in engine/monitoring.py).
-"""
+"""build_record through the real CaseService (engine.case_writes calls it in the event's own
+transaction): one record per event, with the milestones, closure, on-time flag and risk flags the
+indicators count."""
 
 from __future__ import annotations
 
@@ -13,14 +10,12 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from engine import case_writes
 from engine.casefile import Actor
 from engine.codes import CodeTables
 from engine.db import Database
 from engine.errors import EventNotAllowed
 from engine.indicators import monthly_report
 from engine.library import ProcedureLibrary
-from engine.monitoring import build_record
 from engine.tables import CaseEvent, MonitoringRecord
 from tests.fixtures_runtime import ROOT, prepared_db
 
@@ -29,12 +24,7 @@ CLERK, ARBITRATOR, APPLICANT = Actor("c1", "clerk"), Actor("a1", "arbitrator"), 
 
 
 @pytest.fixture
-def env(
-    sqlite_url: str, mini_library: ProcedureLibrary, make_service: Any, monkeypatch: pytest.MonkeyPatch
-) -> Any:
-    monkeypatch.setattr(
-        case_writes, "monitoring_record", lambda case, event, proc: build_record(case, event, procedure=proc)
-    )
+def env(sqlite_url: str, mini_library: ProcedureLibrary, make_service: Any) -> Any:
     db = prepared_db(sqlite_url)
     svc, now = make_service(db, mini_library, D(2026, 1, 5))
     return svc, now, db
