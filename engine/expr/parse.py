@@ -47,17 +47,19 @@ def _parser() -> Lark:
 
 
 @lru_cache(maxsize=8192)
-def parse_guard(text: str, at: Span | None = None) -> n.Expr:
+def parse_guard(text: str, at: Span | None = None, source_lines: tuple[str, ...] | None = None) -> n.Expr:
     """Parse a guard; `at` is where its first character stands in the YAML file.
 
     Node spans are shifted by `at`: line 1 of the text starts at `at.col`; later lines (a block
-    scalar `|`) are taken to start at the same column, the block's indentation. Results are cached
-    by (text, at): nodes are immutable, and recompiling an unchanged file parses nothing again.
+    scalar `|`) are taken to start at the same column, the block's indentation. Give the file's
+    lines as `source_lines` to locate guards that YAML folded (a plain or quoted scalar over several
+    lines, a `>` block, escapes). Results are cached by the arguments: nodes are immutable, and
+    recompiling an unchanged file parses nothing again.
 
     Raises:
         ProcedureInvalid: with one E1xx diagnostic at the first syntax error.
     """
-    loc = Locator(at)
+    loc = Locator(at, text, source_lines)
     if not text.strip():
         raise ProcedureInvalid([Diagnostic("E100", "empty guard", loc.point(1, 1),
                                            expected="a condition, e.g. workers >= 1",

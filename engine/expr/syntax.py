@@ -18,7 +18,7 @@ May import: lark, engine.errors.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import cast
 
 from lark import Token
@@ -96,20 +96,87 @@ _KEYWORD_NAMES = {"AND", "OR", "NOT", "IMPLIES", "IN", "TRUE", "FALSE", "NULL", 
 
 
 class Locator:
-    """Maps 1-based (line, col) positions inside the guard text to spans in the YAML file."""
+    """Maps 1-based (line, col) positions inside the guard text to spans in the YAML file.
 
-    def __init__(self, at: Span | None) -> None:
+    Without the file's lines, line 1 of the text starts at `at` and later lines (a `|` block) at
+    the same column. With them (`source_lines`), every character of the text is found in the file,
+    so guards folded by YAML (plain or quoted scalars over several lines, `>` blocks, escapes such
+    as `\\"`) are located exactly; if the text cannot be matched, the simple rule applies.
+    """
+
+    def __init__(self, at: Span | None, text: str = "", source_lines: Sequence[str] | None = None) -> None:
         self.path = at.path if at is not None else "<guard>"
         self.line0 = at.line - 1 if at is not None else 0
         self.col0 = at.col - 1 if at is not None else 0
+        self.map: list[tuple[int, int]] | None = None
+        if at is not None and source_lines and text:
+            self.map = _map_offsets(text, source_lines, at.line - 1, at.col - 1)
+            self.starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
 
     def span(self, line: int, col: int, end_line: int | None, end_col: int | None) -> Span:
+        if self.map is not None:
+            start = self._pos(self.starts[line - 1] + col - 1)
+            if end_line is None or end_col is None:
+                return Span(self.path, start[0], start[1])
+            last = self._pos(max(self.starts[end_line - 1] + end_col - 2, 0))
+            return Span(self.path, start[0], start[1], last[0], last[1] + 1)
         end_l = None if end_line is None else end_line + self.line0
         end_c = None if end_col is None else end_col + self.col0
         return Span(self.path, line + self.line0, col + self.col0, end_l, end_c)
 
     def point(self, line: int, col: int, width: int = 1) -> Span:
         return self.span(line, col, line, col + width)
+
+    def _pos(self, offset: int) -> tuple[int, int]:
+        assert self.map is not None
+        if offset < len(self.map):
+            return self.map[offset]
+        line, col = self.map[-1]
+        return line, col + offset - len(self.map) + 1
+
+
+_ESCAPE_WIDTH = {"x": 4, "u": 6, "U": 10}
+
+
+def _map_offsets(text: str, lines: Sequence[str], li: int, ci: int) -> list[tuple[int, int]] | None:
+    """For each character of `text`, its 1-based (line, col) in `lines`, starting the search at
+    0-based (li, ci); None when the text is not the scalar written there."""
+    if li >= len(lines):
+        return None
+    quote = lines[li][ci - 1] if 0 < ci <= len(lines[li]) and lines[li][ci - 1] in "\"'" else ""
+    out: list[tuple[int, int]] = []
+    for ch in text:
+        while True:
+            if li >= len(lines):
+                return None
+            raw = lines[li].rstrip("\r\n")
+            continuation = quote == '"' and ci == len(raw) - 1 and raw.endswith("\\")
+            if ci >= len(raw) or continuation:  # a line break in the file: a space or newline in the text
+                here = (li + 1, ci + 1)
+                li += 1
+                ci = len(lines[li]) - len(lines[li].lstrip(" \t")) if li < len(lines) else 0
+                if ch in " \n" and not continuation:
+                    out.append(here)
+                    break
+                continue
+            rc = raw[ci]
+            if quote == '"' and rc == "\\":  # an escape such as \" or \u4e2d: one character of the text
+                out.append((li + 1, ci + 1))
+                ci += _ESCAPE_WIDTH.get(raw[ci + 1 : ci + 2], 2)
+                break
+            if quote == "'" and rc == "'" and ch == "'":  # '' is one quote in a single-quoted scalar
+                out.append((li + 1, ci + 1))
+                ci += 2
+                break
+            if rc == ch:
+                out.append((li + 1, ci + 1))
+                ci += 1
+                break
+            if rc in " \t":  # spaces YAML folded away
+                ci += 1
+                continue
+            return None
+    return out
 
 
 def _line_col(text: str, pos: int) -> tuple[int, int]:
