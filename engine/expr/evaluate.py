@@ -74,6 +74,15 @@ class Failure:
     given_zh: str = ""
     given_en: str = ""
 
+    def to_json(self) -> dict[str, Any]:
+        """For the API's refusal details: the false sub-guard, where it is written, and its values."""
+        out: dict[str, Any] = {"guard": self.text, "values": dict(self.values)}
+        if self.span is not None:
+            out.update(path=self.span.path, line=self.span.line, col=self.span.col)
+        if self.given_en:
+            out["given"] = {"zh": self.given_zh, "en": self.given_en.rstrip(", ")}
+        return out
+
     def explain(self, zh_first: bool = True) -> str:
         vals = ", ".join(f"{k} = {v}" for k, v in self.values)
         zh_vals, en_vals = (f"（{vals}）", f" ({vals})") if vals else ("", "")
@@ -94,6 +103,15 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.value is True
+
+    def to_json(self) -> dict[str, Any]:
+        """The value (as guard text), the explanation in both orders, and each false sub-guard."""
+        return {
+            "value": format_value(self.value),
+            "explain_zh": self.explain(zh_first=True),
+            "explain_en": self.explain(zh_first=False),
+            "failures": [f.to_json() for f in self.failures],
+        }
 
     def explain(self, zh_first: bool = True) -> str:
         """Why the guard has its value: the false parts for a false guard; '... 为真 / is true' otherwise."""

@@ -226,3 +226,17 @@ def test_floats_from_json_become_decimals() -> None:
 def test_codes_compare_with_text() -> None:
     assert value("dispute == 'wages'", dispute="wages") is True
     assert value("dispute in ['wages', 'overtime']", dispute="injury") is False
+
+
+def test_an_outcome_as_json_for_the_api() -> None:
+    from engine.errors import Span
+
+    guard = parse_guard("workers >= 10 and claim_amount > 0", Span("p.yaml", 7, 11))
+    data = evaluate(guard, Scope(VALUES, CASE)).to_json()
+    assert data["value"] == "false"
+    assert data["failures"] == [
+        {"guard": "workers >= 10", "values": {"workers": "3"}, "path": "p.yaml", "line": 7, "col": 11}
+    ]
+    assert data["explain_zh"].startswith("workers >= 10 为假") and data["explain_en"].startswith(
+        "workers >= 10 is false"
+    )
