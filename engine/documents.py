@@ -17,7 +17,6 @@ May import: engine.errors, engine.model, engine.doc_* modules, engine.masking, e
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
 import traceback
@@ -294,8 +293,3 @@ def format_case_number(fmt: str, institution_abbr: str, year: int, seq: int) -> 
     if "{" in text or "}" in text:
         raise BadInput(f"案号格式 '{fmt}' 有不成对的花括号 (unbalanced braces in the case-number format)")
     return text
-
-
-def document_date(snapshot: CaseSnapshot) -> dt.date:
-    """The date a document bears: the effective date of the action producing it."""
-    return snapshot.at

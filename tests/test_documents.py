@@ -346,3 +346,22 @@ def test_zhejiang_states_its_simple_track_period_from_its_overlay(library: Proce
     assert "简易处理" not in _text(render_for_case(zhejiang, "acceptance_notice", ordinary).content)
     national_simple = demo_snapshot(national, "acceptance_notice", dict(DEMO_FACTS, track="simple"))
     assert "简易处理" not in _text(render_for_case(national, "acceptance_notice", national_simple).content)
+
+
+def test_cli_checks_templates_and_writes_the_samples(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    import cli
+
+    runner = CliRunner()
+    checked = runner.invoke(cli.app, ["documents", "check", "--procedures", str(ROOT / "procedures")])
+    assert checked.exit_code == 0, checked.output
+    assert "0 error(s)" in checked.output
+    sample = runner.invoke(
+        cli.app,
+        ["documents", "sample", "--out", str(tmp_path), "--masked", "--procedures", str(ROOT / "procedures")],
+    )
+    assert sample.exit_code == 0, sample.output
+    assert {f"{d}.html" for d in NATIONAL_DOCUMENTS} <= {p.name for p in tmp_path.iterdir()}
+    published = (tmp_path / "award_document.html").read_text(encoding="utf-8")
+    assert "王某" in published and "王䶮" not in published
