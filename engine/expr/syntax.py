@@ -128,11 +128,11 @@ class Locator:
         return self.span(line, col, line, col + width)
 
     def _pos(self, offset: int) -> tuple[int, int]:
-        assert self.map is not None
-        if offset < len(self.map):
-            return self.map[offset]
-        line, col = self.map[-1]
-        return line, col + offset - len(self.map) + 1
+        table = self.map or [(self.line0 + 1, self.col0 + 1)]
+        if offset < len(table):
+            return table[offset]
+        line, col = table[-1]  # past the end of the text (a guard that ends too early)
+        return line, col + offset - len(table) + 1
 
 
 _ESCAPE_WIDTH = {"x": 4, "u": 6, "U": 10}
