@@ -33,7 +33,21 @@ class Names:
     disabled: Mapping[str, frozenset[str]]
 
     @classmethod
-    def of(cls, spec: ProcedureSpec) -> Names:
+    def of(cls, spec: ProcedureSpec, assume: Mapping[str, frozenset[str]] | None = None) -> Names:
+        """The names of `spec`; `assume` adds ids (per section) of elements left out because they
+        are invalid, so references to them do not also count as unknown."""
+        names = cls._of(spec)
+        if not assume:
+            return names
+        enabled = dict(names.enabled)
+        for section, ids in assume.items():
+            kind = {"roles": "role", "facts": "fact", "params": "param", "stages": "stage", "actions": "action",
+                    "deadlines": "deadline", "documents": "document"}[section]  # fmt: skip
+            enabled[kind] = enabled[kind] | ids
+        return cls(enabled, names.disabled)
+
+    @classmethod
+    def _of(cls, spec: ProcedureSpec) -> Names:
         enabled: dict[str, frozenset[str]] = {"role": frozenset(spec.roles)}
         disabled: dict[str, frozenset[str]] = {"role": frozenset()}
         for kind, section in (
@@ -134,7 +148,7 @@ def check_unknown_names(spec: ProcedureSpec, names: Names, where: Where) -> list
             )
             if doc not in names.enabled["document"]:
                 out.append(unknown_name("document", doc, names, span, f"'produces' of {ctx}"))
-            elif spec.documents[doc].kind != "generated":
+            elif doc in spec.documents and spec.documents[doc].kind != "generated":
                 out.append(
                     Diagnostic(
                         "E216",

@@ -28,7 +28,7 @@ from engine import checks, graph_checks
 from engine.dsl import ProcedureSpec, ProduceSpec
 from engine.errors import Diagnostic, ProcedureInvalid, Span
 from engine.expr import FACT_TYPES, Expr, GType, TypeEnv, check_guard, parse_guard, walk
-from engine.expr.gtypes import BOOL
+from engine.expr.gtypes import ANY, BOOL
 from engine.expr.nodes import Call, Literal
 from engine.model import Action, Check, Deadline, Document, Extension, Fact, Param, Procedure, Role, Stage
 from engine.source import KeyPath, locate
@@ -81,10 +81,15 @@ def check_procedure(
     codes_root: Path | None = None,
     documents_root: Path | None = None,
     strict: bool = False,
+    invalid: Mapping[str, frozenset[str]] | None = None,
 ) -> tuple[Procedure | None, list[Diagnostic]]:
-    """Run every static check; return the compiled procedure (None if any error) and all diagnostics."""
+    """Run every static check; return the compiled procedure (None if any error) and all diagnostics.
+
+    `invalid`: ids per section of elements validation already rejected (left out of `spec`); they
+    count as declared, and the graph checks are skipped (they would see a graph with holes).
+    """
     where = _Where(provenance or {}, key_spans or {})
-    names = checks.Names.of(spec)
+    names = checks.Names.of(spec, invalid)
     diags: list[Diagnostic] = []
     diags += checks.check_reserved_action_names(spec, where)
     diags += checks.check_unknown_names(spec, names, where)
@@ -92,18 +97,19 @@ def check_procedure(
     diags += checks.check_missing_templates(spec, documents_root, strict, where)
     diags += checks.check_fact_defaults(spec, where)
     diags += checks.check_file_id(spec, sources[-1] if sources else None, where)
-    diags += graph_checks.check_initial_stage(spec, where)
-    diags += graph_checks.check_final_stages(spec, where)
-    if not any(d.code == "E201" for d in diags):  # a misspelt stage would make others look unreachable
-        diags += graph_checks.check_unreachable_stages(spec, where)
-        diags += graph_checks.check_dead_end_stages(spec, where)
-    diags += graph_checks.check_actions_from_final_stages(spec, where)
-    diags += graph_checks.check_unstoppable_deadlines(spec, where)
-    guards = _Guards(spec, names, where)
+    if not invalid:
+        diags += graph_checks.check_initial_stage(spec, where)
+        diags += graph_checks.check_final_stages(spec, where)
+        if not any(d.code == "E201" for d in diags):  # a misspelt stage would make others look unreachable
+            diags += graph_checks.check_unreachable_stages(spec, where)
+            diags += graph_checks.check_dead_end_stages(spec, where)
+        diags += graph_checks.check_actions_from_final_stages(spec, where)
+        diags += graph_checks.check_unstoppable_deadlines(spec, where)
+    guards = _Guards(spec, names, where, invalid)
     proc = _build(spec, guards, where, sources)
     diags += guards.diagnostics
     diags = _dedupe(diags)
-    if any(d.severity == "error" for d in diags):
+    if invalid or any(d.severity == "error" for d in diags):
         return None, diags
     return proc, diags
 
@@ -143,13 +149,21 @@ def _dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:
 class _Guards:
     """Parses and type-checks every guard of a procedure at its YAML position."""
 
-    def __init__(self, spec: ProcedureSpec, names: checks.Names, where: _Where) -> None:
+    def __init__(
+        self,
+        spec: ProcedureSpec,
+        names: checks.Names,
+        where: _Where,
+        invalid: Mapping[str, frozenset[str]] | None,
+    ) -> None:
         self.names = names
         self.where = where
         self.diagnostics: list[Diagnostic] = []
         facts = {k: f.type for k, f in spec.facts.items() if not f.disabled}
         params = {k: p.type for k, p in spec.params.items()}
-        self.env = TypeEnv.build(facts, params)
+        # facts/params validation rejected are in scope with an unknown type: no second error for them
+        unknown = {k: ANY for section in ("facts", "params") for k in (invalid or {}).get(section, ())}
+        self.env = TypeEnv.build(facts, params, extra=unknown)
 
     def check(
         self,

@@ -24,7 +24,7 @@ from engine.errors import Diagnostic, ProcedureInvalid, UnknownProcedure
 from engine.layers import Resolved, resolve_layers
 from engine.model import Procedure
 from engine.source import SourceDoc, read_yaml
-from engine.spec_errors import validate_spec
+from engine.spec_errors import validate_partial
 
 _SKIP_DIRS = ("calendars",)
 _DOCS: dict[tuple[str, str], SourceDoc] = {}
@@ -180,7 +180,7 @@ def _compile(
     resolved: Resolved, codes_root: Path | None, documents_root: Path | None, strict: bool
 ) -> tuple[Procedure | None, tuple[Diagnostic, ...]]:
     # Source or overlay errors do not stop validation: every problem of a file shows at once.
-    spec, diags = validate_spec(resolved.data, resolved.spans, resolved.key_spans)
+    spec, diags, invalid = validate_partial(resolved.data, resolved.spans, resolved.key_spans)
     if spec is None:
         return None, tuple(diags)
     proc, found = check_procedure(
@@ -191,7 +191,9 @@ def _compile(
         codes_root=codes_root,
         documents_root=documents_root,
         strict=strict,
+        invalid=invalid,
     )
+    found = [*diags, *found]
     if any(d.severity == "error" for d in resolved.diagnostics):
         proc = None
     return proc, tuple(found)

@@ -94,6 +94,37 @@ def validate_spec(
         return None, errors_to_diagnostics(exc.errors(), spans, key_spans)
 
 
+def validate_partial(
+    data: Any,
+    spans: Mapping[tuple[Any, ...], Span],
+    key_spans: Mapping[tuple[Any, ...], Span],
+) -> tuple[ProcedureSpec | None, list[Diagnostic], dict[str, frozenset[str]]]:
+    """Like `validate_spec`, but when only some elements (stages, actions, ...) are invalid, also
+    return a spec without them and their ids per section, so the later checks can still report the
+    other problems of the file in the same run (all problems at once)."""
+    try:
+        return ProcedureSpec.model_validate(data), [], {}
+    except ValidationError as exc:
+        errors = exc.errors()
+    diags = errors_to_diagnostics(errors, spans, key_spans)
+    broken: dict[str, set[str]] = {}
+    for err in errors:
+        loc = tuple(err["loc"])
+        if len(loc) < 2 or loc[0] not in SECTIONS or not isinstance(data, dict):
+            return None, diags, {}
+        broken.setdefault(str(loc[0]), set()).add(str(loc[1]))
+    pruned = dict(data)
+    for section, ids in broken.items():
+        if not isinstance(pruned.get(section), dict):
+            return None, diags, {}
+        pruned[section] = {k: v for k, v in pruned[section].items() if str(k) not in ids}
+    try:
+        spec = ProcedureSpec.model_validate(pruned)
+    except ValidationError:
+        return None, diags, {}
+    return spec, diags, {k: frozenset(v) for k, v in broken.items()}
+
+
 def errors_to_diagnostics(
     errors: list[Any],
     spans: Mapping[tuple[Any, ...], Span],

@@ -307,3 +307,14 @@ def test_yes_no_values_are_text_and_rejected_as_booleans() -> None:
     )
     (d,) = found.diagnostics
     assert d.code == "E213" and "'on'" in d.message and d.hint and "true or false" in d.hint
+
+
+def test_validation_and_name_problems_are_reported_together() -> None:
+    """One invalid element does not hide the other problems of the file."""
+    text = MINI_TEXT.replace("    to: awarded\n", "    to: awrded\n").replace(
+        "  suspended: {title: 中止审理}", "  suspended: {title: 中止审理, final: maybe}"
+    )
+    found = check_text(text, "mini.yaml")
+    assert found.procedure is None
+    assert [(d.code, d.span.line) for d in found.diagnostics] == [("E213", 20), ("E201", 57)]
+    assert found.diagnostics[1].hint == "did you mean 'awarded'?"
