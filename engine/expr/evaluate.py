@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, DecimalException
 from typing import Any
 
-from engine.errors import GuardRuntimeError, Span
+from engine.errors import CalendarError, GuardRuntimeError, Span
 from engine.expr import nodes as n
 from engine.expr.functions import REGISTRY, FunctionRegistry, GuardContext, shift_workdays
 from engine.expr.printer import print_guard
@@ -234,6 +234,8 @@ class _Evaluator:
     def _op(self, e: n.Expr, fn: Callable[..., Any], *args: Any) -> Any:
         try:
             return fn(*args)
+        except CalendarError:
+            raise  # a year no calendar covers (P5): the caller must see it, never a guess
         except (ArithmeticError, DecimalException) as exc:
             raise GuardRuntimeError(
                 f"无法计算 '{print_guard(e)}' (cannot compute it): {_reason(exc)}"
@@ -285,7 +287,7 @@ class _Evaluator:
             args.append(v)
         try:
             return fn.impl(self._context() if fn.needs_case else self.scope.context, *args)
-        except GuardRuntimeError:
+        except (GuardRuntimeError, CalendarError):
             raise
         except (ArithmeticError, DecimalException, TypeError, ValueError, OverflowError) as exc:
             raise GuardRuntimeError(

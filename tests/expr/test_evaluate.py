@@ -240,3 +240,16 @@ def test_an_outcome_as_json_for_the_api() -> None:
     assert data["explain_zh"].startswith("workers >= 10 为假") and data["explain_en"].startswith(
         "workers >= 10 is false"
     )
+
+
+def test_a_year_no_calendar_covers_is_not_hidden() -> None:
+    from engine.errors import YearNotCovered
+
+    class NoFuture(FakeCalendar):
+        def add_workdays(self, d: dt.date, n: int) -> dt.date:
+            raise YearNotCovered(2027, "cn", "procedures/calendars/cn.yaml")
+
+    case = FakeCase(calendar=NoFuture())
+    for text in ("at + 5 workdays > at", "add_workdays(at, 5) > at"):
+        with pytest.raises(YearNotCovered):
+            evaluate(parse_guard(text), Scope({"at": D(2026, 12, 30)}, case))
