@@ -155,7 +155,7 @@ def _check_doc(
     documents_root: Path | None,
     strict: bool,
 ) -> FileResult:
-    diags = _duplicate_id(doc, seen_ids)
+    diags = _duplicate_id(doc, seen_ids) + _overlay_location(doc)
     resolved = resolve_layers(doc, by_id.get, by_id.keys())
     if resolved.data is None:
         return FileResult(doc.path, None, _dedupe([*diags, *resolved.diagnostics]))
@@ -214,6 +214,21 @@ def _duplicate_id(doc: SourceDoc, seen: dict[str, str]) -> list[Diagnostic]:
         ]
     seen[pid] = doc.path
     return []
+
+
+def _overlay_location(doc: SourceDoc) -> list[Diagnostic]:
+    """A file under procedures/regions/ is an overlay: it must say which procedure it extends (E314)."""
+    if doc.data is None or Path(doc.path).parent.name != "regions" or "extends" in doc.data:
+        return []
+    return [
+        Diagnostic(
+            "E314",
+            "regions/ 下的文件是地方覆盖层，须写明 extends (a file in regions/ is an overlay: it needs 'extends:')",
+            doc.span(("procedure",)),
+            expected="extends: <the id of a national procedure>, e.g. extends: arbitration",
+            hint="national procedures live at the top of procedures/",
+        )
+    ]
 
 
 def _dedupe(diags: Iterable[Diagnostic]) -> list[Diagnostic]:

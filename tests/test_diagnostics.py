@@ -203,3 +203,25 @@ def test_cli_validate_bad_usage_exits_2() -> None:
         cwd=ROOT,
     )
     assert proc.returncode == 2
+
+
+def test_cli_validate_json_and_strict() -> None:
+    import json
+
+    missing = str(BAD / "missing_template.yaml")
+    plain = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "procedures", "validate", "--json", missing],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert plain.returncode == 0  # a warning does not fail validation
+    (entry,) = json.loads(plain.stdout)
+    assert (entry["code"], entry["severity"], entry["line"], entry["col"]) == ("W208", "warning", 42, 64)
+    strict = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "procedures", "validate", "--strict", missing],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert strict.returncode == 1 and "error E208" in strict.stdout

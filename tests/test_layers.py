@@ -195,3 +195,13 @@ def test_calendar_units_compare_conservatively(base: int, new: int, bu: str, nu:
     if {bu, nu} == {"months", "years"}:
         months = {"months": 1, "years": 12}
         assert (problem is None) == (new * months[nu] <= base * months[bu])
+
+
+def test_a_file_in_regions_must_extend_something(tree: Path) -> None:
+    national = tree / "regions" / "lost.yaml"
+    national.write_text(
+        MINI.read_text(encoding="utf-8").replace("procedure: mini", "procedure: lost"), encoding="utf-8"
+    )
+    results, _ = check_files([national])
+    assert [d.code for d in results[0].diagnostics] == ["E314"]
+    assert results[0].diagnostics[0].span.line == 2
