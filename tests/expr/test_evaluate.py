@@ -253,3 +253,13 @@ def test_a_year_no_calendar_covers_is_not_hidden() -> None:
     for text in ("at + 5 workdays > at", "add_workdays(at, 5) > at"):
         with pytest.raises(YearNotCovered):
             evaluate(parse_guard(text), Scope({"at": D(2026, 12, 30)}, case))
+
+
+def test_the_real_national_calendar_fits_the_guard_context() -> None:
+    from engine.calendar import get_calendar
+
+    case = FakeCase(calendar=get_calendar("cn"))  # type: ignore[arg-type]
+    scope = Scope({"at": D(2026, 9, 29)}, case)
+    assert evaluate(parse_guard("at + 5 workdays"), scope).value == D(2026, 10, 12)
+    assert evaluate(parse_guard("workdays_before(2026-10-12, 5)"), scope).value == D(2026, 9, 29)
+    assert evaluate(parse_guard("is_workday(2026-10-10) and not is_workday(2026-10-02)"), scope).value is True
