@@ -65,6 +65,7 @@ def procedures_validate(
         index,
         codes_root=root.parent / "codes",
         documents_root=root.parent / "documents",
+        calendars_root=root / "calendars",
         strict=strict,
     )
     diags = sorted(

@@ -271,6 +271,31 @@ def _closure_codes(codes_root: Path) -> set[str]:
 _CLOSURES: dict[str, tuple[bytes, set[str]]] = {}
 
 
+def check_unknown_calendar(
+    spec: ProcedureSpec, calendars_root: Path | None, where: Where
+) -> list[Diagnostic]:
+    """`calendar:` is `cn` (the national calendar) or has an overlay file under procedures/calendars/ (E219)."""
+    if (
+        calendars_root is None
+        or spec.calendar == "cn"
+        or (calendars_root / f"{spec.calendar}.yaml").is_file()
+    ):
+        return []
+    known = ["cn", *sorted(p.stem for p in calendars_root.glob("*.yaml") if p.stem != "cn")]
+    close = difflib.get_close_matches(spec.calendar, known, n=1, cutoff=0.6)
+    return [
+        Diagnostic(
+            "E219",
+            f"未知日历 (unknown calendar) '{spec.calendar}': no file {calendars_root}/{spec.calendar}.yaml",
+            where(("calendar",)),
+            expected=f"one of: {', '.join(known)}",
+            hint=f"did you mean '{close[0]}'?"
+            if close
+            else "regional rest days go into the 'cn' overlay's regions",
+        )
+    ]
+
+
 def check_missing_templates(
     spec: ProcedureSpec, documents_root: Path | None, strict: bool, where: Where
 ) -> list[Diagnostic]:

@@ -80,6 +80,7 @@ def check_procedure(
     key_spans: Mapping[KeyPath, Span] | None = None,
     codes_root: Path | None = None,
     documents_root: Path | None = None,
+    calendars_root: Path | None = None,
     strict: bool = False,
     invalid: Mapping[str, frozenset[str]] | None = None,
 ) -> tuple[Procedure | None, list[Diagnostic]]:
@@ -95,6 +96,7 @@ def check_procedure(
     diags += checks.check_unknown_names(spec, names, where)
     diags += checks.check_unknown_code_tables(spec, codes_root, where)
     diags += checks.check_missing_templates(spec, documents_root, strict, where)
+    diags += checks.check_unknown_calendar(spec, calendars_root, where)
     diags += checks.check_fact_defaults(spec, where)
     diags += checks.check_file_id(spec, sources[-1] if sources else None, where)
     if not invalid:

@@ -98,6 +98,7 @@ def check_files(
     *,
     codes_root: Path | None = None,
     documents_root: Path | None = None,
+    calendars_root: Path | None = None,
     strict: bool = False,
 ) -> tuple[list[FileResult], dict[str, SourceDoc]]:
     """Read, resolve, validate and compile `files`; bases of overlays are looked up by id among
@@ -110,12 +111,23 @@ def check_files(
         docs[doc.path] = doc
         pid = doc.data.get("procedure") if doc.data else None
         by_id[pid if isinstance(pid, str) else path.stem] = doc
-    listing = (_listing(codes_root), _listing(documents_root), strict, str(codes_root), str(documents_root))
+    listing = (
+        _listing(codes_root),
+        _listing(documents_root),
+        _listing(calendars_root),
+        strict,
+        str(codes_root),
+        str(documents_root),
+    )
     results = []
     seen_ids: dict[str, str] = {}
     for path in files:
         doc = docs[str(path)] if str(path) in docs else read_cached(path)
-        results.append(_check_doc(doc, docs, by_id, seen_ids, listing, codes_root, documents_root, strict))
+        results.append(
+            _check_doc(
+                doc, docs, by_id, seen_ids, listing, (codes_root, documents_root, calendars_root), strict
+            )
+        )
     return results, docs
 
 
@@ -126,6 +138,7 @@ def check_text(
     *,
     codes_root: Path | None = None,
     documents_root: Path | None = None,
+    calendars_root: Path | None = None,
     strict: bool = False,
 ) -> FileResult:
     """Check one procedure given as text (bases of an overlay come from `index_files`)."""
@@ -141,8 +154,15 @@ def check_text(
     pid = doc.data.get("procedure") if doc.data else None
     if isinstance(pid, str):
         by_id[pid] = doc
-    listing = (_listing(codes_root), _listing(documents_root), strict, str(codes_root), str(documents_root))
-    return _check_doc(doc, docs, by_id, {}, listing, codes_root, documents_root, strict)
+    listing = (
+        _listing(codes_root),
+        _listing(documents_root),
+        _listing(calendars_root),
+        strict,
+        str(codes_root),
+        str(documents_root),
+    )
+    return _check_doc(doc, docs, by_id, {}, listing, (codes_root, documents_root, calendars_root), strict)
 
 
 def _check_doc(
@@ -151,8 +171,7 @@ def _check_doc(
     by_id: dict[str, SourceDoc],
     seen_ids: dict[str, str],
     listing: tuple[object, ...],
-    codes_root: Path | None,
-    documents_root: Path | None,
+    roots: tuple[Path | None, Path | None, Path | None],
     strict: bool,
 ) -> FileResult:
     diags = _duplicate_id(doc, seen_ids) + _overlay_location(doc)
@@ -162,7 +181,7 @@ def _check_doc(
     key = (tuple(_content_key(docs.get(s)) for s in resolved.sources), listing)
     hit = _COMPILED.get(key)
     if hit is None:
-        hit = _compile(resolved, codes_root, documents_root, strict)
+        hit = _compile(resolved, roots, strict)
         if len(_COMPILED) > 512:  # a long-running process checking many edited texts
             _COMPILED.clear()
         _COMPILED[key] = hit
@@ -177,8 +196,9 @@ def _content_key(doc: SourceDoc | None) -> object:
 
 
 def _compile(
-    resolved: Resolved, codes_root: Path | None, documents_root: Path | None, strict: bool
+    resolved: Resolved, roots: tuple[Path | None, Path | None, Path | None], strict: bool
 ) -> tuple[Procedure | None, tuple[Diagnostic, ...]]:
+    codes_root, documents_root, calendars_root = roots
     # Source or overlay errors do not stop validation: every problem of a file shows at once.
     spec, diags, invalid = validate_partial(resolved.data, resolved.spans, resolved.key_spans)
     if spec is None:
@@ -190,6 +210,7 @@ def _compile(
         key_spans=resolved.key_spans,
         codes_root=codes_root,
         documents_root=documents_root,
+        calendars_root=calendars_root,
         strict=strict,
         invalid=invalid,
     )
@@ -287,7 +308,11 @@ class ProcedureLibrary:
         documents_root = documents_root if documents_root is not None else root.parent / "documents"
         files = discover(root)
         results, docs = check_files(
-            files, codes_root=codes_root, documents_root=documents_root, strict=strict_templates
+            files,
+            codes_root=codes_root,
+            documents_root=documents_root,
+            calendars_root=root / "calendars",
+            strict=strict_templates,
         )
         diags = _dedupe(d for r in results for d in r.diagnostics)
         procs = {p.id: p for r in results if (p := r.procedure) is not None}

@@ -178,9 +178,9 @@ def test_no_final_stage() -> None:
 
 def test_duplicate_procedure_ids(tmp_path: Path) -> None:
     shutil.copy(MINI, tmp_path / "mini.yaml")
-    (tmp_path / "regions").mkdir()
-    (tmp_path / "regions" / "mini.yaml").write_text(MINI_TEXT, encoding="utf-8")
-    results, _ = check_files([tmp_path / "mini.yaml", tmp_path / "regions" / "mini.yaml"])
+    (tmp_path / "copy").mkdir()
+    (tmp_path / "copy" / "mini.yaml").write_text(MINI_TEXT, encoding="utf-8")
+    results, _ = check_files([tmp_path / "mini.yaml", tmp_path / "copy" / "mini.yaml"])
     assert [d.code for d in results[1].diagnostics] == ["E313"]
 
 

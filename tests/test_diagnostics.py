@@ -66,6 +66,7 @@ CASES = [
     ("unknown_action_in_ends_on", "E206", 39, 15, "unknown action 'acept'"),
     ("unknown_action_in_starts_on", "E206", 38, 17, "unknown action 'opne'"),
     ("unknown_action_key", "E209", 20, 5, "unknown key) 'require'"),
+    ("unknown_calendar", "E219", 5, 11, "unknown calendar) 'cnn'"),
     ("unknown_code_table", "E207", 9, 37, "'dispute_typs'"),
     ("unknown_extension_action", "E206", 41, 50, "unknown action 'extend'"),
     ("unknown_fact_in_needs", "E204", 32, 13, "unknown fact 'award_amount'"),
@@ -98,6 +99,7 @@ HINTS = {
     "unknown_top_level_key": "did you mean 'calendar'?",
     "unknown_code_table": "did you mean 'dispute_types'?",
     "overlay_unknown_base": "did you mean 'mini'?",
+    "unknown_calendar": "did you mean 'cn'?",
     "overlay_disables_unknown": "did you mean 'review'?",
     "unknown_on_expiry_action": "did you mean 'reject'?",
 }
@@ -106,7 +108,13 @@ HINTS = {
 @pytest.fixture(scope="module")
 def results() -> dict[str, list]:
     files = sorted(BAD.glob("*.yaml"))
-    res, _docs = check_files(files, [BASE], codes_root=ROOT / "codes", documents_root=ROOT / "documents")
+    res, _docs = check_files(
+        files,
+        [BASE],
+        codes_root=ROOT / "codes",
+        documents_root=ROOT / "documents",
+        calendars_root=ROOT / "procedures" / "calendars",
+    )
     return {Path(r.path).stem: r.diagnostics for r in res}
 
 
