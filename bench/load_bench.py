@@ -217,6 +217,7 @@ def pct(values: list[float], q: float) -> float:
 def bench(name: str, db_url: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     proc, base = start_server(db_url, workdir / f"{name}.log")
     try:
+        run_clients(base, 1, 5, 0, args.time_limit)  # warm-up (caches, first connections), not counted
         base_tally, base_wall = run_clients(base, 1, args.fires, 0, args.time_limit)
         tally, wall = run_clients(base, args.clients, args.fires, args.shared_every, args.time_limit)
     finally:

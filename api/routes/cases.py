@@ -7,7 +7,6 @@ May import: engine, api.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Annotated
 
@@ -258,7 +257,3 @@ def history(
     load_case_ref(st, p, case_id)
     staff_only(p, "事件记录 (the event log)")
     return [event_out(ev) for ev in st.service.history(case_id) if ev.seq > after_seq]
-
-
-def today_or(at: dt.date | None, st: State) -> dt.date:
-    return at or st.today()

@@ -13,13 +13,14 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Path, Query, UploadFile
 from fastapi.responses import Response
 from sqlmodel import col, select
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import Caller, CaseId, State, load_case_ref
 from api.errors import ApiError
 from api.routes.cases import ERRORS, actor_of
 from api.schemas import INT32, DocumentOut, ErrorOut, LegalDate
 from api.views import document_out, internal_documents, procedure_of
-from engine.access import can_act_on_case, write_refused
+from engine.access import AccessDenied, can_act_on_case, write_refused
 from engine.tables import CaseDocument, CaseFile
 
 router = APIRouter(prefix="/v1/cases", tags=["documents 文书"])
@@ -52,9 +53,16 @@ async def attach_document(
     at: Annotated[LegalDate | None, Form(description="the day it was received (default today)")] = None,
 ) -> list[DocumentOut]:
     """提交材料: attach a submitted document (multipart/form-data) with size and type limits."""
-    ref = load_case_ref(st, p, case_id)
+    ref = await run_in_threadpool(load_case_ref, st, p, case_id)
     if not can_act_on_case(p, ref):
         raise write_refused(p)
+    if p.is_party:
+        case = await run_in_threadpool(st.service.get, case_id)
+        if document_id in internal_documents(procedure_of(st, case.procedure_id, case.procedure_hash)):
+            raise AccessDenied(
+                "forbidden",
+                f"当事人不能提交副卷材料 '{document_id}' (parties cannot file documents of the internal file 副卷)",
+            )
     limit = st.settings.max_upload_bytes
     content = await file.read(limit + 1)
     if len(content) > limit:
@@ -83,8 +91,6 @@ async def attach_document(
             raise ApiError(
                 415, "unsupported_media_type", "纯文本须为 UTF-8 (plain text must be UTF-8)"
             ) from exc
-    from starlette.concurrency import run_in_threadpool
-
     await run_in_threadpool(st.service.attach, case_id, {document_id: content}, at or st.today(), actor_of(p))
     digest = hashlib.sha256(content).hexdigest()
     await run_in_threadpool(_set_media_type, st, case_id, document_id, digest, media)

@@ -194,3 +194,23 @@ def test_breaches_csv_and_as_of(demo: Demo) -> None:
         "/v1/breaches", params={"as_of": "2025-01-01"}, headers=auth("supervisor_gx")
     ).json()
     assert early["total"] == 0
+
+
+def test_parties_cannot_file_into_the_internal_file(demo: Demo) -> None:
+    cid = demo.case_id(PARTY_CASE)
+    resp = demo.client.post(
+        f"/v1/cases/{cid}/documents",
+        data={"document_id": "filing_approval"},
+        files={"file": ("f.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")},
+        headers=auth("respondent_demo"),
+    )
+    assert resp.status_code == 403 and resp.json()["code"] == "forbidden"
+
+
+def test_generated_document_as_pdf(demo: Demo) -> None:
+    cid = demo.case_id(PARTY_CASE)
+    resp = demo.client.get(
+        f"/v1/cases/{cid}/documents/acceptance_notice", params={"format": "pdf"}, headers=auth("clerk_nn")
+    )
+    assert resp.status_code == 200, resp.text[:300]
+    assert resp.headers["content-type"] == "application/pdf" and resp.content.startswith(b"%PDF-")
