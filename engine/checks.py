@@ -71,6 +71,7 @@ _CODES = {
     "fact": "E204",
     "deadline": "E205",
     "action": "E206",
+    "param": "E220",
 }
 _SECTION = {
     "stage": "stages",
@@ -79,6 +80,7 @@ _SECTION = {
     "fact": "facts",
     "deadline": "deadlines",
     "action": "actions",
+    "param": "params",
 }
 
 

@@ -35,7 +35,13 @@ from engine.source import KeyPath, locate
 from engine.spec_errors import validate_spec
 
 #: Guard functions whose first text argument names an element: checked like any other reference.
-_NAMED_ARGS = {"has_document": "document", "deadline_due": "deadline", "times_fired": "action"}
+_NAMED_ARGS = {
+    "has_document": "document",
+    "deadline_due": "deadline",
+    "deadline_status": "deadline",
+    "times_fired": "action",
+    "param": "param",
+}
 
 
 def canonical_json(data: Any) -> str:

@@ -318,3 +318,19 @@ def test_validation_and_name_problems_are_reported_together() -> None:
     assert found.procedure is None
     assert [(d.code, d.span.line) for d in found.diagnostics] == [("E213", 20), ("E201", 57)]
     assert found.diagnostics[1].hint == "did you mean 'awarded'?"
+
+
+@pytest.mark.parametrize(
+    ("guard", "code", "hint"),
+    [
+        ("claim_amount >= param('monthly_min_wag', at)", "E220", "did you mean 'monthly_min_wage'?"),
+        ("deadline_status('reveiw') == 'running'", "E205", "did you mean 'review'?"),
+        ("times_fired('acept') == 0", "E206", "did you mean 'accept'?"),
+        ("has_document('acceptance_notise')", "E203", "did you mean 'acceptance_notice'?"),
+    ],
+)
+def test_ids_named_inside_guards_are_checked(guard: str, code: str, hint: str) -> None:
+    text = MINI_TEXT.replace('when: "workers >= 1 and claim_amount >= 0"', f'when: "{guard}"')
+    (d,) = check_text(text, "mini.yaml").diagnostics
+    assert (d.code, d.span.line, d.hint) == (code, 32, hint)
+    assert d.span.col > 11  # at the name inside the guard, not at the key
