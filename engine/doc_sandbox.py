@@ -6,12 +6,15 @@ that turns resource exhaustion into a clear error. Template authors are regional
 override files under documents/regions/; they must not reach Python internals (the sandbox blocks
 `__class__`, `__globals__`, `|attr('__class__')`, mutation of lists and dicts) nor stall a server:
 - `str.format`/`format_map` and `%` on strings are refused (format-string attacks);
-- `*` and `**` may not build strings or lists longer than MAX_TEXT, or numbers from huge powers;
+- methods of built-in values are limited to reading ones (engine.doc_limits: no zfill, ljust,
+  expandtabs, join, replace, fromkeys, to_bytes ...);
+- every value a filter, a call, `~`, `+`, `*` or `{{ }}` builds or prints is weighed first
+  (engine.doc_limits.MAX_WEIGHT), `**` is bounded, numbers passed to filters and calls are bounded;
 - every `{% for %}` loop and every call counts against MAX_STEPS per render; `range` is capped;
 - the output stops at MAX_OUTPUT characters; deep macro recursion is an error, not a crash.
-Filters that can allocate without bound (center, indent, wordwrap, slice, format) or that break
-re-rendering to the same hash (random) or the escaping (safe) are not offered.
-May import: engine.errors, engine.doc_format.
+Filters that can allocate without bound (center, indent, wordwrap, slice, format, tojson) or that
+break re-rendering to the same hash (random) or the escaping (safe) are not offered.
+May import: engine.errors, engine.doc_format, engine.doc_limits.
 """
 
 from __future__ import annotations
@@ -28,13 +31,21 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from engine import doc_format
-from engine.errors import ZhongcaiError
+from engine.doc_limits import (
+    MAX_OUTPUT,
+    MAX_POWER,
+    MAX_RANGE,
+    MAX_STEPS,
+    MAX_WEIGHT,
+    TemplateLimitError,
+    check_int_args,
+    check_weight,
+    guard_filter,
+    method_allowed,
+    weight,
+)
 
-MAX_STEPS = 200_000  # loop iterations plus calls, per render
-MAX_TEXT = 20_000  # longest string or list `*` may build
-MAX_RANGE = 10_000
-MAX_OUTPUT = 2_000_000  # characters of HTML per document
-MAX_POWER = 64
+__all__ = ["DocumentSandbox", "TemplateLimitError", "fill", "render_limited"]
 
 
 def fill(value: Any, width: int = 6) -> Any:
@@ -42,10 +53,6 @@ def fill(value: Any, width: int = 6) -> Any:
     if value is None or (isinstance(value, str) and not value.strip()):
         return Markup('<span class="blank">' + "\u3000" * max(1, min(int(width), 40)) + "</span>")
     return value
-
-
-class TemplateLimitError(ZhongcaiError):
-    """A template tried to use more time or memory than a document may take."""
 
 
 @dataclass
@@ -93,12 +100,17 @@ def _sized(value: Any) -> int:
     return len(value) if isinstance(value, (str, list, tuple)) else 0
 
 
+def _weighed(value: Any) -> Any:
+    """Injected around every operand of `~` and used as `finalize` for `{{ }}`."""
+    return check_weight(value, "输出的内容")
+
+
 def _safe_replace(value: Any, old: str, new: str, count: int | None = None) -> str:
     text = str(value)
     hits = text.count(old) if old else len(text) + 1
     if count is not None:
         hits = min(hits, max(count, 0))
-    if len(text) + hits * (len(new) - len(old)) > MAX_TEXT * 10:
+    if len(text) + hits * (len(new) - len(old)) > MAX_WEIGHT:
         raise TemplateLimitError("replace() 结果过长 (replace would build a text that is too long)")
     return text.replace(old, new, -1 if count is None else count)
 
@@ -115,13 +127,15 @@ _REMOVED_FILTERS = (
     "xmlattr",
     "urlize",
     "filesizeformat",
+    "tojson",
+    "urlencode",
 )
 
 
 class DocumentSandbox(ImmutableSandboxedEnvironment):
     """The one environment class for documents; instances are cached per template search path."""
 
-    intercepted_binops = frozenset({"*", "**", "%", "//"})
+    intercepted_binops = frozenset({"*", "**", "%", "//", "+"})
 
     def __init__(self, loader: BaseLoader, extra_filters: Mapping[str, Any] | None = None) -> None:
         super().__init__(
@@ -133,6 +147,7 @@ class DocumentSandbox(ImmutableSandboxedEnvironment):
             keep_trailing_newline=True,
             trim_blocks=True,
             lstrip_blocks=True,
+            finalize=_weighed,
         )
         for name in _REMOVED_FILTERS:
             self.filters.pop(name, None)
@@ -148,6 +163,10 @@ class DocumentSandbox(ImmutableSandboxedEnvironment):
         )
         if extra_filters:
             self.filters.update(extra_filters)
+        for name, func in list(self.filters.items()):
+            if name != "_budgeted":
+                self.filters[name] = guard_filter(name, func)
+        self.filters["_weighed"] = _weighed
         for name in ("lipsum", "namespace"):
             self.globals.pop(name, None)
         self.globals["range"] = _safe_range
@@ -157,15 +176,22 @@ class DocumentSandbox(ImmutableSandboxedEnvironment):
         tree = super()._parse(source, name, filename)
         for loop in tree.find_all(nodes.For):
             loop.iter = nodes.Filter(loop.iter, "_budgeted", [], [], None, None, lineno=loop.lineno)
+        for concat in tree.find_all(nodes.Concat):
+            concat.nodes = [
+                nodes.Filter(n, "_weighed", [], [], None, None, lineno=n.lineno) for n in concat.nodes
+            ]
         return tree
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        return super().is_safe_attribute(obj, attr, value) and method_allowed(obj, attr, value)
 
     # -- run time ---------------------------------------------------------------------------------
     def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         _spend()
+        check_int_args(args, kwargs, "调用")
         for value in (*args, *kwargs.values()):
-            if _sized(value) > MAX_TEXT * 10:
-                raise TemplateLimitError("传入的文本过长 (an argument of a call is too long for a document)")
-        return super().call(__context, __obj, *args, **kwargs)
+            check_weight(value, "调用的参数")
+        return check_weight(super().call(__context, __obj, *args, **kwargs), "调用的结果")
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         if operator == "%" and isinstance(left, str):
@@ -180,11 +206,13 @@ class DocumentSandbox(ImmutableSandboxedEnvironment):
             return left**right
         if operator == "*":
             seq, times = (left, right) if _sized(left) else (right, left)
-            if _sized(seq) and isinstance(times, int) and _sized(seq) * times > MAX_TEXT:
+            if _sized(seq) and isinstance(times, int) and weight(seq) * times > MAX_WEIGHT:
                 raise TemplateLimitError(
-                    f"重复的文本过长 (repeating text {times} times exceeds {MAX_TEXT} characters)"
+                    f"重复的内容过长 (repeating a value {times} times exceeds {MAX_WEIGHT} characters)"
                 )
             return left * right
+        if operator == "+":
+            return check_weight(left + right, "相加的结果")
         if operator == "%":
             return left % right
         return left // right

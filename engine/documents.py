@@ -101,8 +101,13 @@ class RenderedDocument:
 
 def template_dirs(procedure: Procedure, documents_dir: Path | None = None) -> tuple[Path, ...]:
     """The template search path of a procedure: its regional folders first, then the national one."""
-    root = (documents_dir or DOCUMENTS_DIR).resolve()
-    ids = [procedure.id] + ([procedure.extends] if procedure.extends else [])
+    return _template_dirs(procedure.id, procedure.extends, documents_dir or DOCUMENTS_DIR)
+
+
+@lru_cache(maxsize=256)
+def _template_dirs(procedure_id: str, extends: str | None, documents_dir: Path) -> tuple[Path, ...]:
+    root = documents_dir.resolve()
+    ids = [procedure_id] + ([extends] if extends else [])
     regional = [root / "regions" / pid for pid in ids]
     return (*[d for d in regional if d.is_dir()], root)
 
@@ -122,8 +127,9 @@ def environment_for(procedure: Procedure, documents_dir: Path | None = None) -> 
 
 
 def clear_template_cache() -> None:
-    """Forget compiled templates (after template files changed on disk in a running process)."""
+    """Forget compiled templates and search paths (after template files changed on disk)."""
     _cached_environment.cache_clear()
+    _template_dirs.cache_clear()
 
 
 def _template_line(exc: BaseException) -> str:

@@ -62,6 +62,15 @@ ESCAPES = {
     "dict_mutation": "{{ deadline.clear() }}",
     "dict_update": "{{ deadline.update({'award': 1}) }}",
     "if_on_unsafe": "{% if ''.__class__ %}x{% endif %}",
+    # methods of built-in values that build big values are not reachable
+    "zfill": "{{ 'x'.zfill(1000000000) }}",
+    "ljust": "{{ applicant_name.ljust(1000000000) }}",
+    "expandtabs": "{{ ('\\t' * 1000).expandtabs(100000) }}",
+    "str_join_method": "{{ ('x' * 10000).join(range(10000)|map('string')) }}",
+    "str_replace_method": "{{ ('x' * 10000).replace('x', 'y' * 10000) }}",
+    "dict_fromkeys": "{{ {}.fromkeys(range(10000), 'x' * 10000) }}",
+    "int_to_bytes": "{{ (1).to_bytes(1000000000, 'big') }}",
+    "encode": "{{ applicant_name.encode('utf-8') }}",
 }
 
 EXHAUSTION = {
@@ -77,6 +86,14 @@ EXHAUSTION = {
     "output_flood": "{% for i in range(9000) %}{{ 'x' * 9000 }}{% endfor %}",
     "replace_blowup": "{{ ('x' * 10000)|replace('x', 'y' * 10000) }}",
     "string_iteration": "{% for a in 'x' * 20000 %}{% for b in 'x' * 20000 %}{% endfor %}{% endfor %}",
+    "shared_references": "{{ ['x' * 20000] * 20000 }}",
+    "nested_references": "{% set a = ['x' * 20000] %}{% set b = [a, a, a, a, a] %}{{ (b * 20)|length }}",
+    "concat_of_big_list": "{% set a = ['x' * 10000] * 90 %}{{ (a + a + a + a)|length }}",
+    "tilde_of_big_list": "{% set a = ['x' * 10000] * 90 %}{{ a ~ a ~ a }}",
+    "string_filter": "{% set a = ['x' * 10000] * 90 %}{% set b = [a, a] %}{{ b|string|length }}",
+    "join_filter": "{% set a = ['x' * 10000] * 90 %}{{ [a|join, a|join]|join|length }}",
+    "batch_huge": "{{ claims|batch(1000000000)|list }}",
+    "round_huge": "{{ awarded_amount|round(1000000000) }}",
 }
 
 
