@@ -57,7 +57,8 @@ def procedures_validate(
 
     files = expand(paths) if paths else discover(root)
     if not files:
-        typer.echo(f"no procedure files found under {root}", err=True)
+        where = "among the given paths (calendar overlays are not procedures)" if paths else f"under {root}"
+        typer.echo(f"no procedure files found {where}", err=True)
         raise typer.Exit(2)
     index = discover(root) if root.is_dir() else []
     results, docs = check_files(

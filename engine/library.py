@@ -43,7 +43,8 @@ def discover(root: Path) -> list[Path]:
 
 
 def expand(paths: Iterable[Path]) -> list[Path]:
-    """Files named on the command line, directories searched recursively (calendars/ skipped)."""
+    """Files named on the command line, directories searched recursively. Calendar overlays
+    (`procedures/calendars/`) are not procedures and are skipped, even when named."""
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
@@ -53,7 +54,7 @@ def expand(paths: Iterable[Path]) -> list[Path]:
                 if f.suffix in (".yaml", ".yml")
                 and not any(part in _SKIP_DIRS for part in f.relative_to(p).parts)
             ]
-        else:
+        elif p.parent.name not in _SKIP_DIRS:
             out.append(p)
     return out
 
