@@ -14,7 +14,7 @@ override files under documents/regions/; they must not reach Python internals (t
 - the output stops at MAX_OUTPUT characters; deep macro recursion is an error, not a crash.
 Filters that can allocate without bound (center, indent, wordwrap, slice, format, tojson) or that
 break re-rendering to the same hash (random) or the escaping (safe) are not offered.
-May import: engine.errors, engine.doc_format, engine.doc_limits.
+May import: engine.errors, engine.doc_format, engine.doc_limits, engine.masking.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
-from engine import doc_format
+from engine import doc_format, masking
 from engine.doc_limits import (
     MAX_OUTPUT,
     MAX_POWER,
@@ -160,6 +160,9 @@ class DocumentSandbox(ImmutableSandboxedEnvironment):
             cn_count=doc_format.cn_count,
             cn_gender=doc_format.cn_gender,
             fill=fill,
+            mask_id=masking.mask_id,
+            mask_name=masking.mask_name,
+            mask_address=masking.mask_address,
         )
         if extra_filters:
             self.filters.update(extra_filters)

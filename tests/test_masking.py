@@ -219,3 +219,18 @@ def test_mask_helpers() -> None:
     assert mask_name("诸葛 亮亮") == "诸葛某"
     assert mask_id("110105 19491231 002X") == "110105************"
     assert mask_address("广东省深圳市南山区科技园南路1号") == "广东省深圳市南山区××"
+
+
+def test_masking_filters_are_offered_to_templates() -> None:
+    from jinja2 import DictLoader
+
+    from engine.doc_sandbox import DocumentSandbox, render_limited
+
+    env = DocumentSandbox(
+        DictLoader({"t": "{{ id|mask_id }} {{ name|mask_name }} {{ address|mask_address }}"})
+    )
+    out = render_limited(
+        env.get_template("t"),
+        {"id": "11010519491231002X", "name": "上官婉儿", "address": "北京市朝阳区建国路88号"},
+    )
+    assert out == "110105************ 上官某 北京市朝阳区××"
