@@ -90,13 +90,26 @@ def render_diagnostic(diag: Diagnostic, source_lines: list[str] | None = None) -
         width = 1
         if diag.span.end_line == diag.span.line and diag.span.end_col and diag.span.end_col > diag.span.col:
             width = diag.span.end_col - diag.span.col
-        caret = " " * (diag.span.col - 1) + "^" * width
+        # Columns count characters; the caret is placed by display width (a Chinese character takes
+        # two cells in a terminal) so it stays under the offending text.
+        before = text[: diag.span.col - 1]
+        under = text[diag.span.col - 1 : diag.span.col - 1 + width] or " "
+        caret = "".join("\t" if c == "\t" else " " * _cells(c) for c in before) + "^" * sum(
+            map(_cells, under)
+        )
         out += [f"{' ' * gutter} |", f"{num} | {text}", f"{' ' * gutter} | {caret}"]
     if diag.expected:
         out.append(f"{' ' * gutter} = expected: {diag.expected}")
     if diag.hint:
         out.append(f"{' ' * gutter} = hint: {diag.hint}")
     return "\n".join(out)
+
+
+def _cells(char: str) -> int:
+    """Terminal cells a character takes: 2 for wide (CJK) characters, else 1."""
+    import unicodedata
+
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
 class ZhongcaiError(Exception):

@@ -233,3 +233,13 @@ def test_cli_validate_json_and_strict() -> None:
         cwd=ROOT,
     )
     assert strict.returncode == 1 and "error E208" in strict.stdout
+
+
+def test_caret_is_placed_by_display_width_under_chinese_text(results: dict[str, list]) -> None:
+    (d,) = results["yaml11_boolean_key"]
+    lines = (BAD / "yaml11_boolean_key.yaml").read_text(encoding="utf-8").splitlines()
+    rendered = render_diagnostic(d, lines).splitlines()
+    source, caret = rendered[2], rendered[3]
+    # 7 Chinese characters (two cells each) stand before the key 'no' on that line
+    assert caret.index("^") == source.index("no:") + 7
+    assert caret.endswith("^^")
