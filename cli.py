@@ -147,12 +147,19 @@ def procedures_diagram(
             "PNG/SVG needs pygraphviz (pip install pygraphviz); use --format mermaid instead", err=True
         )
         raise typer.Exit(1) from None
-    cfg = machine_config(proc)
-    cfg["states"] = [{"name": s.id, "label": f"{s.id}\n{s.title}"} for s in proc.stages.values()]
-    machine = GraphMachine(
-        model=None, graph_engine="pygraphviz", title=proc.title, show_conditions=False, **cfg
+
+    class _Diagram:  # GraphMachine draws the graph of a model; this one holds only the state
+        pass
+
+    diagram = _Diagram()
+    GraphMachine(
+        model=diagram,
+        graph_engine="pygraphviz",
+        title=proc.title,
+        show_conditions=False,
+        **machine_config(proc),
     )
-    machine.get_graph().draw(str(out), prog="dot", format=fmt)
+    diagram.get_graph().draw(str(out), prog="dot", format=fmt)  # type: ignore[attr-defined]
     typer.echo(f"wrote {out}")
 
 
