@@ -26,10 +26,15 @@ procedures_app = typer.Typer(
 app.add_typer(procedures_app, name="procedures")
 
 # Imports stay inside the commands: `procedures validate` must start fast (no FastAPI/SQLAlchemy).
+if TYPE_CHECKING:
+    from engine.errors import Diagnostic
+    from engine.model import Procedure
+    from engine.source import SourceDoc
+
 _PROCEDURES_ROOT = Path("procedures")
 
 
-def _render_all(diags: list, docs: dict) -> str:
+def _render_all(diags: list[Diagnostic], docs: dict[str, SourceDoc]) -> str:
     from engine.errors import render_diagnostic
 
     out = []
@@ -85,7 +90,7 @@ def procedures_validate(
     raise typer.Exit(1 if errors else 0)
 
 
-def _load_procedure(procedure_id: str, root: Path):
+def _load_procedure(procedure_id: str, root: Path) -> Procedure:
     from engine.errors import UnknownProcedure
     from engine.library import ProcedureLibrary
 
@@ -139,14 +144,15 @@ def procedures_diagram(
     if out is None:
         typer.echo(f"--format {fmt} needs --out FILE", err=True)
         raise typer.Exit(2)
-    try:
-        import pygraphviz  # noqa: F401
-        from transitions.extensions import GraphMachine
-    except ImportError:
+    import importlib.util
+
+    if importlib.util.find_spec("pygraphviz") is None:
         typer.echo(
             "PNG/SVG needs pygraphviz (pip install pygraphviz); use --format mermaid instead", err=True
         )
-        raise typer.Exit(1) from None
+        raise typer.Exit(1)
+
+    from transitions.extensions import GraphMachine
 
     class _Diagram:  # GraphMachine draws the graph of a model; this one holds only the state
         pass
