@@ -10,6 +10,7 @@ PDF figures include the HTML rendering. Run: `.venv/bin/python bench/documents_b
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -85,7 +86,10 @@ def main() -> None:
                 render_pdf(render_for_case(procedure, d, snaps[d]).content)
 
     render_pdf(render_for_case(procedure, "award_document", snaps["award_document"]).content)  # fonts warm
-    print(f"{len(DOCUMENTS)} national documents, demo case; best of 3 runs")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"{len(DOCUMENTS)} national documents, demo case; best of 3 runs; load average {load:.1f} on {os.cpu_count()} CPUs"
+    )
     cached = _rate(f"HTML, templates compiled once ({n_html} renders)", n_html, html_cached)
     fresh = _rate(f"HTML, fresh environment per render ({n_html})", n_html, html_fresh)
     masked = _rate(f"HTML masked for publication ({n_html})", n_html, html_masked)

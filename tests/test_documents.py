@@ -9,10 +9,11 @@ import datetime as dt
 import re
 import shutil
 from decimal import Decimal
+from html import unescape
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.doc_demo import DEMO_FACTS, DemoDue, demo_snapshot
@@ -58,7 +59,7 @@ def rendered(arbitration: Procedure) -> dict[str, RenderedDocument]:
 
 def _text(html: str) -> str:
     body = html.split("</style>", 1)[-1]
-    return re.sub(r"\s+", "", re.sub(r"<[^>]+>", "", body))
+    return unescape(re.sub(r"\s+", "", re.sub(r"<[^>]+>", "", body)))
 
 
 def _with_limits(procedure: Procedure, **limits: Period) -> Procedure:
@@ -365,3 +366,40 @@ def test_cli_checks_templates_and_writes_the_samples(tmp_path: Path) -> None:
     assert {f"{d}.html" for d in NATIONAL_DOCUMENTS} <= {p.name for p in tmp_path.iterdir()}
     published = (tmp_path / "award_document.html").read_text(encoding="utf-8")
     assert "王某" in published and "王䶮" not in published
+
+
+_TEXT_FACTS = (
+    "applicant_name applicant_id_number applicant_address applicant_phone respondent_name respondent_uscc "
+    "respondent_address respondent_representative respondent_phone hearing_place award_summary "
+    "mediation_terms suspension_reason rejection_ground"
+).split()
+
+
+@settings(max_examples=15)
+@given(
+    texts=st.fixed_dictionaries({k: st.text(max_size=30) for k in _TEXT_FACTS}),
+    gender=st.sampled_from(["male", "female", "男", "女", ""]),
+    amount=st.decimals(min_value=0, max_value=Decimal("9999999.99"), places=2),
+    hearing=st.dates(dt.date(2025, 1, 1), dt.date(2027, 12, 31)),
+)
+def test_any_text_in_the_facts_renders_as_text(
+    arbitration: Procedure, texts: dict[str, str], gender: str, amount: Decimal, hearing: dt.date
+) -> None:
+    """Whatever a clerk types (markup, template syntax, control characters) is printed, escaped,
+    never evaluated, and no document fails for it."""
+    texts = dict(texts, applicant_name=texts["applicant_name"] + "<zc>")
+    facts = dict(DEMO_FACTS, **texts, applicant_gender=gender, awarded_amount=amount, hearing_on=hearing)
+    for doc_id in NATIONAL_DOCUMENTS:
+        html = render_for_case(arbitration, doc_id, demo_snapshot(arbitration, doc_id, facts)).content
+        body = html.split("</style>", 1)[1]
+        assert "<zc>" not in body and "&lt;zc&gt;" in body, doc_id
+
+
+def test_template_syntax_in_a_fact_is_not_evaluated(arbitration: Procedure) -> None:
+    facts = dict(DEMO_FACTS, award_summary="{{ ''.__class__ }}{% for i in range(9) %}x{% endfor %}")
+    text = _text(
+        render_for_case(
+            arbitration, "award_document", demo_snapshot(arbitration, "award_document", facts)
+        ).content
+    )
+    assert "{{''.__class__}}{%foriinrange(9)%}x{%endfor%}" in text
