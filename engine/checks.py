@@ -73,6 +73,15 @@ _CODES = {
     "action": "E206",
     "param": "E220",
 }
+_ZH = {
+    "stage": "未知阶段",
+    "role": "未知角色",
+    "document": "未知文书",
+    "fact": "未知事实",
+    "deadline": "未知期限",
+    "action": "未知操作",
+    "param": "未知参数",
+}
 _SECTION = {
     "stage": "stages",
     "role": "roles",
@@ -92,7 +101,7 @@ def unknown_name(
     if name in names.disabled.get(kind, frozenset()):
         return Diagnostic(
             _CODES[kind],
-            f"{context} refers to {kind} '{name}', which is disabled (disabled: true)",
+            f"{_ZH[kind]}（已停用）：{context} refers to {kind} '{name}', which is disabled (disabled: true)",
             span,
             hint=f"enable {kind} '{name}' again, or remove the reference",
         )
@@ -100,7 +109,7 @@ def unknown_name(
     shown = ", ".join(scope[:12]) + (" ..." if len(scope) > 12 else "")
     return Diagnostic(
         _CODES[kind],
-        f"{context} refers to unknown {kind} '{name}'",
+        f"{_ZH[kind]}：{context} refers to unknown {kind} '{name}'",
         span,
         expected=f"one of the {kind}s declared under '{_SECTION[kind]}:' ({shown})"
         if scope
@@ -154,7 +163,7 @@ def check_unknown_names(spec: ProcedureSpec, names: Names, where: Where) -> list
                 out.append(
                     Diagnostic(
                         "E216",
-                        f"{ctx} produces '{doc}', a submitted document; only generated documents are rendered",
+                        f"生成了提交类文书：{ctx} produces '{doc}', a submitted document; only generated documents are rendered",
                         span,
                         hint=f"put '{doc}' under 'requires' or make it kind: generated with a template",
                     )
@@ -199,7 +208,7 @@ def check_reserved_action_names(spec: ProcedureSpec, where: Where) -> list[Diagn
     return [
         Diagnostic(
             "E215",
-            f"'{OPEN_ACTION}' is reserved for opening a case and cannot name an action",
+            f"保留名称：'{OPEN_ACTION}' is reserved for opening a case and cannot name an action",
             where(("actions", OPEN_ACTION), key=True),
             hint="rename the action, e.g. 'open_file'; deadlines may start on the pseudo-action 'open'",
         )
@@ -218,7 +227,7 @@ def check_unknown_code_tables(spec: ProcedureSpec, codes_root: Path | None, wher
             out.append(
                 Diagnostic(
                     "E207",
-                    f"fact '{fid}' names unknown code table '{f.table}'",
+                    f"未知代码表：fact '{fid}' names unknown code table '{f.table}'",
                     where(("facts", fid, "table")),
                     expected=f"a table under {codes_root}/ ({', '.join(sorted(tables))})",
                     hint=f"did you mean '{close[0]}'?" if close else None,
@@ -232,7 +241,7 @@ def check_unknown_code_tables(spec: ProcedureSpec, codes_root: Path | None, wher
                 out.append(
                     Diagnostic(
                         "E217",
-                        f"stage '{sid}' has closure '{s.closure}', which is not in codes/closure_methods",
+                        f"未知结案方式：stage '{sid}' has closure '{s.closure}', which is not in codes/closure_methods",
                         where(("stages", sid, "closure")),
                         expected=f"one of: {', '.join(sorted(closures))}",
                         hint=f"did you mean '{close[0]}'?" if close else None,
@@ -310,7 +319,7 @@ def check_missing_templates(
             out.append(
                 Diagnostic(
                     "E208" if strict else "W208",
-                    f"document '{did}': template '{d.template}' not found under {documents_root}/",
+                    f"模板不存在：document '{did}': template '{d.template}' not found under {documents_root}/",
                     where(("documents", did, "template")),
                     hint="add the template file, or correct its name",
                     severity="error" if strict else "warning",
@@ -340,7 +349,7 @@ def check_fact_defaults(spec: ProcedureSpec, where: Where) -> list[Diagnostic]:
             out.append(
                 Diagnostic(
                     "E218",
-                    f"default {f.default!r} of fact '{fid}' is not of type {f.type}",
+                    f"默认值类型不符：default {f.default!r} of fact '{fid}' is not of type {f.type}",
                     where(("facts", fid, "default")),
                     expected=f"a value of type {f.type}",
                 )
@@ -368,7 +377,7 @@ def check_file_id(spec: ProcedureSpec, path: str | None, where: Where) -> list[D
     return [
         Diagnostic(
             "E311",
-            f"procedure id '{spec.procedure}' differs from its file name '{Path(path).name}'",
+            f"程序 id 与文件名不符：procedure id '{spec.procedure}' differs from its file name '{Path(path).name}'",
             where(("procedure",)),
             expected=f"procedure: {stem}",
             hint=f"rename the file to {spec.procedure}.yaml or write 'procedure: {stem}'",

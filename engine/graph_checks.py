@@ -43,7 +43,7 @@ def check_initial_stage(spec: ProcedureSpec, where: Where) -> list[Diagnostic]:
         return [
             Diagnostic(
                 "E301",
-                "no initial stage: mark the stage a new case starts in with 'initial: true'",
+                "没有初始阶段：no initial stage: mark the stage a new case starts in with 'initial: true'",
                 where(("stages",), key=True),
                 expected="exactly one stage with 'initial: true'",
             )
@@ -51,7 +51,7 @@ def check_initial_stage(spec: ProcedureSpec, where: Where) -> list[Diagnostic]:
     return [
         Diagnostic(
             "E302",
-            f"more than one initial stage: '{initial[0]}' and '{sid}'",
+            f"多个初始阶段：more than one initial stage: '{initial[0]}' and '{sid}'",
             where(("stages", sid, "initial")),
             expected="exactly one stage with 'initial: true'",
             hint=f"remove 'initial: true' from '{sid}'",
@@ -68,7 +68,7 @@ def check_final_stages(spec: ProcedureSpec, where: Where) -> list[Diagnostic]:
         out.append(
             Diagnostic(
                 "E308",
-                "no final stage: a case could never be closed",
+                "没有终结阶段：no final stage: a case could never be closed",
                 where(("stages",), key=True),
                 expected="at least one stage with 'final: true' and its 'closure' code",
             )
@@ -77,14 +77,16 @@ def check_final_stages(spec: ProcedureSpec, where: Where) -> list[Diagnostic]:
         if s.initial and s.final:
             out.append(
                 Diagnostic(
-                    "E309", f"stage '{sid}' is both initial and final", where(("stages", sid, "final"))
+                    "E309",
+                    f"既初始又终结：stage '{sid}' is both initial and final",
+                    where(("stages", sid, "final")),
                 )
             )
         if s.final and s.closure is None:
             out.append(
                 Diagnostic(
                     "W312",
-                    f"final stage '{sid}' has no 'closure' code (monitoring cannot count how the case ended)",
+                    f"终结阶段缺结案方式：final stage '{sid}' has no 'closure' code (monitoring cannot count how the case ended)",
                     where(("stages", sid), key=True),
                     expected="closure: a code of codes/closure_methods",
                     severity="warning",
@@ -94,7 +96,7 @@ def check_final_stages(spec: ProcedureSpec, where: Where) -> list[Diagnostic]:
             out.append(
                 Diagnostic(
                     "E310",
-                    f"stage '{sid}' has a 'closure' code but is not final",
+                    f"非终结阶段有结案方式：stage '{sid}' has a 'closure' code but is not final",
                     where(("stages", sid, "closure")),
                     hint="add 'final: true' or remove 'closure'",
                 )
@@ -118,7 +120,7 @@ def check_unreachable_stages(spec: ProcedureSpec, where: Where) -> list[Diagnost
     return [
         Diagnostic(
             "E303",
-            f"stage '{sid}' cannot be reached from the initial stage '{initial[0]}'",
+            f"阶段不可达：stage '{sid}' cannot be reached from the initial stage '{initial[0]}'",
             where(("stages", sid), key=True),
             hint=f"add an action with 'to: {sid}', or remove the stage",
         )
@@ -133,7 +135,7 @@ def check_dead_end_stages(spec: ProcedureSpec, where: Where) -> list[Diagnostic]
     return [
         Diagnostic(
             "E304",
-            f"stage '{sid}' is not final but no action leads out of it: a case there would be stuck",
+            f"死胡同阶段：stage '{sid}' is not final but no action leads out of it: a case there would be stuck",
             where(("stages", sid), key=True),
             hint="add an action with 'from: " + sid + "', or mark the stage 'final: true' with a closure",
         )
@@ -152,7 +154,7 @@ def check_actions_from_final_stages(spec: ProcedureSpec, where: Where) -> list[D
                 out.append(
                     Diagnostic(
                         "E305",
-                        f"action '{aid}' starts in final stage '{src}'; a closed case takes no further actions",
+                        f"终结阶段之后的操作：action '{aid}' starts in final stage '{src}'; a closed case takes no further actions",
                         where(("actions", aid, "from", i)),
                         hint=f"remove '{src}' from 'from', or make '{src}' non-final",
                     )
@@ -171,7 +173,7 @@ def check_unstoppable_deadlines(spec: ProcedureSpec, where: Where) -> list[Diagn
             out.append(
                 Diagnostic(
                     "E306",
-                    f"deadline '{did}' can only end in a breach or by closing the case: nothing stops it",
+                    f"期限无法停止：deadline '{did}' can only end in a breach or by closing the case: nothing stops it",
                     where(("deadlines", did), key=True),
                     expected="'ends_on: [ACTION]' (the duty done), 'on_expiry: {fire: ACTION}' or 'on_expiry: lapse'",
                     hint="name the action that fulfils the duty under 'ends_on'",
@@ -181,7 +183,7 @@ def check_unstoppable_deadlines(spec: ProcedureSpec, where: Where) -> list[Diagn
             out.append(
                 Diagnostic(
                     "E307",
-                    f"deadline '{did}' pauses but never resumes: a paused clock would stay paused for ever",
+                    f"期限只暂停不恢复：deadline '{did}' pauses but never resumes: a paused clock would stay paused for ever",
                     where(("deadlines", did, "pauses_on")),
                     expected="'resumes_on: [ACTION]'",
                 )

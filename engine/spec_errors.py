@@ -169,7 +169,7 @@ def errors_to_diagnostics(
         out.append(
             Diagnostic(
                 "E210",
-                f"{what} of {describe(path)} does not fit any accepted form: "
+                f"取值不符：{what} of {describe(path)} does not fit any accepted form: "
                 + "; or ".join(dict.fromkeys(msgs)),
                 span,
                 expected=expected,
@@ -238,7 +238,7 @@ def _diagnostic(
     if etype == "bool_type":
         return Diagnostic(
             "E213",
-            f"'{last}' of {where} must be true or false, not {value!r}",
+            f"须为 true 或 false：'{last}' of {where} must be true or false, not {value!r}",
             _where(path, spans, key_spans),
             expected="true or false",
             hint="yes/no/on/off are text in this DSL; write true or false",
@@ -246,18 +246,20 @@ def _diagnostic(
     if etype == "literal_error":
         return Diagnostic(
             "E210",
-            f"'{last}' of {where} cannot be {value!r}",
+            f"取值不符：'{last}' of {where} cannot be {value!r}",
             _where(path, spans, key_spans),
             expected=str(err.get("ctx", {}).get("expected", "")) or None,
         )
     if etype in ("value_error", "assertion_error"):
         msg = str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
         code = "E212" if last in _PERIOD_KEYS else "E214"
-        return Diagnostic(code, f"{where}: {msg}" if code == "E214" else msg, _where(path, spans, key_spans))
+        text = f"要素内容矛盾：{where}: {msg}" if code == "E214" else f"期限写法错误：{msg}"
+        return Diagnostic(code, text, _where(path, spans, key_spans))
     expected = _TYPE_WORDS.get(etype)
     return Diagnostic(
         "E210",
-        f"'{last if last is not None else 'value'}' of {where}: expected {expected or err['msg']}, got {_show(value)}",
+        f"类型错误：'{last if last is not None else 'value'}' of {where}: expected {expected or err['msg']}, "
+        f"got {_show(value)}",
         _where(path, spans, key_spans, key=on_key),
         expected=expected,
     )

@@ -181,7 +181,7 @@ def test_cli_validate_exits_1_with_rendered_diagnostics() -> None:
     assert proc.returncode == 1, proc.stderr
     out = proc.stdout
     assert re.search(
-        r"unknown_target_stage\.yaml:18:9: error E201: 'to' of action 'accept' refers to unknown stage 'acepted'",
+        r"unknown_target_stage\.yaml:18:9: error E201: 未知阶段：'to' of action 'accept' refers to unknown stage 'acepted'",
         out,
     )
     assert "18 |     to: acepted" in out
