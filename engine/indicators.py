@@ -8,9 +8,9 @@ every rate with its numerator and denominator.
 How: three aggregate queries, never rows loaded into Python (the bench runs 1,000,000 cases):
 1. the month's milestone records GROUP BY (milestone, closure, channel, collective, on_time) with
    counts and sums: every flow measure and the closures by method add up the matching groups;
-2. the records before the month GROUP BY (milestone, channel) over the `(milestone, effective_on,
-   region_code, institution_id, channel)` index: +1 per acceptance, -1 per closure is the stock at
-   the start; the stock at the end is that plus the month's acceptances minus its closures;
+2. the records before the month GROUP BY milestone over the `(milestone, effective_on, region_code,
+   institution_id, channel)` index, one count per stock measure's filter: acceptances minus closures
+   is the stock at the start; the stock at the end is that plus the month's acceptances minus closures;
 3. breaches (the deadline scan's breach records) due in the month.
 May import: engine.errors, engine.codes, engine.monitoring_config, engine.tables, sqlalchemy, pydantic.
 """
@@ -222,6 +222,17 @@ def _match(m: MeasureSpec, codes: CodeTables, milestone: str | None = None) -> _
     return _Match(milestone or m.milestone, closures, channels, m.collective, m.on_time)
 
 
+def _stock_count(t: Any, m: MeasureSpec, codes: CodeTables) -> Any:
+    conds = []
+    if m.channel is not None:
+        conds.append(t.c.channel.in_(_descendants(codes, "channels", m.channel)))
+    if m.collective is not None:
+        conds.append(t.c.collective.is_(m.collective))
+    if not conds:
+        return sa.func.count()
+    return sa.func.sum(sa.case((sa.and_(*conds), 1), else_=0))
+
+
 _GROUP = ("milestone", "closure", "channel", "collective", "on_time")
 _SUMS = ("workers", "claim_amount", "awarded_amount")
 
@@ -237,8 +248,8 @@ def monthly_report(
 
     Two aggregate queries do the work: the month's milestone records grouped by (milestone, closure,
     channel, collective, on_time) with counts and sums, and the records before the month grouped by
-    (milestone, channel[, collective]) over the `ix_monitoring_milestone` index (+1 per acceptance,
-    -1 per closure gives the stock). Each measure then adds up the few group rows its filter matches;
+    milestone over the `ix_monitoring_milestone` index (acceptances minus closures is the stock).
+    Each measure then adds up the few group rows its filter matches;
     no case or record row is ever loaded into Python.
     """
     spec = spec or indicator_spec()
@@ -258,20 +269,20 @@ def monthly_report(
     )
     groups = [tuple(r) for r in conn.execute(stmt)]
 
-    # 2. the stock before the month, grouped by what stock measures filter on (index-only when that is channel)
+    # 2. the stock before the month: GROUP BY milestone streams over the milestone index (no sort);
+    #    each stock measure's filter is one SUM(CASE ...) column
     stocks = {k: m for k, m in spec.measures.items() if m.stock is not None}
-    before: list[tuple[Any, ...]] = []
+    before: dict[tuple[str, str], int] = {}
     if stocks:
-        by = ["milestone", "channel"] + (
-            ["collective"] if any(m.collective is not None for m in stocks.values()) else []
-        )
         hist = sa.and_(t.c.milestone.in_(("accepted", "closed")), t.c.effective_on < start)
         if where_scope is not None:
             hist = sa.and_(hist, where_scope)
-        scols = [t.c[c] for c in by]
-        for r in conn.execute(sa.select(*scols, sa.func.count()).where(hist).group_by(*scols)):
-            row = dict(zip(by, r[:-1], strict=True))
-            before.append((row["milestone"], None, row["channel"], row.get("collective"), None, r[-1]))
+        scols = [_stock_count(t, m, codes).label(k) for k, m in stocks.items()]
+        for r in conn.execute(
+            sa.select(t.c.milestone, *scols).where(hist).group_by(t.c.milestone)
+        ).mappings():
+            for k in stocks:
+                before[(str(r["milestone"]), k)] = int(r[k] or 0)
 
     def flow(match: _Match, value: Value = "count") -> int | Decimal:
         idx = 5 if value == "count" else 6 + _SUMS.index(value)
@@ -284,7 +295,7 @@ def monthly_report(
             values[key] = flow(_match(m, codes), m.value)
         elif m.stock is not None:
             acc, clo = _match(m, codes, "accepted"), _match(m, codes, "closed")
-            s = sum(int(b[5]) for b in before if acc(*b[:5])) - sum(int(b[5]) for b in before if clo(*b[:5]))
+            s = before.get(("accepted", key), 0) - before.get(("closed", key), 0)
             values[key] = s if m.stock == "start" else s + int(flow(acc)) - int(flow(clo))
     for key in spec.measures:
         _resolve_sum(key, spec, values, set())
