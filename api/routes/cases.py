@@ -75,9 +75,10 @@ def open_case(body: CaseOpenIn, st: State, p: Caller, response: Response) -> Cas
             f"'{institution_id}' may open a case there)",
         )
     at = body.at or st.today()
-    view = st.service.open_case(
-        body.procedure_id, at, dict(body.facts), institution_id, actor=actor_of(p), channel=body.channel
-    )
+    with st.writing():
+        view = st.service.open_case(
+            body.procedure_id, at, dict(body.facts), institution_id, actor=actor_of(p), channel=body.channel
+        )
     code = new_query_code()
     with st.db.transaction() as session:
         row = session.get(CaseFile, view.id)
@@ -226,14 +227,15 @@ def fire_action(
         )
     body = body or FireIn()
     at = body.at or st.today()
-    rec = st.service.fire(
-        case_id,
-        action,
-        actor_of(p),
-        at,
-        facts=dict(body.facts) or None,
-        expected_version=int(m.group(1)),
-    )
+    with st.writing():
+        rec = st.service.fire(
+            case_id,
+            action,
+            actor_of(p),
+            at,
+            facts=dict(body.facts) or None,
+            expected_version=int(m.group(1)),
+        )
     response.headers["ETag"] = f'"{rec.version}"'
     return transition_out(rec)
 

@@ -91,7 +91,12 @@ async def attach_document(
             raise ApiError(
                 415, "unsupported_media_type", "纯文本须为 UTF-8 (plain text must be UTF-8)"
             ) from exc
-    await run_in_threadpool(st.service.attach, case_id, {document_id: content}, at or st.today(), actor_of(p))
+
+    def attach() -> None:
+        with st.writing():
+            st.service.attach(case_id, {document_id: content}, at or st.today(), actor_of(p))
+
+    await run_in_threadpool(attach)
     digest = hashlib.sha256(content).hexdigest()
     await run_in_threadpool(_set_media_type, st, case_id, document_id, digest, media)
     view = await run_in_threadpool(st.service.get, case_id)
