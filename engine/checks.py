@@ -201,6 +201,28 @@ def check_unknown_names(spec: ProcedureSpec, names: Names, where: Where) -> list
     return out
 
 
+def check_extension_lengths(spec: ProcedureSpec, where: Where) -> list[Diagnostic]:
+    """The action that extends a deadline must ask for the length (`needs: [<extension.fact>]`, E221):
+    otherwise the person extending it could not say by how much."""
+    out = []
+    for did, d in enabled_items(spec.deadlines):
+        ext = d.extension
+        if ext is None or ext.by not in spec.actions:
+            continue
+        if ext.fact not in spec.actions[ext.by].needs:
+            out.append(
+                Diagnostic(
+                    "E221",
+                    f"延长操作未要求延长天数：deadline '{did}' is extended by action '{ext.by}', which does not "
+                    f"need fact '{ext.fact}' (the length of the extension)",
+                    where(("deadlines", did, "extension", "by")),
+                    expected=f"needs: [{ext.fact}] on action '{ext.by}'",
+                    hint=f"add '{ext.fact}' to the 'needs' of action '{ext.by}'",
+                )
+            )
+    return out
+
+
 def check_reserved_action_names(spec: ProcedureSpec, where: Where) -> list[Diagnostic]:
     """No real action may be named `open`: the word stands for opening a case (E215)."""
     if OPEN_ACTION not in spec.actions:

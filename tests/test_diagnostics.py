@@ -33,6 +33,7 @@ CASES = [
     ("dead_end_stage", "E304", 14, 3, "stage 'hearing' is not final"),
     ("duplicate_key", "E005", 26, 5, "duplicate key) 'to' (first at line 25)"),
     ("empty_file", "E003", 1, 1, "it is empty"),
+    ("extension_fact_not_needed", "E221", 41, 50, "does not need fact 'days'"),
     ("fact_default_wrong_type", "E218", 9, 33, "is not of type int"),
     ("from_is_a_mapping", "E210", 29, 11, "expected a list"),
     ("generated_without_template", "E214", 42, 22, "needs 'template'"),
