@@ -11,7 +11,7 @@ May import: engine.errors, engine.model, engine.expr, engine.casefile.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from engine.errors import EventNotAllowed, GuardRuntimeError
@@ -27,9 +27,9 @@ class CaseGuardContext:
         procedure: Procedure,
         *,
         at: dt.date,
-        documents: set[str],
+        documents: Callable[[], set[str]],
         deadlines: Mapping[str, tuple[str, dt.date | None]],
-        fired: Mapping[str, int],
+        fired: Callable[[], Mapping[str, int]],
         calendar: Any,
     ) -> None:
         self.procedure = procedure
@@ -40,7 +40,7 @@ class CaseGuardContext:
         self.calendar = calendar
 
     def has_document(self, document_id: str) -> bool:
-        return document_id in self._documents
+        return document_id in self._documents()
 
     def deadline_due(self, deadline_id: str) -> dt.date | None:
         got = self._deadlines.get(deadline_id)
@@ -51,7 +51,7 @@ class CaseGuardContext:
         return got[0] if got is not None else None
 
     def times_fired(self, action: str) -> int:
-        return self._fired.get(action, 0)
+        return self._fired().get(action, 0)
 
     def param(self, name: str, at: dt.date | None = None) -> Any:
         p = self.procedure.params.get(name)

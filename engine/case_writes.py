@@ -54,6 +54,9 @@ __all__ = ["ATTACH", "commit_plan", "insert_case", "write_event", "submitted", "
 
 _CASES: sa.Table = CaseFile.__table__  # type: ignore[attr-defined]
 _BREACHES: sa.Table = Breach.__table__  # type: ignore[attr-defined]
+_DEADLINES: sa.Table = Deadline.__table__  # type: ignore[attr-defined]
+_EVENTS: sa.Table = CaseEvent.__table__  # type: ignore[attr-defined]
+_MONITORING: sa.Table = MonitoringRecord.__table__  # type: ignore[attr-defined]
 
 
 def jsonable(data: Any) -> Any:
@@ -192,23 +195,24 @@ def _write_deadlines(s: Session, plan: FirePlan, seq: int) -> None:
             values["due_on"] = row.due_on  # a stopped clock keeps the due date it had (the audit reads it)
         if row is None:
             d = proc.deadlines[deadline_id]
-            row = Deadline(
-                case_id=state.case_id,
-                deadline_id=deadline_id,
-                title=d.title,
-                institution_id=state.case.institution_id,
-                statutory=d.statutory,
-                basis=d.basis,
-                on_expiry=d.on_expiry,
-                responsible=d.responsible,
-                **values,
+            s.execute(
+                sa.insert(_DEADLINES).values(
+                    case_id=state.case_id,
+                    deadline_id=deadline_id,
+                    title=d.title,
+                    institution_id=state.case.institution_id,
+                    statutory=d.statutory,
+                    basis=d.basis,
+                    on_expiry=d.on_expiry,
+                    responsible=d.responsible,
+                    updated_seq=seq,
+                    **values,
+                )
             )
-            state.rows[deadline_id] = row
         else:
-            for key, value in values.items():
-                setattr(row, key, value)
-        row.updated_seq = seq
-        s.add(row)
+            s.execute(
+                sa.update(_DEADLINES).where(_DEADLINES.c.id == row.id).values(updated_seq=seq, **values)
+            )
 
 
 def _record_late(s: Session, plan: FirePlan, row: Deadline) -> None:
@@ -270,11 +274,11 @@ def write_event(
         backdated=plan.backdated,
     )
     prev = prev_hash or GENESIS
-    event = CaseEvent(**payload, prev_hash=prev, hash=event_hash(payload, prev))
-    s.add(event)
-    s.flush()
-    s.add(monitoring_record(s, case, event, proc))
-    s.flush()
+    row = {**payload, "prev_hash": prev, "hash": event_hash(payload, prev)}
+    s.execute(sa.insert(_EVENTS).values(**row))
+    event = CaseEvent(**row)  # transient: what the monitoring record is built from
+    record = monitoring_record(s, case, event, proc)
+    s.execute(sa.insert(_MONITORING).values(**record.model_dump(exclude={"id"})))
     return event
 
 
@@ -302,9 +306,7 @@ def commit_plan(s: Session, plan: FirePlan, recorded_at: dt.datetime) -> Transit
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise CaseConflict(state.case_id, read_version, None)
-    prev = s.exec(
-        select(CaseEvent.hash).where(CaseEvent.case_id == state.case_id, CaseEvent.seq == read_version)
-    ).first()
+    prev = state.last_hash
     for key, value in values.items():
         setattr(case, key, value)
     # keep the session's copy of the row in step without a second UPDATE

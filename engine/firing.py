@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, func, select
@@ -37,31 +37,68 @@ if TYPE_CHECKING:
 ATTACH = "attach"
 
 
-@dataclass
 class CaseState:
-    """A case as read inside the firing transaction."""
+    """A case as read inside the firing transaction. The documents on file and the action counts are
+    read only when a check needs them (a guard calling has_document or times_fired, `requires:`)."""
 
-    case: CaseFile
-    procedure: Procedure
-    clocks: dict[str, Any]
-    documents: set[str]
-    fired: dict[str, int]
-    last_on: dt.date | None
-    deadlines: dict[str, tuple[str, dt.date | None]] = field(default_factory=dict)
-    rows: dict[str, Deadline] = field(default_factory=dict)
+    def __init__(
+        self,
+        case: CaseFile,
+        procedure: Procedure,
+        clocks: dict[str, Any],
+        *,
+        session: Session | None = None,
+        last_on: dt.date | None = None,
+        last_hash: str | None = None,
+        rows: dict[str, Deadline] | None = None,
+    ) -> None:
+        self.case = case
+        self.procedure = procedure
+        self.clocks = clocks
+        self.last_on = last_on
+        self.last_hash = last_hash
+        self.rows = rows or {}
+        self.deadlines = {k: (r.status, r.due_on) for k, r in self.rows.items()}
+        self._session = session
+        self._documents: set[str] | None = None if session is not None else set()
+        self._fired: dict[str, int] | None = None if session is not None else {}
 
     @property
     def case_id(self) -> int:
         assert self.case.id is not None
         return self.case.id
 
-    def context(self, at: dt.date, calendar: Any, documents: set[str] | None = None) -> CaseGuardContext:
+    @property
+    def documents(self) -> set[str]:
+        if self._documents is None:
+            assert self._session is not None
+            self._documents = set(
+                self._session.exec(
+                    select(CaseDocument.document_id).where(CaseDocument.case_id == self.case_id).distinct()
+                ).all()
+            )
+        return self._documents
+
+    @property
+    def fired(self) -> dict[str, int]:
+        if self._fired is None:
+            assert self._session is not None
+            rows = self._session.exec(
+                select(CaseEvent.action, func.count())
+                .where(CaseEvent.case_id == self.case_id)
+                .group_by(col(CaseEvent.action))
+            ).all()
+            self._fired = {a: int(n) for a, n in rows}
+        return self._fired
+
+    def context(self, at: dt.date, calendar: Any, extra_documents: Iterable[str] = ()) -> CaseGuardContext:
+        extra = set(extra_documents)
         return CaseGuardContext(
             self.procedure,
             at=at,
-            documents=self.documents if documents is None else documents,
+            documents=lambda: self.documents | extra,
             deadlines=self.deadlines,
-            fired=self.fired,
+            fired=lambda: self.fired,
             calendar=calendar,
         )
 
@@ -73,30 +110,30 @@ class CaseState:
 def load_state(
     session: Session, service: CaseService, case_id: int, expected_version: int | None
 ) -> CaseState:
-    case = session.get(CaseFile, case_id)
-    if case is None:
+    """Two reads: the case with its last event (whose date is the latest, since dates never go
+    backwards, and whose hash the next event chains to), and its deadline rows."""
+    found = session.exec(
+        select(CaseFile, col(CaseEvent.effective_on), col(CaseEvent.hash))
+        .outerjoin(
+            CaseEvent,
+            (col(CaseEvent.case_id) == col(CaseFile.id)) & (col(CaseEvent.seq) == col(CaseFile.version)),
+        )
+        .where(CaseFile.id == case_id)
+    ).first()
+    if found is None:
         raise CaseNotFound(f"案件 {case_id} 不存在 (no case with id {case_id})")
+    case, last_on, last_hash = found
     if expected_version is not None and case.version != expected_version:
         raise CaseConflict(case_id, expected_version, case.version)
     procedure = service.procedure_by_hash(session, case.procedure_id, case.procedure_hash)
     rows = {d.deadline_id: d for d in session.exec(select(Deadline).where(Deadline.case_id == case_id)).all()}
-    documents = set(
-        session.exec(select(CaseDocument.document_id).where(CaseDocument.case_id == case_id).distinct()).all()
-    )
-    fired_rows = session.exec(
-        select(CaseEvent.action, func.count())
-        .where(CaseEvent.case_id == case_id)
-        .group_by(col(CaseEvent.action))
-    ).all()
-    last_on = session.exec(select(func.max(CaseEvent.effective_on)).where(CaseEvent.case_id == case_id)).one()
     return CaseState(
-        case=case,
-        procedure=procedure,
-        clocks=clocks_from_rows({k: r.clock for k, r in rows.items()}),
-        documents=documents,
-        fired={a: int(n) for a, n in fired_rows},
+        case,
+        procedure,
+        clocks_from_rows({k: r.clock for k, r in rows.items()}),
+        session=session,
         last_on=last_on,
-        deadlines={k: (r.status, r.due_on) for k, r in rows.items()},
+        last_hash=last_hash,
         rows=rows,
     )
 
@@ -258,8 +295,8 @@ def plan_fire(
                 f"“{spec.title}”需要提供：{titles} (give the facts: {', '.join(missing)})",
                 facts=missing,
             )
-    on_file = state.documents | set(attached)
-    if spec is not None:
+    if spec is not None and spec.requires:
+        on_file = state.documents | set(attached)
         lacking = [d for d in spec.requires if d not in on_file]
         if lacking:
             titles = "、".join(proc.documents[d].title if d in proc.documents else d for d in lacking)
@@ -270,7 +307,7 @@ def plan_fire(
             )
     merged = with_defaults(proc, {**decode_facts(proc, case.facts), **given})
     names = guard_names(proc, merged, at, stage)
-    context = state.context(at, calendar, on_file)
+    context = state.context(at, calendar, attached)
     if spec is None:  # attach: no stage change, no clocks
         return FirePlan(
             state, action, actor, at, stage, {}, [], dict(state.clocks), attached, (), at < today, calendar

@@ -186,9 +186,7 @@ class CaseService:
             case = w.insert_case(s, procedure, institution, number, typed, at, channel)
             assert case.id is not None
             calendar = calendar_for(procedure, case.region_code)
-            state = CaseState(
-                case=case, procedure=procedure, clocks={}, documents=set(), fired={}, last_on=None
-            )
+            state = CaseState(case, procedure, {})
             ops = plan_ops(
                 procedure,
                 "open",
