@@ -223,6 +223,39 @@ def check_extension_lengths(spec: ProcedureSpec, where: Where) -> list[Diagnosti
     return out
 
 
+def check_unproduced_documents(spec: ProcedureSpec, where: Where) -> list[Diagnostic]:
+    """A generated document some action requires must be produced by some action (E222: otherwise the
+    requiring action could never fire); a generated document nothing produces is dead (W223)."""
+    produced = {
+        p.document if isinstance(p, ProduceSpec) else p for _, a in enabled_actions(spec) for p in a.produces
+    }
+    generated = {k for k, d in enabled_items(spec.documents) if d.kind == "generated"}
+    out = []
+    for aid, a in enabled_actions(spec):
+        for i, doc in enumerate(a.requires):
+            if doc in generated and doc not in produced:
+                out.append(
+                    Diagnostic(
+                        "E222",
+                        f"所需文书无从生成：action '{aid}' requires generated document '{doc}', which no action produces",
+                        where(("actions", aid, "requires", i)),
+                        hint=f"add '{doc}' to the 'produces' of the action that issues it",
+                    )
+                )
+    required = {d for _, a in enabled_actions(spec) for d in a.requires}
+    for did in sorted(generated - produced - required):
+        out.append(
+            Diagnostic(
+                "W223",
+                f"文书从未生成：generated document '{did}' is produced by no action",
+                where(("documents", did), key=True),
+                hint="add it to an action's 'produces', or remove it",
+                severity="warning",
+            )
+        )
+    return out
+
+
 def check_reserved_action_names(spec: ProcedureSpec, where: Where) -> list[Diagnostic]:
     """No real action may be named `open`: the word stands for opening a case (E215)."""
     if OPEN_ACTION not in spec.actions:

@@ -101,6 +101,7 @@ def check_procedure(
     diags += checks.check_reserved_action_names(spec, where)
     diags += checks.check_unknown_names(spec, names, where)
     diags += checks.check_extension_lengths(spec, where)
+    diags += checks.check_unproduced_documents(spec, where)
     diags += checks.check_unknown_code_tables(spec, codes_root, where)
     diags += checks.check_missing_templates(spec, documents_root, strict, where)
     diags += checks.check_unknown_calendar(spec, calendars_root, where)

@@ -30,6 +30,7 @@ CASES = [
     ("bad_role_id", "E211", 6, 39, "'Secretary'"),
     ("closure_on_non_final_stage", "E310", 11, 35, "is not final"),
     ("code_fact_without_table", "E214", 9, 17, "needs 'table'"),
+    ("document_never_produced", "W223", 42, 3, "'hearing_record' is produced by no action"),
     ("dead_end_stage", "E304", 14, 3, "stage 'hearing' is not final"),
     ("duplicate_key", "E005", 26, 5, "duplicate key) 'to' (first at line 25)"),
     ("empty_file", "E003", 1, 1, "it is empty"),
@@ -44,7 +45,7 @@ CASES = [
     ("guard_unknown_name", "E250", 21, 12, "claim_amont"),
     ("id_differs_from_stem", "E311", 2, 12, "'arbitration_test' differs"),
     ("missing_stage_title", "E200", 11, 3, "'title' in stage 'accepted'"),
-    ("missing_template", "W208", 42, 64, "'no_such_template.html.j2' not found"),
+    ("missing_template", "W208", 43, 64, "'no_such_template.html.j2' not found"),
     ("no_initial_stage", "E301", 9, 1, "no initial stage"),
     ("overlay_adds_extension", "E403", 9, 16, "cannot add an extension"),
     ("overlay_cycle", "E402", 5, 10, "overlay_cycle -> overlay_cycle"),
@@ -59,6 +60,7 @@ CASES = [
     ("pause_without_resume", "E307", 40, 16, "never resumes"),
     ("period_without_unit", "E212", 35, 12, "needs its unit"),
     ("produces_submitted_document", "E216", 32, 16, "'application', a submitted document"),
+    ("required_document_never_produced", "E222", 32, 16, "requires generated document 'hearing_record'"),
     ("root_is_a_list", "E003", 2, 1, "it is a list"),
     ("submitted_with_template", "E214", 41, 16, "has no 'template'"),
     ("tab_in_indentation", "E002", 16, 1, "tab in indentation"),
@@ -226,7 +228,7 @@ def test_cli_validate_json_and_strict() -> None:
     )
     assert plain.returncode == 0  # a warning does not fail validation
     (entry,) = json.loads(plain.stdout)
-    assert (entry["code"], entry["severity"], entry["line"], entry["col"]) == ("W208", "warning", 42, 64)
+    assert (entry["code"], entry["severity"], entry["line"], entry["col"]) == ("W208", "warning", 43, 64)
     strict = subprocess.run(
         [sys.executable, str(ROOT / "cli.py"), "procedures", "validate", "--strict", missing],
         capture_output=True,
