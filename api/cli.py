@@ -36,6 +36,14 @@ def _parse_date(value: str | None, option: str) -> dt.date | None:
         raise typer.Exit(2) from None
 
 
+def _configure_logging() -> None:
+    """INFO for zhongcai's own loggers (scan summaries), warnings only for the libraries."""
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("zhongcai").setLevel(logging.INFO)
+
+
 def _open_db() -> Any:
     from engine.db import Database
     from engine.errors import BadInput
@@ -82,6 +90,7 @@ def serve(
     from api.app import build_state, create_app
     from api.deps import ApiSettings
 
+    _configure_logging()
     settings = ApiSettings.from_env(run_scheduler=not no_scheduler, scan_interval_seconds=scan_interval)
     db = _open_db()
     library = _library()
@@ -131,6 +140,7 @@ def scheduler(
     from engine.runtime import CaseService
     from engine.scheduler import SHANGHAI, DeadlineScanner, leadership_for, scan_now, service_tick
 
+    _configure_logging()
     day = _parse_date(as_of, "--as-of")
     db = _open_db()
     service = CaseService(db, _library())

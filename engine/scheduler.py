@@ -259,6 +259,16 @@ def service_tick(service: Any) -> Tick:
             added = reconcile_breaches(s, entries, as_of)
         if added:
             log.info("recorded %d breach(es) of deadlines stopped late while no scan ran", added)
+        log.info(
+            "deadline scan as of %s: %d warning(s), %d breach(es), %d on_expiry action(s), %d problem(s)",
+            as_of,
+            len(getattr(report, "warnings", ())),
+            len(getattr(report, "breaches", ())) + added,
+            len(getattr(report, "fired", ())),
+            len(getattr(report, "problems", ())),
+        )
+        for problem in getattr(report, "problems", ()):
+            log.warning("deadline scan: %s", problem)
         return report
 
     return tick
