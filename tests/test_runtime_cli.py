@@ -1,0 +1,91 @@
+"""The case CLI (`zhongcai case open|fire|show|list|history`, `verify`, `demo`) end to end."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.fixtures_runtime import ROOT
+
+
+def _cli(args: list[str], db: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ZHONGCAI_DATABASE_URL": f"sqlite:///{db}"}
+    return subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def test_case_commands(tmp_path: Path) -> None:
+    db = tmp_path / "cli.db"
+    opened = _cli(["case", "open", "arbitration", "--at", "2026-09-29", "--fact", "claim_amount=20000"], db)
+    assert opened.returncode == 0, opened.stderr
+    assert (
+        "〔2026〕第1号" in opened.stdout and "acceptance" in opened.stdout and "2026-10-12" in opened.stdout
+    )
+    refused = _cli(["case", "fire", "1", "accept", "--as", "clerk", "--at", "2026-10-09"], db)
+    assert refused.returncode == 1 and "[document]" in refused.stderr and "application" in refused.stderr
+    fired = _cli(
+        [
+            "case",
+            "fire",
+            "1",
+            "accept",
+            "--as",
+            "clerk",
+            "--at",
+            "2026-10-09",
+            "--document",
+            "application",
+            "--document",
+            "applicant_identity",
+        ],
+        db,
+    )
+    assert fired.returncode == 0, fired.stderr
+    assert "received -> accepted" in fired.stdout and "2026-11-23" in fired.stdout
+    bad_fact = _cli(
+        [
+            "case",
+            "fire",
+            "1",
+            "amend_claims",
+            "--as",
+            "clerk",
+            "--at",
+            "2026-10-12",
+            "--fact",
+            "claim_amount=lots",
+        ],
+        db,
+    )
+    assert bad_fact.returncode == 1 and "[facts]" in bad_fact.stderr and "claim_amount" in bad_fact.stderr
+    shown = _cli(["case", "show", "1", "--json"], db)
+    assert shown.returncode == 0 and '"stage": "accepted"' in shown.stdout
+    listed = _cli(["case", "list"], db)
+    assert "accepted" in listed.stdout
+    history = _cli(["case", "history", "1"], db)
+    assert "open" in history.stdout and "received -> accepted" in history.stdout
+    assert _cli(["case", "show", "99"], db).returncode == 1
+    assert _cli(["case", "fire", "1", "accept", "--as", "clerk", "--at", "2026-13-01"], db).returncode == 2
+    verified = _cli(["verify"], db)
+    assert verified.returncode == 0 and "OK" in verified.stdout
+
+
+def test_demo_writes_documents_and_ends_effective(tmp_path: Path) -> None:
+    out = tmp_path / "docs"
+    result = _cli(["demo", "--out", str(out)], tmp_path / "unused.db")
+    assert result.returncode == 0, result.stderr
+    assert "2026-02-24" in result.stdout and "2026-03-06" in result.stdout and "2026-03-19" in result.stdout
+    assert "effective" in result.stdout
+    names = sorted(p.name for p in out.iterdir())
+    assert any("award_document" in n for n in names) and any("acceptance_notice" in n for n in names)
+    assert "王小红" in next(p for p in out.iterdir() if "acceptance_notice" in p.name).read_text(
+        encoding="utf-8"
+    )
