@@ -256,6 +256,8 @@ def plan_fire(
         )
     elif not machines.can_leave(proc, stage, action):
         here = [a.id for a in proc.actions.values() if stage in a.sources]
+        if len(here) > 12:
+            here = [*here[:12], f"... {len(here) - 12} more"]
         raise refuse(
             "stage",
             f"案件处于“{stage_title}”阶段，不能“{spec.title}”（只能在 {', '.join(spec.sources)} 阶段）"

@@ -43,7 +43,7 @@ from engine.casefile import (
 )
 from engine.clockwork import apply_ops, calendar_for, plan_ops
 from engine.db import Database
-from engine.errors import BadInput, CaseNotFound, EventNotAllowed, ZhongcaiError
+from engine.errors import BadInput, CaseNotFound, EventNotAllowed, UnknownProcedure, ZhongcaiError
 from engine.firing import CaseState, FirePlan, check_date, load_state, plan_fire
 from engine.model import Procedure
 from engine.tables import CaseEvent, CaseFile, Institution, ProcedureSnapshot
@@ -135,6 +135,17 @@ class CaseService:
         with self._lock:
             self._by_hash[content_hash] = procedure
         return procedure
+
+    def procedure_for_hash(self, content_hash: str) -> Procedure:
+        """The procedure version stored under `content_hash` (for callers without a session)."""
+        got = self._by_hash.get(content_hash)
+        if got is not None:
+            return got
+        with self.db.read() as s:
+            row = s.get(ProcedureSnapshot, content_hash)
+            if row is None:
+                raise UnknownProcedure(f"no procedure snapshot with hash {content_hash[:12]} in the store")
+            return self.procedure_by_hash(s, row.procedure_id, content_hash)
 
     def _store_snapshot(self, session: Session, procedure: Procedure) -> None:
         if procedure.content_hash in self._stored_hashes:

@@ -17,7 +17,7 @@ from sqlmodel import func, select
 from engine import machines
 from engine.casefile import Actor
 from engine.db import Database
-from engine.errors import BadInput, CaseConflict, EventNotAllowed
+from engine.errors import BadInput, CaseConflict, EventNotAllowed, UnknownProcedure
 from engine.library import ProcedureLibrary
 from engine.runtime import CaseService
 from engine.tables import (
@@ -26,6 +26,7 @@ from engine.tables import (
     CaseEvent,
     CaseFile,
     CaseNumberCounter,
+    DeadlineWarning,
     MonitoringRecord,
     ProcedureSnapshot,
 )
@@ -357,3 +358,23 @@ def test_a_duty_done_late_is_recorded_as_a_breach_without_a_scan(env: Any) -> No
     assert (breach.due_on, breach.detected_on) == (D(2026, 1, 7), D(2026, 1, 8))
     svc.tick(D(2026, 1, 9))
     assert _count(db, Breach) == 1
+
+
+def test_tick_warns_once_before_the_due_date(env: Any) -> None:
+    svc, now, db = env
+    svc.open_case("mini", D(2025, 12, 30), {}, "inst", CLERK)  # acceptance due 2026-01-07
+    # default warning: 2 workdays before the due date: 01-06 (1), 01-05 (2) -> from 2026-01-05
+    assert svc.tick(D(2026, 1, 4)).warnings == []
+    now.to(D(2026, 1, 5))
+    first = svc.tick(D(2026, 1, 5))
+    assert [(w[1], w[2]) for w in first.warnings] == [("acceptance", D(2026, 1, 7))]
+    assert svc.tick(D(2026, 1, 6)).warnings == []
+    assert _count(db, DeadlineWarning) == 1
+
+
+def test_procedure_for_hash(env: Any) -> None:
+    svc, _, _ = env
+    case = svc.open_case("mini", D(2025, 12, 30), {}, "inst", CLERK)
+    assert svc.procedure_for_hash(case.procedure_hash).id == "mini"
+    with pytest.raises(UnknownProcedure):
+        svc.procedure_for_hash("0" * 64)
