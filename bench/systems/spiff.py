@@ -1,0 +1,136 @@
+"""SpiffWorkflow (from PyPI) running bench/fixtures/arbitration.bpmn, the BPMN equivalent of the
+national procedure's main path, with its workflow persisted the way its users do: after every step
+the whole workflow is serialized (`BpmnWorkflowSerializer.serialize_json`) and written as one JSON
+blob in a table, one transaction per step, on the same database engine set-up as zhongcai.
+
+The running workflows are kept in memory between steps (the cheapest way to drive it; a web service
+that reloads the blob on every request pays a deserialization more per step).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import time
+from typing import Any
+
+import sqlalchemy as sa
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.parser import BpmnParser
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.util.task import TaskState
+
+from bench.systems import FIXTURES, STEPS
+from engine.db import Database
+
+META = sa.MetaData()
+WORKFLOWS = sa.Table(
+    "spiff_workflow",
+    META,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("process_id", sa.String(64), nullable=False),
+    sa.Column("completed", sa.Boolean, nullable=False),
+    sa.Column("serialization", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+#: the data each user task receives (the facts the gateways and the model need)
+TASK_DATA: dict[str, dict[str, Any]] = {
+    "review": {"decision": "accept"},
+    "deliver_award": {"sued": False},
+}
+#: zhongcai's "accept" is the BPMN review task that takes the accept branch of the gateway
+TASK_OF = {"accept": "review"}
+
+
+@functools.cache
+def specs() -> tuple[Any, Any]:
+    parser = BpmnParser()
+    parser.add_bpmn_file(str(FIXTURES / "arbitration.bpmn"))
+    return parser.get_spec("arbitration"), parser.get_subprocess_specs("arbitration")
+
+
+@functools.cache
+def serializer() -> BpmnWorkflowSerializer:
+    return BpmnWorkflowSerializer()
+
+
+def new_workflow() -> BpmnWorkflow:
+    spec, subprocesses = specs()
+    wf = BpmnWorkflow(spec, subprocesses)
+    wf.do_engine_steps()
+    return wf
+
+
+def step(wf: BpmnWorkflow, action: str, facts: dict[str, Any] | None) -> None:
+    name = TASK_OF.get(action, action)
+    task = next(
+        (t for t in wf.get_tasks(state=TaskState.READY, manual=True) if t.task_spec.name == name), None
+    )
+    if task is None:
+        raise RuntimeError(f"task {name} is not ready")
+    task.data.update(TASK_DATA.get(name, {}))
+    if facts:
+        task.data.update(facts)
+    task.run()
+    wf.do_engine_steps()
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        self.db = Database(url)
+        META.create_all(self.db.engine)
+
+    def insert(self, wf: BpmnWorkflow) -> int:
+        with self.db.engine.begin() as conn:
+            return int(
+                conn.execute(
+                    sa.insert(WORKFLOWS)
+                    .values(
+                        process_id="arbitration",
+                        completed=wf.completed,
+                        serialization=serializer().serialize_json(wf),
+                        updated_at=dt.datetime.now(dt.UTC),
+                    )
+                    .returning(WORKFLOWS.c.id)
+                ).scalar_one()
+            )
+
+    def save(self, wf_id: int, wf: BpmnWorkflow) -> None:
+        with self.db.engine.begin() as conn:
+            conn.execute(
+                sa.update(WORKFLOWS)
+                .where(WORKFLOWS.c.id == wf_id)
+                .values(
+                    completed=wf.completed,
+                    serialization=serializer().serialize_json(wf),
+                    updated_at=dt.datetime.now(dt.UTC),
+                )
+            )
+
+
+def run_case(store: Store) -> None:
+    wf = new_workflow()
+    wf_id = store.insert(wf)
+    for _when, action, _role, facts, _docs in STEPS:
+        step(wf, action, facts)
+        store.save(wf_id, wf)
+    if not wf.completed:
+        raise RuntimeError("workflow did not complete")
+
+
+def complete_cases(url: str, n: int) -> float:
+    store = Store(url)
+    try:
+        run_case(store)
+        start = time.perf_counter()
+        for _ in range(n):
+            run_case(store)
+        return time.perf_counter() - start
+    finally:
+        store.db.dispose()
+
+
+def hold_cases(n: int) -> object:
+    """Keep `n` open cases (workflows waiting at their first task) in memory, as a running service does
+    between requests (persistence does not change what is held, so none here)."""
+    return [new_workflow() for _ in range(n)]
