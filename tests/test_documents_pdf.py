@@ -56,8 +56,10 @@ def test_every_document_is_a_pdf_whose_text_reads_back(pdfs: dict[str, tuple[Pat
             "—1—",
         ):
             assert expected in text, f"{doc_id}: {expected!r} not in the extracted text"
-        if doc_id != "transfer_letter":
-            assert "王䶮" in text or "杭州云栖数据科技有限公司" in text, doc_id
+        assert "杭州云栖数据科技有限公司" in text, doc_id
+        if doc_id in ("award_document", "final_award_document", "mediation_document"):
+            # rare characters (CJK Ext-A 䶮, 堃) come back: their glyphs were found and embedded
+            assert "王䶮" in text and "赵堃" in text, doc_id
 
 
 def test_pages_are_a4_and_become_pngs(pdfs: dict[str, tuple[Path, str]], tmp_path: Path) -> None:
