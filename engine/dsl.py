@@ -83,7 +83,9 @@ class ParamSpec(_Spec):
     @classmethod
     def _short_form(cls, data: Any) -> Any:
         # Short form of DESIGN.md: `monthly_min_wage: {2025-07-01: 2520}`.
-        if isinstance(data, dict) and data and all(isinstance(k, dt.date) for k in data):
+        # A key that is not a date (a mistyped one such as 2026-13-01) is then reported as a bad date.
+        long_keys = {"title", "type", "values", "basis"}
+        if isinstance(data, dict) and any(isinstance(k, dt.date) for k in data) and not long_keys & set(data):
             return {"values": data}
         return data
 

@@ -187,7 +187,7 @@ def _check_doc(
             _COMPILED.clear()
         _COMPILED[key] = hit
     proc, found = hit
-    return FileResult(doc.path, proc, _dedupe([*diags, *resolved.diagnostics, *found]))
+    return FileResult(doc.path, proc, _explained([*diags, *resolved.diagnostics, *found]))
 
 
 def _content_key(doc: SourceDoc | None) -> object:
@@ -251,6 +251,12 @@ def _overlay_location(doc: SourceDoc) -> list[Diagnostic]:
             hint="national procedures live at the top of procedures/",
         )
     ]
+
+
+def _explained(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """Drop later complaints about a value YAML could not read (E009 at the same place explains them)."""
+    unreadable = {d.span for d in diags if d.code == "E009"}
+    return _dedupe(d for d in diags if d.code == "E009" or d.span not in unreadable)
 
 
 def _dedupe(diags: Iterable[Diagnostic]) -> list[Diagnostic]:

@@ -209,11 +209,27 @@ class _Builder:
                         break
         return Span(self.name, line, col, end_line, end_col)
 
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        """The scalar's value; a value YAML cannot build (a date such as 2026-13-01) is an E009 and
+        stays text, so the rest of the file is still checked."""
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError, yaml.YAMLError) as exc:
+            self.diagnostics.append(
+                Diagnostic(
+                    "E009",
+                    f"无效的值 (invalid value) '{node.value}': {exc}",
+                    self.node_span(node),
+                    hint="a date is written YYYY-MM-DD and must exist; quote the value if it is meant as text",
+                )
+            )
+            return str(node.value)
+
     def build(self, node: yaml.Node, path: KeyPath) -> Any:
         self.spans[path] = self.node_span(node)
         self.count += 1
         if isinstance(node, yaml.ScalarNode):
-            return self.loader.construct_object(node, deep=True)
+            return self.scalar(node)
         if id(node) in self.active or self.count > _MAX_NODES:
             # An alias inside its own anchor (`a: &x {b: *x}`), or aliases multiplying the document.
             if not self.blown:
@@ -249,7 +265,7 @@ class _Builder:
                     )
                 )
                 continue
-            key = self.loader.construct_object(knode, deep=True)
+            key = self.scalar(knode)
             if not knode.style and isinstance(key, str) and key.lower() in _YAML11_WORDS:
                 self.diagnostics.append(
                     Diagnostic(

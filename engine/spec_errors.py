@@ -11,6 +11,7 @@ May import: engine.errors, engine.dsl.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from collections.abc import Mapping
@@ -130,15 +131,20 @@ def errors_to_diagnostics(
     spans: Mapping[tuple[Any, ...], Span],
     key_spans: Mapping[tuple[Any, ...], Span],
 ) -> list[Diagnostic]:
-    """Translate pydantic error entries into Diagnostics located through the source map."""
+    """Translate pydantic error entries into Diagnostics located through the source map.
+
+    A misspelt key gives one diagnostic (unknown key, did you mean), not also "missing key". For a
+    union (`on_expiry: breach | {fire: ...}`, a `produces` item) only the form the author wrote is
+    reported on: the mapping form's errors for a mapping, the plain value's otherwise.
+    """
     out: list[Diagnostic] = []
-    unions: dict[tuple[Any, ...], list[Any]] = {}
-    for err in errors:
+    groups: dict[tuple[Any, ...], list[tuple[Any, tuple[Any, ...], bool, str, bool]]] = {}
+    for err in _without_typo_missing(errors):
         loc = tuple(err["loc"])
         keyed = err["type"] in ("missing", "extra_forbidden")
         path: tuple[Any, ...] = ()
-        skipped = False
         on_key = False
+        tag, at_tag, union_path = "", False, ()
         for i, part in enumerate(loc):
             if part == "[key]":
                 on_key = True
@@ -146,36 +152,44 @@ def errors_to_diagnostics(
             nxt = (*path, part)
             if nxt in spans or nxt in key_spans:
                 path = nxt
-            elif not (keyed and i == len(loc) - 1):
-                skipped = True  # a union member's tag, or a key a validator inserted
-        if skipped:
-            unions.setdefault(path, []).append(err)
-            continue
-        out.append(_diagnostic(err, loc, path, on_key, spans, key_spans))
-    for path, errs in unions.items():
-        if len(errs) == 1:
-            out.append(_diagnostic(errs[0], tuple(errs[0]["loc"]), path, False, spans, key_spans))
-            continue
-        msgs = [_short(e) for e in errs]
-        span = _where(path, spans, key_spans)
-        what = (
-            f"item {path[-1] + 1} of '{path[-2]}'"
-            if len(path) > 1 and isinstance(path[-1], int)
-            else path[-1]
-        )
-        expected = "a document id, or {document: ID, when: GUARD}" if "produces" in path else None
-        if "on_expiry" in path:
-            expected = "breach, lapse, or {fire: ACTION}"
-        out.append(
-            Diagnostic(
-                "E210",
-                f"取值不符：{what} of {describe(path)} does not fit any accepted form: "
-                + "; or ".join(dict.fromkeys(msgs)),
-                span,
-                expected=expected,
-            )
-        )
+            elif not (keyed and i == len(loc) - 1) and not tag:
+                tag, at_tag, union_path = str(part), i == len(loc) - 1, path  # a union member's tag
+        if not tag:
+            out.append(_diagnostic(err, loc, path, on_key, spans, key_spans))
+        else:
+            groups.setdefault(union_path, []).append((err, path, on_key, tag, at_tag))
+    for union_path, members in groups.items():
+        tags = {m[3] for m in members}
+        chosen = members
+        if len(tags) > 1:
+            wrote_scalar = any(m[4] and not isinstance(m[0].get("input"), dict) for m in members)
+            chosen = [m for m in members if m[3][:1].isupper() != wrote_scalar] or members
+            if wrote_scalar:
+                chosen = chosen[:1]
+        for err, path, on_key, _tag, _at in chosen:
+            d = _diagnostic(err, tuple(err["loc"]), path, on_key, spans, key_spans)
+            if "on_expiry" in union_path:
+                d = dataclasses.replace(d, expected="breach, lapse, or {fire: ACTION}")
+            elif "produces" in union_path:
+                d = dataclasses.replace(d, expected="a document id, or {document: ID, when: GUARD}")
+            out.append(d)
     return out
+
+
+def _without_typo_missing(errors: list[Any]) -> list[Any]:
+    """Drop "missing key X" where the same element has an unknown key that is a misspelling of X."""
+    missing = {(tuple(e["loc"][:-1]), e["loc"][-1]) for e in errors if e["type"] == "missing"}
+    typos = set()
+    for e in errors:
+        if e["type"] == "extra_forbidden":
+            parent = tuple(e["loc"][:-1])
+            names = [str(name) for (p, name) in missing if p == parent]
+            close = difflib.get_close_matches(str(e["loc"][-1]), names, n=1, cutoff=0.6)
+            if close:
+                typos.add((parent, close[0]))
+    return [
+        e for e in errors if not (e["type"] == "missing" and (tuple(e["loc"][:-1]), e["loc"][-1]) in typos)
+    ]
 
 
 def _where(
@@ -263,15 +277,6 @@ def _diagnostic(
         _where(path, spans, key_spans, key=on_key),
         expected=expected,
     )
-
-
-def _short(err: Any) -> str:
-    words = _TYPE_WORDS.get(str(err["type"]))
-    if words:
-        return words
-    if err["type"] == "literal_error":
-        return str(err.get("ctx", {}).get("expected", err["msg"]))
-    return str(err["msg"]).removeprefix("Value error, ")
 
 
 def _show(value: Any) -> str:

@@ -25,7 +25,10 @@ BASE = BAD / "base" / "mini.yaml"
 CASES = [
     ("action_from_final_stage", "E305", 29, 22, "final stage 'rejected'"),
     ("action_named_open", "E215", 32, 3, "'open' is reserved"),
-    ("bad_on_expiry", "E210", 40, 16, "on_expiry"),
+    ("bad_on_expiry", "E210", 40, 16, "cannot be 'explode'"),
+    ("date_that_does_not_exist", "E009", 10, 40, "'2026-13-01'"),
+    ("misspelt_required_key", "E209", 11, 14, "unknown key) 'tittle'"),
+    ("on_expiry_mapping_typo", "E209", 40, 17, "unknown key) 'fir'"),
     ("bad_period_unit", "E212", 35, 12, "'5 weekdays' is not a period"),
     ("bad_role_id", "E211", 6, 39, "'Secretary'"),
     ("closure_on_non_final_stage", "E310", 11, 35, "is not final"),
@@ -103,6 +106,8 @@ HINTS = {
     "unknown_code_table": "did you mean 'dispute_types'?",
     "overlay_unknown_base": "did you mean 'mini'?",
     "unknown_calendar": "did you mean 'cn'?",
+    "misspelt_required_key": "did you mean 'title'?",
+    "on_expiry_mapping_typo": "did you mean 'fire'?",
     "overlay_disables_unknown": "did you mean 'review'?",
     "unknown_on_expiry_action": "did you mean 'reject'?",
 }
