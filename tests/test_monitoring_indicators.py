@@ -9,6 +9,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlmodel import SQLModel
 
 from engine.codes import CodeTables
 from engine.db import Database
@@ -201,3 +204,26 @@ def test_a_changed_formula_is_followed(sqlite_history: tuple[Database, list[SimC
 def test_bad_month_is_bad_input() -> None:
     with pytest.raises(BadInput, match="YYYY-MM"):
         month_bounds("2026-13")
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(0, 60),
+    month=st.sampled_from(["2025-12", "2026-01", "2026-02", "2026-05", "2026-09"]),
+    scope=st.sampled_from([Scope(), Scope(region="440000"), Scope(institution="bj-cy")]),
+)
+def test_any_history_any_month_matches_the_definitions(seed: int, n: int, month: str, scope: Scope) -> None:
+    db = Database("sqlite://")
+    SQLModel.metadata.create_all(db.engine)
+    cases = random_cases(random.Random(seed), n, dt.date(2025, 12, 1), dt.date(2026, 2, 28))
+    store_cases(db, cases)
+    with db.engine.connect() as conn:
+        report = monthly_report(conn, month, CODES, scope=scope)
+    assert report.measures == by_hand(cases, month, scope)
+    for key, (num, den) in RATES.items():
+        denominator = sum(int(report.measures[d]) for d in den)
+        assert report.rates[key].value == (
+            None if denominator == 0 else int(report.measures[num]) / denominator
+        )
+    db.dispose()
