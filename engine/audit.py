@@ -189,20 +189,133 @@ def breach_audit(
         stmt = stmt.where(CaseFile.institution_id == institution_id)
     if statutory_only:
         stmt = stmt.where(col(Deadline.statutory).is_(True))
-    rows = session.exec(apply_scope(stmt, scope)).all()
+    rows = list(session.exec(apply_scope(stmt, scope)).all())
+    if procedures is not None:
+        rows += _restarted_rows(session, as_of, scope, institution_id, statutory_only)
     events = _events_by_case(session, (c.id for _, c, _ in rows if c.id is not None))
     actors = {ev.actor_id for evs in events.values() for ev in evs}
     names = _staff_names(session, actors)
     out: list[BreachEntry] = []
     for d, case, inst in rows:
-        assert case.id is not None and d.due_on is not None
+        assert case.id is not None
         if procedures is not None and _lapses(procedures, case, d.deadline_id):
             continue
-        entry = _entry(d, case, inst, d.due_on, as_of, events.get(case.id, []), names)
-        if entry is not None:
-            out.append(entry)
+        case_events = events.get(case.id, [])
+        if d.due_on is not None and d.due_on < as_of:
+            entry = _entry(d, case, inst, d.due_on, as_of, case_events, names)
+            if entry is not None:
+                out.append(entry)
+        if procedures is not None and (d.clock or {}).get("restarted_on"):
+            procedure = procedures(case.procedure_id, case.procedure_hash)
+            for due_on, restarted in _late_segments(procedure, case, d.deadline_id, case_events, as_of):
+                out.append(_segment_entry(d, case, inst, due_on, restarted, as_of, case_events, names))
     out.sort(key=lambda e: (e.institution_id, e.due_on, e.case_id, e.deadline_id))
     return out
+
+
+def _restarted_rows(
+    session: Session,
+    as_of: dt.date,
+    scope: ListScope | None,
+    institution_id: str | None,
+    statutory_only: bool,
+) -> list[Any]:
+    """Restarted deadlines the main query leaves out (due date unknown or not yet passed): their
+    earlier segments may still have run late."""
+    stmt = (
+        select(Deadline, CaseFile, Institution)
+        .join(CaseFile, col(CaseFile.id) == col(Deadline.case_id))
+        .join(Institution, col(Institution.id) == col(CaseFile.institution_id))
+        .where(col(Deadline.on_expiry).is_(None))
+        .where(sa.or_(col(Deadline.due_on).is_(None), col(Deadline.due_on) >= as_of))
+    )
+    if institution_id is not None:
+        stmt = stmt.where(CaseFile.institution_id == institution_id)
+    if statutory_only:
+        stmt = stmt.where(col(Deadline.statutory).is_(True))
+    return [r for r in session.exec(apply_scope(stmt, scope)).all() if (r[0].clock or {}).get("restarted_on")]
+
+
+def _late_segments(
+    procedure: Any, case: CaseFile, deadline_id: str, events: Sequence[CaseEvent], as_of: dt.date
+) -> list[tuple[dt.date, dt.date]]:
+    """(due date, restart date) of every segment of a restarted deadline that ran past its due date
+    before the restart (R 46: a restart begins a new period, it does not undo the breach).
+
+    The segments are rebuilt by replaying the events' clock operations (engine.clockwork); a replay
+    that fails (an unknown year, P5) yields no segment rather than a guess."""
+    from engine.clocks import due_date
+    from engine.clockwork import apply_ops, calendar_for
+    from engine.errors import ZhongcaiError
+
+    if deadline_id not in procedure.deadlines:
+        return []
+    calendar = calendar_for(procedure, case.region_code)
+    clocks: dict[str, Any] = {}
+    out = []
+    try:
+        for ev in events:
+            ops = [[deadline_id, op, args] for op, args in _ops(ev, deadline_id)]
+            if not ops:
+                continue
+            current = clocks.get(deadline_id)
+            if any(op[1] == "restart" for op in ops) and current is not None and current.status == "running":
+                due_on = due_date(current, calendar)
+                restarted = ev.effective_on
+                if due_on is not None and due_on < restarted and due_on < as_of:
+                    out.append((due_on, restarted))
+            clocks = apply_ops(procedure, clocks, ops, ev.effective_on, calendar)
+    except (ZhongcaiError, KeyError, ValueError):
+        return out
+    return out
+
+
+def _segment_entry(
+    d: Deadline,
+    case: CaseFile,
+    inst: Institution,
+    due_on: dt.date,
+    restarted: dt.date,
+    as_of: dt.date,
+    events: Sequence[CaseEvent],
+    names: dict[str, str],
+) -> BreachEntry:
+    """The audit line of an earlier, late segment of a restarted deadline."""
+    end = min(as_of, restarted)
+    notes = tuple(
+        ClockNote(op, ev.effective_on, ev.action, args)
+        for ev in events
+        for op, args in _ops(ev, d.deadline_id)
+        if op in _SHOWN_OPS and ev.effective_on <= end
+    )
+    role = d.responsible or _DEFAULT_RESPONSIBLE
+    staff = next(
+        (
+            names.get(ev.actor_id, ev.actor_id)
+            for ev in reversed(events)
+            if ev.role == role and ev.effective_on <= end
+        ),
+        None,
+    )
+    assert case.id is not None
+    return BreachEntry(
+        case_id=case.id,
+        case_number=case.case_number,
+        institution_id=case.institution_id,
+        institution_name=inst.name,
+        region_code=case.region_code,
+        deadline_id=d.deadline_id,
+        deadline_title=d.title or d.deadline_id,
+        statutory=d.statutory,
+        basis=d.basis,
+        due_on=due_on,
+        ended_on=restarted if restarted <= as_of else None,
+        days_overdue=(end - due_on).days,
+        responsible_role=role,
+        responsible_staff=staff,
+        stage=case.stage,
+        clock_notes=notes,
+    )
 
 
 def _lapses(procedures: ProcedureLookup, case: CaseFile, deadline_id: str) -> bool:

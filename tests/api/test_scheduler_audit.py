@@ -197,3 +197,50 @@ def test_two_scans_at_once_create_nothing_twice_postgres(pg_url: str, library: A
         assert _count(db, CaseEvent, action="take_effect") == 1
     finally:
         db.dispose()
+
+
+def test_a_late_period_restarted_later_stays_a_breach(tmp_path: Path, library: Any) -> None:
+    """R 46: adding a party restarts the award period; a period already run late stays breached."""
+    from engine.casefile import Actor
+
+    db = Database(f"sqlite:///{tmp_path / 'restart.db'}")
+    db.init_db()
+    seed_people(db)
+    clock = StepClock()
+    service = CaseService(db, library, clock)
+    clerk = Actor("1", "clerk")
+    steps = [
+        (
+            dt.date(2026, 8, 3),
+            lambda: service.open_case(
+                "arbitration", dt.date(2026, 8, 3), {"claim_amount": 100}, "gx-nn", clerk
+            ),
+        ),
+    ]
+    clock.day = steps[0][0]
+    cid = steps[0][1]().id
+    service.attach(cid, ["application", "applicant_identity"], dt.date(2026, 8, 3), clerk)
+    clock.day = dt.date(2026, 8, 4)
+    service.fire(cid, "accept", clerk, dt.date(2026, 8, 4))
+    due = service.get(cid).deadlines["award"].due_on
+    assert due is not None
+    late = due + dt.timedelta(days=6)
+    clock.day = due + DAY + DAY
+    service.tick(due + DAY + DAY)  # the scheduler saw it late
+    clock.day = late
+    service.fire(cid, "add_party", clerk, late)  # restarts the award period
+    assert service.get(cid).deadlines["award"].due_on > late
+
+    def award_lines(as_of: dt.date) -> list[tuple[dt.date, dt.date | None, int]]:
+        with db.read() as s:
+            entries = breach_audit(s, as_of, procedures=lambda p, h: service.procedure_by_hash(s, p, h))
+        return [
+            (e.due_on, e.ended_on, e.days_overdue)
+            for e in entries
+            if e.case_id == cid and e.deadline_id == "award"
+        ]
+
+    assert award_lines(late + DAY) == [(due, late, 6)]
+    assert {k for k in _records(db) if k[0] == cid and k[1] == "award"} == {(cid, "award", due)}
+    assert award_lines(due + dt.timedelta(days=3)) == [(due, None, 3)]  # before the restart: running late
+    assert award_lines(due) == []  # P10: not before the day after the due date
