@@ -129,6 +129,10 @@ def _print_roster(report: Any) -> None:
     for cid, number, stage, label, code in report.cases:
         cases.add_row(str(cid), number, stage, label, code)
     console.print(cases)
+    console.print(
+        "[yellow]演示令牌是公开的固定字符串，切勿在真实数据库上使用 --seed-demo "
+        "(the demo tokens are fixed, public strings: never seed a real database)[/yellow]"
+    )
 
 
 def scheduler(
