@@ -967,7 +967,7 @@ def documents_check(
     procedures: Path = typer.Option(Path("procedures"), "--procedures", help="the procedures folder"),
 ) -> None:
     """检查文书模板 (lint templates): every name a template reads is a fact or case data (D0xx)."""
-    from engine.doc_lint import check_templates
+    from engine.doc_lint import check_region_folders, check_templates
     from engine.errors import render_diagnostic
 
     ids = procedure_ids or []
@@ -980,6 +980,9 @@ def documents_check(
         for diag in check_templates(_load_procedure(procedure_id, procedures)):
             errors += diag.severity == "error"
             typer.echo(f"{procedure_id}: {render_diagnostic(diag)}")
+    if not procedure_ids:
+        for diag in check_region_folders(ids):
+            typer.echo(render_diagnostic(diag))
     typer.echo(f"{len(ids)} procedure(s), {errors} error(s)")
     raise typer.Exit(1 if errors else 0)
 

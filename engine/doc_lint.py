@@ -9,6 +9,8 @@ Owns: `template_variables(template_name)` (the free names of a template, followi
 - D004 error   `deadline.X` names a deadline the procedure does not declare
 - D006 error   `code_name('table', ...)` names a code table that codes/ does not have
 - D007 warning an `include`/`extends`/`import` with a computed name cannot be checked
+- D008 warning a file in a procedure's override folder replaces no template the procedure uses
+- D009 warning a folder under documents/regions/ names no procedure (`check_region_folders`)
 Names a template tests with `is defined` are optional and never reported.
 May import: engine.errors, engine.model, engine.doc_context, engine.documents.
 """
@@ -16,7 +18,7 @@ May import: engine.errors, engine.model, engine.doc_context, engine.documents.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +45,7 @@ class _Usage:
     code_tables: dict[str, Span] = field(default_factory=dict)
     dynamic: list[Span] = field(default_factory=list)
     errors: list[Diagnostic] = field(default_factory=list)
+    templates: set[str] = field(default_factory=set)
 
 
 def _walk(node: nodes.Node) -> Iterator[nodes.Node]:
@@ -138,7 +141,7 @@ def _usage(procedure: Procedure | None, template_name: str, documents_dir: Path 
         env = _cached_environment((str((documents_dir or DOCUMENTS_DIR).resolve()),))
     usage = _Usage()
     try:
-        _collect(env, template_name, usage, set())
+        _collect(env, template_name, usage, usage.templates)
     except TemplateAssertionError as exc:  # unknown filter or test: raised while compiling
         usage.errors.append(Diagnostic("D002", f"template does not compile: {exc.message}"))
     return usage
@@ -160,6 +163,7 @@ def check_templates(procedure: Procedure, documents_dir: Path | None = None) -> 
     diags: list[Diagnostic] = []
     provided = set(procedure.facts) | SNAPSHOT_NAMES
     dirs = ", ".join(str(p) for p in template_dirs(procedure, documents_dir))
+    used: set[str] = set()
     for doc in procedure.documents.values():
         if doc.kind != "generated" or not doc.template:
             continue
@@ -177,6 +181,7 @@ def check_templates(procedure: Procedure, documents_dir: Path | None = None) -> 
             )
             continue
         diags.extend(usage.errors)
+        used |= usage.templates
         for var, span in sorted(usage.names.items()):
             if var in provided or var in usage.optional:
                 continue
@@ -219,4 +224,50 @@ def check_templates(procedure: Procedure, documents_dir: Path | None = None) -> 
                     severity="warning",
                 )
             )
+    diags += _unused_overrides(procedure, documents_dir, used)
     return sorted(set(diags), key=Diagnostic.sort_key)
+
+
+def _unused_overrides(procedure: Procedure, documents_dir: Path | None, used: set[str]) -> list[Diagnostic]:
+    own = (documents_dir or DOCUMENTS_DIR).resolve() / "regions" / procedure.id
+    if not own.is_dir():
+        return []
+    out = []
+    for path in sorted(own.rglob("*.j2")):
+        name = path.relative_to(own).as_posix()
+        if name in used:
+            continue
+        close = difflib.get_close_matches(name, sorted(used), n=1)
+        out.append(
+            Diagnostic(
+                "D008",
+                f"override '{name}' replaces no template that procedure '{procedure.id}' uses",
+                Span(str(path), 1, 1),
+                expected="the file name of a national template, e.g. " + ", ".join(sorted(used)[:3]),
+                hint=f"did you mean '{close[0]}'?" if close else None,
+                severity="warning",
+            )
+        )
+    return out
+
+
+def check_region_folders(procedure_ids: Iterable[str], documents_dir: Path | None = None) -> list[Diagnostic]:
+    """D009: folders under documents/regions/ must be named after a procedure id."""
+    regions = (documents_dir or DOCUMENTS_DIR).resolve() / "regions"
+    known = sorted(procedure_ids)
+    out = []
+    if regions.is_dir():
+        for folder in sorted(p for p in regions.iterdir() if p.is_dir()):
+            if folder.name not in known:
+                close = difflib.get_close_matches(folder.name, known, n=1)
+                out.append(
+                    Diagnostic(
+                        "D009",
+                        f"override folder '{folder.name}' names no procedure; its templates are never used",
+                        Span(str(folder), 1, 1),
+                        expected="a procedure id: " + ", ".join(known),
+                        hint=f"did you mean '{close[0]}'?" if close else None,
+                        severity="warning",
+                    )
+                )
+    return out

@@ -403,3 +403,18 @@ def test_template_syntax_in_a_fact_is_not_evaluated(arbitration: Procedure) -> N
         ).content
     )
     assert "{{''.__class__}}{%foriinrange(9)%}x{%endfor%}" in text
+
+
+def test_linter_warns_about_overrides_that_replace_nothing(tmp_path: Path, library: ProcedureLibrary) -> None:
+    from engine.doc_lint import check_region_folders
+
+    docs = _bad_documents(tmp_path, {})
+    (docs / "regions" / "zhejiang").mkdir(parents=True)
+    (docs / "regions" / "zhejaing").mkdir(parents=True)
+    (docs / "regions" / "zhejiang" / "acceptance_notcie.html.j2").write_text("{{ case_number }}")
+    diags = check_templates(library.get("zhejiang"), documents_dir=docs)
+    assert [(d.code, d.severity, d.hint) for d in diags] == [
+        ("D008", "warning", "did you mean 'acceptance_notice.html.j2'?")
+    ]
+    folders = check_region_folders(library.ids(), documents_dir=docs)
+    assert [(d.code, d.hint) for d in folders] == [("D009", "did you mean 'zhejiang'?")]
