@@ -24,6 +24,8 @@ ID_FACTS = ("applicant_id_number", "respondent_id_number", "agent_id_number")
 PHONE_FACTS = ("applicant_phone", "respondent_phone", "agent_phone")
 ADDRESS_FACTS = ("applicant_address", "respondent_address")
 ACCOUNT_FACTS = ("applicant_bank_account",)
+#: party_types codes of organisations: an applicant of these types is not a natural person.
+ORGANISATION_TYPES = frozenset({"employer", "dispatch_agency", "user_unit", "investor", "contracting_org"})
 #: Public identifiers of organisations: published as they are.
 KEEP_FACTS = ("respondent_uscc",)
 
@@ -128,7 +130,8 @@ class Masker:
     @classmethod
     def from_facts(cls, facts: Mapping[str, Any], extra_names: Iterable[str] = ()) -> Masker:
         secrets: list[tuple[str, str]] = []
-        names = [str(facts[k]) for k in PERSON_NAME_FACTS if facts.get(k)] + [n for n in extra_names if n]
+        person_facts = _person_name_facts(facts)
+        names = [str(facts[k]) for k in person_facts if facts.get(k)] + [n for n in extra_names if n]
         for name in names:
             clean = "".join(name.split())
             secrets.append((clean, mask_name(clean)))
@@ -196,8 +199,9 @@ class Masker:
     def mask_facts(self, facts: Mapping[str, Any]) -> dict[str, Any]:
         """The facts as they may be published: names, IDs, phones, addresses replaced."""
         out: dict[str, Any] = {}
+        person_facts = _person_name_facts(facts)
         for key, value in facts.items():
-            if key in PERSON_NAME_FACTS and isinstance(value, str):
+            if key in person_facts and isinstance(value, str):
                 out[key] = mask_name(value)
             elif key in ID_FACTS and isinstance(value, str):
                 out[key] = mask_id(value)
@@ -208,6 +212,13 @@ class Masker:
             else:
                 out[key] = self.mask_value(value)
         return out
+
+
+def _person_name_facts(facts: Mapping[str, Any]) -> tuple[str, ...]:
+    """The name facts that hold a natural person's name in this case (an employer may apply)."""
+    if facts.get("applicant_type") in ORGANISATION_TYPES:
+        return tuple(k for k in PERSON_NAME_FACTS if k != "applicant_name")
+    return PERSON_NAME_FACTS
 
 
 def _sub_on_half(pair: tuple[str, str], pattern: re.Pattern[str], repl: Any) -> tuple[str, str]:

@@ -234,3 +234,17 @@ def test_masking_filters_are_offered_to_templates() -> None:
         {"id": "11010519491231002X", "name": "上官婉儿", "address": "北京市朝阳区建国路88号"},
     )
     assert out == "110105************ 上官某 北京市朝阳区××"
+
+
+def test_an_employer_applicant_keeps_its_name(arbitration: Procedure) -> None:
+    facts = dict(
+        DEMO_FACTS,
+        applicant_type="employer",
+        applicant_name="杭州某某网络有限公司",
+        respondent_name="张三丰",
+        award_summary="申请人杭州某某网络有限公司主张退还培训费。",
+    )
+    public = render_for_case(
+        arbitration, "award_document", demo_snapshot(arbitration, "award_document", facts), masked=True
+    ).content
+    assert "申请人：杭州某某网络有限公司，住所" in public and "公民身份号码" not in public
