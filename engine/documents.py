@@ -39,7 +39,7 @@ from jinja2.exceptions import SecurityError
 
 from engine.doc_context import CaseSnapshot, DeadlineView, InstitutionInfo, build_context, coerce_snapshot
 from engine.doc_sandbox import DocumentSandbox, TemplateLimitError, render_limited
-from engine.errors import BadInput, ZhongcaiError
+from engine.errors import BadInput, Diagnostic, ZhongcaiError
 from engine.masking import Masker
 from engine.model import Document, Procedure
 from engine.pdf import PdfError, render_pdf
@@ -55,11 +55,13 @@ __all__ = [
     "RenderedDocument",
     "TemplateLimitError",
     "TemplateSecurityError",
+    "check_templates",
     "environment_for",
     "format_case_number",
     "render_for_case",
     "render_pdf",
     "template_dirs",
+    "template_variables",
 ]
 
 DOCUMENTS_DIR = Path(__file__).resolve().parent.parent / "documents"
@@ -253,6 +255,22 @@ def render_for_case(
         html = Masker.from_facts(snap.facts).mask_text(html)
     digest = hashlib.sha256(html.encode("utf-8")).hexdigest()
     return RenderedDocument(doc.id, doc.title, "text/html", html, digest)
+
+
+def template_variables(
+    template_name: str, procedure: Procedure | None = None, documents_dir: Path | None = None
+) -> set[str]:
+    """The names a template reads (see engine.doc_lint.template_variables)."""
+    from engine import doc_lint
+
+    return doc_lint.template_variables(template_name, procedure, documents_dir)
+
+
+def check_templates(procedure: Procedure, documents_dir: Path | None = None) -> list[Diagnostic]:
+    """D0xx diagnostics of a procedure's templates (see engine.doc_lint.check_templates)."""
+    from engine import doc_lint
+
+    return doc_lint.check_templates(procedure, documents_dir)
 
 
 def render_case_pdf(rendered: RenderedDocument) -> bytes:
