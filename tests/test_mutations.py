@@ -117,7 +117,26 @@ def text_mutation(draw: st.DrawFn) -> tuple[Path, str]:
             j = draw(st.integers(0, len(lines[i])))
             lines[i] = (
                 lines[i][:j]
-                + draw(st.sampled_from([":", "[", "{", "'", '"', "-", " ", "#", "：", "&a", "*b"]))
+                + draw(
+                    st.sampled_from(
+                        [
+                            ":",
+                            "[",
+                            "{",
+                            "'",
+                            '"',
+                            "-",
+                            " ",
+                            "#",
+                            "：",
+                            "&a",
+                            "*b",
+                            " 2026-13-01",
+                            " 1e999",
+                            "!!int x",
+                        ]
+                    )
+                )
                 + lines[i][j:]
             )
         elif op == "truncate":

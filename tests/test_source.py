@@ -156,3 +156,10 @@ def test_aliases_work_but_a_recursive_alias_is_a_diagnostic() -> None:
     doc = read_yaml("p.yaml", "facts: &x\n  claim: *x\n")
     assert [d.code for d in doc.diagnostics] == ["E008"]
     assert "refers to itself" in doc.diagnostics[0].message
+
+
+@pytest.mark.parametrize("text", ["d: 2026-13-01\n", "2026-02-30: 1\n", "count: !!int x\n"])
+def test_values_yaml_cannot_build_are_diagnostics(text: str) -> None:
+    doc = read_yaml("p.yaml", text)
+    assert [d.code for d in doc.diagnostics] == ["E009"]
+    assert doc.data is not None  # the value stays text; the rest of the file is still read
