@@ -102,15 +102,17 @@ class RenderedDocument:
 
 
 def template_dirs(procedure: Procedure, documents_dir: Path | None = None) -> tuple[Path, ...]:
-    """The template search path of a procedure: its regional folders first, then the national one."""
-    return _template_dirs(procedure.id, procedure.extends, documents_dir or DOCUMENTS_DIR)
+    """The template search path of a procedure: its own override folder, those of the procedures it
+    extends (nearest first, from `extends` and the files it was resolved from), then the national one."""
+    chain = [procedure.id, *([procedure.extends] if procedure.extends else [])]
+    chain += [Path(source).stem for source in reversed(procedure.sources)]
+    return _template_dirs(tuple(dict.fromkeys(chain)), documents_dir or DOCUMENTS_DIR)
 
 
 @lru_cache(maxsize=256)
-def _template_dirs(procedure_id: str, extends: str | None, documents_dir: Path) -> tuple[Path, ...]:
+def _template_dirs(chain: tuple[str, ...], documents_dir: Path) -> tuple[Path, ...]:
     root = documents_dir.resolve()
-    ids = [procedure_id] + ([extends] if extends else [])
-    regional = [root / "regions" / pid for pid in ids]
+    regional = [root / "regions" / pid for pid in chain]
     return (*[d for d in regional if d.is_dir()], root)
 
 
