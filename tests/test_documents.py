@@ -418,3 +418,30 @@ def test_linter_warns_about_overrides_that_replace_nothing(tmp_path: Path, libra
     ]
     folders = check_region_folders(library.ids(), documents_dir=docs)
     assert [(d.code, d.hint) for d in folders] == [("D009", "did you mean 'zhejiang'?")]
+
+
+def test_a_snapshot_of_the_runtime_shape_is_accepted(arbitration: Procedure) -> None:
+    """engine.casefile's flat snapshot (institution_name, deadlines with due_on) renders the same."""
+    from types import SimpleNamespace
+
+    ours = demo_snapshot(arbitration, "acceptance_notice")
+    flat = SimpleNamespace(
+        case_id=ours.case_id,
+        case_number=ours.case_number,
+        institution_id=ours.institution.id,
+        institution_name=ours.institution.name,
+        region_code=ours.institution.region_code,
+        institution_address=ours.institution.address,
+        institution_phone=ours.institution.phone,
+        court=ours.institution.court,
+        stage=ours.stage,
+        facts=ours.facts,
+        at=ours.at,
+        opened_on=ours.opened_on,
+        deadlines={k: SimpleNamespace(due_on=v.date, status=v.status) for k, v in ours.deadlines.items()},
+        history=ours.history,
+        documents=ours.documents,
+    )
+    assert render_for_case(arbitration, "acceptance_notice", flat) == render_for_case(
+        arbitration, "acceptance_notice", ours
+    )
