@@ -60,13 +60,14 @@ COLUMNS = (
 )
 WORKLOADS = ("cases", "memory", "bytes", "scan", "report", "coldstart")
 SIZES = {  # full, quick
-    "cases_zc": (40, 3),
-    "cases_base": (150, 10),
-    "runs": (3, 3),
-    "hold_zc": (2_000, 200),
-    "hold_base": (10_000, 1_000),
-    "deadlines": (1_000_000, 40_000),
-    "report_cases": (1_000_000, 10_000),
+    "cases_zc": (40, 2),
+    "cases_base": (150, 5),
+    "runs": (3, 2),
+    "mem_runs": (2, 1),
+    "hold_zc": (2_000, 100),
+    "hold_base": (10_000, 300),
+    "deadlines": (1_000_000, 20_000),
+    "report_cases": (1_000_000, 5_000),
     "cold_runs": (3, 1),
 }
 
@@ -222,7 +223,7 @@ def w_memory(res: Results, pg: str | None, tmp: Path, size: Callable[[str], int]
     ]
     for system, n, url in systems:
         got = []
-        for run in range(2):
+        for run in range(size("mem_runs")):
             if url:
                 url = f"sqlite:///{tmp}/hold{run}.db"
             out = subprocess.run(

@@ -65,7 +65,9 @@ def load_deadlines(url: str, n: int) -> tuple[Database, Any]:
                 for c in ["id", *case_cols]
             )
 
-    def deadline_rows() -> Any:
+    def deadline_rows(conv: Any) -> Any:
+        base = [conv(tmpl[c]) for c in dl_cols]
+        at = {c: dl_cols.index(c) for c in ("case_id", "deadline_id", "status", "due_on", "warn_on")}
         k = 0
         for i in range(cases_n):
             for did in DEADLINE_IDS:
@@ -73,16 +75,13 @@ def load_deadlines(url: str, n: int) -> tuple[Database, Any]:
                     due = AS_OF - dt.timedelta(days=1 + k % 7)
                 else:
                     due = AS_OF + dt.timedelta(days=1 + k % 90)
-                warn = due - dt.timedelta(days=5) if k % WARN_EVERY == 1 else None
-                row = {
-                    **tmpl,
-                    "case_id": first + i,
-                    "deadline_id": did,
-                    "status": "running",
-                    "due_on": due,
-                    "warn_on": warn,
-                }
-                yield tuple(row[c] for c in dl_cols)
+                row = base.copy()
+                row[at["case_id"]] = first + i
+                row[at["deadline_id"]] = did
+                row[at["status"]] = "running"
+                row[at["due_on"]] = conv(due)
+                row[at["warn_on"]] = conv(due - dt.timedelta(days=5)) if k % WARN_EVERY == 1 else None
+                yield row
                 k += 1
 
     raw = db.engine.raw_connection()
@@ -106,7 +105,7 @@ def load_deadlines(url: str, n: int) -> tuple[Database, Any]:
             ph = ",".join("?" * len(dl_cols))
             cur.executemany(
                 f"insert into deadline ({','.join(dl_cols)}) values ({ph})",
-                ([conv(v) for v in r] for r in deadline_rows()),
+                deadline_rows(conv),
             )
             cur.execute("COMMIT")
             cur.execute("ANALYZE")
@@ -119,8 +118,8 @@ def load_deadlines(url: str, n: int) -> tuple[Database, Any]:
                 for r in case_rows():
                     cp.write_row([pgconv(v) for v in r])
             with cur.copy(f"COPY deadline ({','.join(dl_cols)}) FROM STDIN") as cp:
-                for r in deadline_rows():
-                    cp.write_row([pgconv(v) for v in r])
+                for r in deadline_rows(pgconv):
+                    cp.write_row(r)
             cur.execute(
                 "select setval(pg_get_serial_sequence('case_file', 'id'), (select max(id) from case_file))"
             )
