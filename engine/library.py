@@ -78,6 +78,29 @@ def read_cached(path: Path) -> SourceDoc:
     return doc
 
 
+def _environment(
+    codes_root: Path | None, documents_root: Path | None, calendars_root: Path | None, strict: bool
+) -> tuple[object, ...]:
+    """What a compiled result depends on besides the procedure files: which code tables, templates
+    and calendars exist, and the closure codes (part of the cache key)."""
+    closures = b""
+    if codes_root is not None:
+        try:
+            closures = (codes_root / "closure_methods.yaml").read_bytes()
+        except OSError:
+            pass
+    return (
+        str(codes_root),
+        str(documents_root),
+        str(calendars_root),
+        _listing(codes_root),
+        _listing(documents_root),
+        _listing(calendars_root),
+        hashlib.sha256(closures).hexdigest(),
+        strict,
+    )
+
+
 def _listing(root: Path | None) -> tuple[str, ...]:
     if root is None or not root.is_dir():
         return ()
@@ -112,14 +135,7 @@ def check_files(
         docs[doc.path] = doc
         pid = doc.data.get("procedure") if doc.data else None
         by_id[pid if isinstance(pid, str) else path.stem] = doc
-    listing = (
-        _listing(codes_root),
-        _listing(documents_root),
-        _listing(calendars_root),
-        strict,
-        str(codes_root),
-        str(documents_root),
-    )
+    listing = _environment(codes_root, documents_root, calendars_root, strict)
     results = []
     seen_ids: dict[str, str] = {}
     for path in files:
@@ -155,14 +171,7 @@ def check_text(
     pid = doc.data.get("procedure") if doc.data else None
     if isinstance(pid, str):
         by_id[pid] = doc
-    listing = (
-        _listing(codes_root),
-        _listing(documents_root),
-        _listing(calendars_root),
-        strict,
-        str(codes_root),
-        str(documents_root),
-    )
+    listing = _environment(codes_root, documents_root, calendars_root, strict)
     return _check_doc(doc, docs, by_id, {}, listing, (codes_root, documents_root, calendars_root), strict)
 
 
