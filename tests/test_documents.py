@@ -234,6 +234,7 @@ def test_linter_reports_unknown_names_deadlines_syntax_and_missing_files(
             "award_document.html.j2": "<p>{{ deadline.apeal.limit }}</p>{% if deadline.optional is defined %}x{% endif %}",
             "interim_award.html.j2": "<p>{% if x %}</p>",
             "hearing_notice.html.j2": "{{ code_name('dispute_kinds', dispute_type) }}",
+            "transfer_letter.html.j2": "{% include document_id ~ '.html.j2' %}",
         },
     )
     (docs / "service_receipt.html.j2").unlink()
@@ -244,7 +245,9 @@ def test_linter_reports_unknown_names_deadlines_syntax_and_missing_files(
     assert d003.hint == "did you mean 'applicant_name'?"
     d004 = by_code[("D004", "award_document.html.j2")]
     assert "apeal" in d004.message and "optional" not in d004.message
-    assert ("D002", "interim_award.html.j2") in by_code
+    d002 = by_code[("D002", "interim_award.html.j2")]
+    assert d002.span is not None and d002.span.line == 1
+    assert by_code[("D007", "transfer_letter.html.j2")].severity == "warning"
     assert ("D006", "hearing_notice.html.j2") in by_code
     assert any(d.code == "D001" and "service_receipt" in d.message for d in diags)
     assert len([d for d in diags if d.code == "D004"]) == 1
