@@ -121,3 +121,18 @@ def test_resume_cursor_cuts_a_half_written_line(tmp_path: Path) -> None:
     header_only = tmp_path / "h.csv"
     header_only.write_text(csv_header(), encoding="utf-8")
     assert resume_cursor(header_only, "csv") == 0
+
+
+def test_settle_leaves_the_newest_records_for_the_next_run(tmp_path: Path) -> None:
+    d = Database(f"sqlite:///{tmp_path / 's.db'}")
+    d.init_db()
+    store_cases(d, random_cases(random.Random(1), 3, dt.date(2026, 1, 1), dt.date(2026, 1, 31)))
+    t = MonitoringRecord.__table__  # type: ignore[attr-defined]
+    with d.engine.begin() as conn:
+        newest = conn.execute(sa.select(sa.func.max(t.c.id))).scalar_one()
+        conn.execute(sa.update(t).where(t.c.id == newest).values(recorded_at=dt.datetime.now(dt.UTC)))
+    with d.engine.connect() as conn:
+        held = export_records(conn, io.StringIO(), since=0, settle=3600)
+        later = export_records(conn, io.StringIO(), since=held.last_id)
+    assert held.last_id == newest - 1
+    assert (later.count, later.last_id) == (1, newest)
