@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import functools
 import hashlib
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -439,5 +440,6 @@ def _check_cycles(entries: dict[str, CodeEntry], diags: list[Diagnostic]) -> Non
 
 
 def default_codes_dir() -> Path:
-    """`codes/` next to the package (the repository layout), used when no directory is given."""
-    return Path(__file__).resolve().parent.parent / "codes"
+    """`ZHONGCAI_CODES_DIR`, or `codes/` next to the package (the repository layout)."""
+    env = os.environ.get("ZHONGCAI_CODES_DIR", "").strip()
+    return Path(env) if env else Path(__file__).resolve().parent.parent / "codes"

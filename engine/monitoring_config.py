@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import os
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,9 +24,10 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def codes_dir() -> Path:
-    """`ZHONGCAI_CODES_DIR`, or codes/ in the repository."""
-    env = os.environ.get("ZHONGCAI_CODES_DIR", "").strip()
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "codes"
+    """`ZHONGCAI_CODES_DIR`, or codes/ in the repository (the same as engine.codes.default_codes_dir)."""
+    from engine.codes import default_codes_dir
+
+    return default_codes_dir()
 
 
 class Strict(BaseModel):
