@@ -74,6 +74,26 @@ def _deadline_attr(node: nodes.Node) -> str | None:
     return None
 
 
+def _top_level_names(body: list[nodes.Node]) -> set[str]:
+    """Names a template sets, imports or defines outside blocks, loops and macros (also inside
+    top-level `{% if %}`): a child template's blocks see them, though jinja2.meta counts blocks apart."""
+    names: set[str] = set()
+    for stmt in body:
+        if isinstance(stmt, nodes.Assign | nodes.AssignBlock):
+            names.update(n.name for n in _walk(stmt.target) if isinstance(n, nodes.Name))
+        elif isinstance(stmt, nodes.Import):
+            names.add(stmt.target)
+        elif isinstance(stmt, nodes.FromImport):
+            names.update(n if isinstance(n, str) else n[1] for n in stmt.names)
+        elif isinstance(stmt, nodes.Macro):
+            names.add(stmt.name)
+        elif isinstance(stmt, nodes.If):
+            names |= _top_level_names(stmt.body) | _top_level_names(stmt.else_)
+            for branch in stmt.elif_:
+                names |= _top_level_names(branch.body)
+    return names
+
+
 def _collect(env: DocumentSandbox, name: str, usage: _Usage, seen: set[str]) -> None:
     if name in seen:
         return
@@ -90,16 +110,7 @@ def _collect(env: DocumentSandbox, name: str, usage: _Usage, seen: set[str]) -> 
         return
     # Top-level `set`, `import` and `macro` names are visible in the blocks of a child template,
     # which jinja2.meta analyses as separate scopes.
-    top_level: set[str] = set()
-    for stmt in tree.body:
-        if isinstance(stmt, nodes.Assign | nodes.AssignBlock):
-            top_level.update(n.name for n in _walk(stmt.target) if isinstance(n, nodes.Name))
-        elif isinstance(stmt, nodes.Import):
-            top_level.add(stmt.target)
-        elif isinstance(stmt, nodes.FromImport):
-            top_level.update(n if isinstance(n, str) else n[1] for n in stmt.names)
-        elif isinstance(stmt, nodes.Macro):
-            top_level.add(stmt.name)
+    top_level = _top_level_names(tree.body)
     for var in meta.find_undeclared_variables(tree) - top_level:
         usage.names.setdefault(var, Span(path, _first_line(tree, var), 1))
     for n in _walk(tree):

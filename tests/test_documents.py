@@ -390,7 +390,11 @@ def test_any_text_in_the_facts_renders_as_text(
 ) -> None:
     """Whatever a clerk types (markup, template syntax, control characters) is printed, escaped,
     never evaluated, and no document fails for it."""
-    texts = dict(texts, applicant_name=texts["applicant_name"] + "<zc>")
+    texts = dict(
+        texts,
+        applicant_name=texts["applicant_name"] + "<zc>",
+        respondent_name=texts["respondent_name"] + "<zc>",
+    )
     facts = dict(DEMO_FACTS, **texts, applicant_gender=gender, awarded_amount=amount, hearing_on=hearing)
     for doc_id in NATIONAL_DOCUMENTS:
         html = render_for_case(arbitration, doc_id, demo_snapshot(arbitration, doc_id, facts)).content
@@ -448,3 +452,32 @@ def test_a_snapshot_of_the_runtime_shape_is_accepted(arbitration: Procedure) -> 
     assert render_for_case(arbitration, "acceptance_notice", flat) == render_for_case(
         arbitration, "acceptance_notice", ours
     )
+
+
+def test_service_receipt_lists_what_the_producing_action_serves(arbitration: Procedure) -> None:
+    base = demo_snapshot(arbitration, "service_receipt")
+    served = dataclasses.replace(base, history=(*base.history, ("serve_respondent", base.at)))
+    text = _text(render_for_case(arbitration, "service_receipt", served).content)
+    assert "送达文书名称及件数《仲裁申请书》副本一份；《应诉通知书》一份" in text
+    assert "受理通知书" not in text and text.count("受送达人签名或者盖章") == 1
+    delivered = dataclasses.replace(
+        base,
+        history=(*base.history, ("deliver_award", base.at)),
+        documents=(*base.documents, "award_document", "final_award_document"),
+    )
+    text = _text(render_for_case(arbitration, "service_receipt", delivered).content)
+    assert "《裁决书》一份；《终局裁决书》一份" in text and "应诉通知书" not in text
+    assert text.count("受送达人签名或者盖章") == 2 and "王䶮" in text
+
+
+def test_a_refused_counterclaim_is_notified_to_the_respondent(arbitration: Procedure) -> None:
+    snap = dataclasses.replace(
+        demo_snapshot(arbitration, "rejection_notice"),
+        history=(("file_counterclaim", dt.date(2026, 1, 10)), ("refuse_counterclaim", dt.date(2026, 1, 12))),
+    )
+    text = _text(render_for_case(arbitration, "rejection_notice", snap).content)
+    assert (
+        text.startswith("杭州市西湖区劳动人事争议仲裁委员会不予受理通知书")
+        and "杭州云栖数据科技有限公司：你单位于二〇二六年一月十日" in text
+    )
+    assert "第三十六条" in text and "向人民法院提起诉讼" not in text
