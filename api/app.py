@@ -56,14 +56,14 @@ def build_state(settings: ApiSettings, service: Any = None, library: Any = None)
     )
 
 
-def start_scanner(state: AppState) -> Any:
+def start_scanner(state: AppState, interval_seconds: float | None = None) -> Any:
     """Start the one periodic deadline scan in a background thread (returns the scanner)."""
     from engine.scheduler import DeadlineScanner, leadership_for, service_tick
 
     scanner = DeadlineScanner(
         service_tick(state.service),
         leadership_for(state.db.engine),
-        interval_seconds=state.settings.scan_interval_seconds,
+        interval_seconds=interval_seconds or state.settings.scan_interval_seconds,
         now=state.settings.now,
     )
     scanner.start()
@@ -79,7 +79,7 @@ def create_app(settings: ApiSettings | None = None, state: AppState | None = Non
         st = app.state.zc if getattr(app.state, "zc", None) is not None else build_state(settings)
         app.state.zc = st
         if settings.run_scheduler and st.scanner is None:
-            st.scanner = start_scanner(st)
+            st.scanner = start_scanner(st, settings.scan_interval_seconds)
             log.info("deadline scanner started (every %s s)", settings.scan_interval_seconds)
         try:
             yield

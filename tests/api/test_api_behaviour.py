@@ -214,3 +214,21 @@ def test_generated_document_as_pdf(demo: Demo) -> None:
     )
     assert resp.status_code == 200, resp.text[:300]
     assert resp.headers["content-type"] == "application/pdf" and resp.content.startswith(b"%PDF-")
+
+
+def test_the_app_runs_the_scheduler_in_its_lifespan_only_when_asked(demo: Demo) -> None:
+    import time
+
+    settings = demo.state.settings.__class__(run_scheduler=True, scan_interval_seconds=0.05)
+    app = create_app(settings, state=demo.state)
+    with TestClient(app) as client:
+        assert client.get("/healthz").status_code == 200
+        scanner = demo.state.scanner
+        assert scanner is not None
+        deadline = time.monotonic() + 10
+        while scanner.runs < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert scanner.runs >= 2 and scanner.errors == 0
+    assert demo.state.scanner is None and not scanner.leadership.held  # stopped with the app
+    with TestClient(create_app(state=demo.state)):
+        assert demo.state.scanner is None  # not asked: no scheduler
