@@ -49,7 +49,7 @@ def _rate(label: str, count: int, work: Callable[[], None], repeats: int = 3) ->
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=20, help="HTML rounds over the 21 documents")
+    parser.add_argument("--rounds", type=int, default=5, help="HTML rounds over the 21 documents")
     parser.add_argument("--pdf-rounds", type=int, default=1, help="PDF rounds over the 21 documents")
     args = parser.parse_args()
 
