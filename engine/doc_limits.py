@@ -112,7 +112,7 @@ def check_int_args(args: tuple[Any, ...], kwargs: Mapping[str, Any], what: str) 
     for arg in (*args, *kwargs.values()):
         if isinstance(arg, int) and not isinstance(arg, bool) and abs(arg) > MAX_INT_ARG:
             raise TemplateLimitError(
-                f"{what}的参数 {arg} 过大 (numbers passed to {what} are limited to {MAX_INT_ARG})"
+                f"{what}的参数 {arg} 过大 (a number passed here may be at most {MAX_INT_ARG})"
             )
 
 

@@ -17,6 +17,7 @@ May import: engine.errors, engine.model, engine.doc_* modules, engine.masking, e
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 import traceback
@@ -137,11 +138,19 @@ def clear_template_cache() -> None:
 
 
 def _template_line(exc: BaseException) -> str:
-    """'file.html.j2:12' for the innermost template frame of a traceback, or ''."""
+    """'documents/regions/x/file.html.j2:12' for the innermost template frame of a traceback, or ''.
+
+    The path says which file failed: a regional override or the national template.
+    """
     where = ""
     for frame in traceback.extract_tb(exc.__traceback__):
         if frame.filename.endswith(".j2"):
-            where = f"{Path(frame.filename).name}:{frame.lineno}"
+            path = Path(frame.filename)
+            try:
+                shown = path.relative_to(DOCUMENTS_DIR.parent).as_posix()
+            except ValueError:
+                shown = str(path)
+            where = f"{shown}:{frame.lineno}"
     return where
 
 
@@ -154,14 +163,14 @@ def _render(template: Template, context: dict[str, Any], doc: Document, procedur
         return render_limited(template, context)
     except SecurityError as exc:
         raise TemplateSecurityError(
-            f"文书模板 {name} 试图访问不安全的内容，已拒绝 (template {name} {_template_line(exc)}: "
+            f"文书模板 {name} 试图访问不安全的内容，已拒绝 ({_template_line(exc) or name}: "
             f"blocked by the sandbox: {exc})",
             doc.id,
             name,
         ) from None
     except TemplateLimitError as exc:
         raise TemplateSecurityError(
-            f"文书模板 {name} 超出资源限制 (template {name} {_template_line(exc)}: {exc})", doc.id, name
+            f"文书模板 {name} 超出资源限制 ({_template_line(exc) or name}: {exc})", doc.id, name
         ) from None
     except UndefinedError as exc:
         m = _UNDEFINED.match(str(exc))
@@ -173,11 +182,13 @@ def _render(template: Template, context: dict[str, Any], doc: Document, procedur
                 name,
             ) from None
         missing = m.group(1)
+        close = difflib.get_close_matches(missing, [k for k in context if not k.startswith("_")], n=1)
+        hint = f"; did you mean '{close[0]}'?" if close and close[0] != missing else ""
         fact = procedure.facts.get(missing)
         label = f"{fact.title}（{missing}）" if fact is not None else missing
         raise MissingDocumentData(
             f"生成《{doc.title}》需要案件信息“{label}”，但本案尚未提供 (document '{doc.id}' needs "
-            f"'{missing}', which the case does not have; supply it with the action, at {_template_line(exc)})",
+            f"'{missing}', which the case does not have; supply it with the action, at {_template_line(exc)}{hint})",
             missing,
             doc.id,
             name,

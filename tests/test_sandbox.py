@@ -102,7 +102,7 @@ def test_escapes_are_blocked(tmp_path: Path, arbitration: Procedure, source: str
     with pytest.raises(TemplateSecurityError) as err:
         _render_override(tmp_path, arbitration, source)
     message = str(err.value)
-    assert "acceptance_notice.html.j2" in message
+    assert "regions/arbitration/acceptance_notice.html.j2:1" in message  # which file, which line
     assert "不安全" in message or "unsafe" in message or "not allowed" in message or "sandbox" in message
     assert err.value.document_id == "acceptance_notice"
 
@@ -141,6 +141,7 @@ def test_missing_name_in_override_names_the_fact(tmp_path: Path, arbitration: Pr
     with pytest.raises(MissingDocumentData) as err:
         _render_override(tmp_path, arbitration, "{{ applicant_nmae }}")
     assert err.value.name == "applicant_nmae"
+    assert "did you mean 'applicant_name'?" in str(err.value)
 
 
 def test_a_legitimate_override_renders_and_reaches_the_national_file(
