@@ -3,23 +3,39 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
 from tests.fixtures_runtime import ROOT
 
 
-def _cli(args: list[str], db: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ZHONGCAI_DATABASE_URL": f"sqlite:///{db}"}
-    return subprocess.run(
-        [sys.executable, str(ROOT / "cli.py"), *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+@pytest.fixture(autouse=True)
+def _in_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)  # the CLI reads procedures/ relative to the working directory
+
+
+class _Result:
+    def __init__(self, code: int, stdout: str, stderr: str) -> None:
+        self.returncode, self.stdout, self.stderr = code, stdout, stderr
+
+
+def _cli(args: list[str], db: Path) -> _Result:
+    """Run the CLI in this process (Typer's runner) on its own database."""
+    old = os.environ.get("ZHONGCAI_DATABASE_URL")
+    os.environ["ZHONGCAI_DATABASE_URL"] = f"sqlite:///{db}"
+    try:
+        r = CliRunner().invoke(app, args)
+    finally:
+        if old is None:
+            os.environ.pop("ZHONGCAI_DATABASE_URL", None)
+        else:
+            os.environ["ZHONGCAI_DATABASE_URL"] = old
+    if r.exception is not None and not isinstance(r.exception, SystemExit):
+        raise r.exception
+    return _Result(r.exit_code, r.stdout, r.stderr)
 
 
 def test_case_commands(tmp_path: Path) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from cli import app
 from engine.library import ProcedureLibrary
 from engine.scenarios import ScenarioError, load_scenarios, run_paths
 from tests.fixtures_runtime import ROOT
@@ -146,7 +146,7 @@ def test_yaml_11_booleans_stay_strings(tmp_path: Path) -> None:
     assert scenario.steps[0]["open"]["facts"]["x"] == "no"
 
 
-def test_cli_test_exit_codes(tmp_path: Path) -> None:
+def test_cli_test_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     good = ROOT / "tests" / "scenarios" / "arbitration" / "acceptance_over_national_day.yaml"
     bad = tmp_path / "bad.yaml"
     bad.write_text(
@@ -155,18 +155,14 @@ def test_cli_test_exit_codes(tmp_path: Path) -> None:
         "  - expect: {deadlines: {acceptance: 2026-10-09}}\n",
         encoding="utf-8",
     )
-    cli = [sys.executable, str(ROOT / "cli.py"), "test"]
-    ok = subprocess.run([*cli, str(good)], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert ok.returncode == 0, ok.stdout + ok.stderr
+    monkeypatch.chdir(ROOT)
+    runner = CliRunner()
+    ok = runner.invoke(app, ["test", str(good)])
+    assert ok.exit_code == 0, ok.output
     assert "ok   " in ok.stdout and "1 passed, 0 failed" in ok.stdout
-    failed = subprocess.run(
-        [*cli, str(good), str(bad)], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
-    assert failed.returncode == 1
+    failed = runner.invoke(app, ["test", str(good), str(bad)])
+    assert failed.exit_code == 1
     assert (
         "'wrong date': step 2: expected deadline 'acceptance' due 2026-10-09, got 2026-10-12" in failed.stdout
     )
-    missing = subprocess.run(
-        [*cli, str(tmp_path / "nope")], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
-    assert missing.returncode == 2
+    assert runner.invoke(app, ["test", str(tmp_path / "nope")]).exit_code == 2
