@@ -12,7 +12,7 @@ Run: .venv/bin/python bench/runtime_bench.py [--transitions N] [--cases N] [--pg
    Target (issue 4): runtime >= 0.5 x floor. Measured on SQLite (file, WAL) and, with --pg or
    ZHONGCAI_TEST_PG_URL, on PostgreSQL.
 2. Memory. Opens and accepts --cases cases (and fires one more action on each), sampling the process
-   RSS and the traced Python heap (tracemalloc, the part that would show a leak) every 10% of the way.
+   RSS every 10% of the way, and with --trace the traced Python heap (tracemalloc: exact, but slow).
    Target: flat, i.e. it does not grow with the number of cases handled.
 """
 
@@ -203,11 +203,12 @@ def _rss_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def memory(url: str, library: ProcedureLibrary, cases: int) -> None:
+def memory(url: str, library: ProcedureLibrary, cases: int, trace: bool) -> None:
     db = _fresh(url)
     svc = CaseService(db, library, now=_now)
     step = max(cases // 10, 1)
-    tracemalloc.start()
+    if trace:  # exact Python heap, but it makes every allocation several times slower
+        tracemalloc.start()
     samples = []
     start = time.perf_counter()
     for i in range(1, cases + 1):
@@ -216,13 +217,14 @@ def memory(url: str, library: ProcedureLibrary, cases: int) -> None:
         svc.fire(case.id, "amend", CLERK, DAY)
         if i % step == 0:
             gc.collect()
-            traced, _ = tracemalloc.get_traced_memory()
+            traced = tracemalloc.get_traced_memory()[0] if trace else 0
             samples.append((i, _rss_mb(), traced / 2**20))
             print(
                 f"  {i:>7} cases   RSS {samples[-1][1]:7.1f} MB   traced heap {samples[-1][2]:6.2f} MB"
                 f"   {3 * i / (time.perf_counter() - start):6.0f} transitions/s"
             )
-    tracemalloc.stop()
+    if trace:
+        tracemalloc.stop()
     first, last = samples[0], samples[-1]
     print(
         f"memory: RSS {first[1]:.1f} -> {last[1]:.1f} MB, traced heap {first[2]:.2f} -> {last[2]:.2f} MB "
@@ -235,6 +237,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--transitions", type=int, default=2000)
     parser.add_argument("--cases", type=int, default=100_000, help="cases for the memory run (0: skip)")
+    parser.add_argument("--trace", action="store_true", help="also trace the Python heap (tracemalloc; slow)")
     parser.add_argument("--pg", default=os.environ.get("ZHONGCAI_TEST_PG_URL"), help="PostgreSQL URL")
     args = parser.parse_args()
     library = _library()
@@ -247,7 +250,7 @@ def main() -> None:
             print("PostgreSQL  skipped (give --pg URL or set ZHONGCAI_TEST_PG_URL)")
         if args.cases:
             print(f"memory: opening, accepting and amending {args.cases} cases on SQLite")
-            memory(f"sqlite:///{tmp}/mem.db", library, args.cases)
+            memory(f"sqlite:///{tmp}/mem.db", library, args.cases, args.trace)
 
 
 if __name__ == "__main__":
