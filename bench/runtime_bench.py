@@ -219,17 +219,14 @@ def memory(url: str, library: ProcedureLibrary, cases: int, trace: bool) -> None
             gc.collect()
             traced = tracemalloc.get_traced_memory()[0] if trace else 0
             samples.append((i, _rss_mb(), traced / 2**20))
-            print(
-                f"  {i:>7} cases   RSS {samples[-1][1]:7.1f} MB   traced heap {samples[-1][2]:6.2f} MB"
-                f"   {3 * i / (time.perf_counter() - start):6.0f} transitions/s"
-            )
+            heap = f"   traced heap {samples[-1][2]:6.2f} MB" if trace else ""
+            rate = 3 * i / (time.perf_counter() - start)
+            print(f"  {i:>7} cases   RSS {samples[-1][1]:7.1f} MB{heap}   {rate:6.0f} transitions/s")
     if trace:
         tracemalloc.stop()
     first, last = samples[0], samples[-1]
-    print(
-        f"memory: RSS {first[1]:.1f} -> {last[1]:.1f} MB, traced heap {first[2]:.2f} -> {last[2]:.2f} MB "
-        f"from {first[0]} to {last[0]} cases (growth {last[2] - first[2]:+.2f} MB heap)"
-    )
+    heap = f", traced heap {first[2]:.2f} -> {last[2]:.2f} MB" if trace else ""
+    print(f"memory: RSS {first[1]:.1f} -> {last[1]:.1f} MB{heap} from {first[0]} to {last[0]} cases")
     db.dispose()
 
 
