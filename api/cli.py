@@ -237,7 +237,7 @@ def audit_backdated(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """倒签记录 (back-dated entries): actions recorded long after their effective date; exit 1 if any."""
-    from engine.audit import backdated_entries
+    from engine.backdated import backdated_entries
 
     db = _open_db()
     with db.read() as s:

@@ -1,13 +1,14 @@
-"""The breach audit and the back-dated entries report, computed from the stored rows as of any date.
+"""The breach audit, computed from the stored rows as of any date.
 
 Owns: `breach_audit(session, as_of, scope)` -> `BreachEntry` list (督查: which statutory deadlines
 ran past their due date, whose they were, by how much, with the extensions and pauses recorded and
-the legal basis), `backdated_entries(...)` (actions whose effective date lies long before the time
-they were recorded, DOMAIN.md P11), and their CSV/JSON renderings.
+the legal basis), its CSV rendering, `reconcile_breaches` (the scheduler's catch-up) and
+`apply_scope` (a caller's scope on a case query). The back-dated entries report is engine.backdated.
 Place in the flow: stage 7 of DESIGN.md. The audit reads the `deadline` rows and the events' clock
 operations, never the scheduler's `breach` records: it is right even when the scheduler was down,
 and a test proves the two agree.
-May import: engine.tables, engine.access (scoping). Never FastAPI or Typer.
+May import: engine.tables, engine.access (scoping), engine.clocks and engine.clockwork (replaying a
+restarted deadline). Never FastAPI or Typer.
 
 A deadline is breached as of D when it was still running at the end of its due date (P10: from 00:00
 of the next day) and D is after the due date: either it is still running with `due_on < D`, or it was
@@ -22,7 +23,6 @@ import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -31,7 +31,6 @@ from sqlmodel import Session, col, select
 from engine.access import ListScope
 from engine.tables import AppUser, Breach, CaseEvent, CaseFile, Deadline, Institution
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 #: clock operations worth showing in an audit line (start and stop are implied by the dates)
 _SHOWN_OPS = ("extend", "pause", "resume", "restart")
 #: when a deadline names no responsible role, whose it is by default
@@ -80,28 +79,6 @@ class BreachEntry:
         out["clock_notes"] = [
             {"op": n.op, "on": n.on.isoformat(), "action": n.action, "args": n.args} for n in self.clock_notes
         ]
-        return out
-
-
-@dataclass(frozen=True, slots=True)
-class BackdatedEntry:
-    """An event whose effective date is `days_back` days before the local date it was recorded."""
-
-    case_id: int
-    case_number: str
-    institution_id: str
-    seq: int
-    action: str
-    actor_id: str
-    role: str
-    effective_on: dt.date
-    recorded_at: dt.datetime  # aware, Asia/Shanghai
-    days_back: int
-
-    def to_json(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["effective_on"] = self.effective_on.isoformat()
-        out["recorded_at"] = self.recorded_at.isoformat()
         return out
 
 
@@ -404,54 +381,6 @@ def _entry(
         stage=case.stage,
         clock_notes=tuple(notes),
     )
-
-
-def backdated_entries(
-    session: Session,
-    min_days: int = 30,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
-    scope: ListScope | None = None,
-) -> list[BackdatedEntry]:
-    """Events recorded at least `min_days` days after their effective date (P11), most back-dated first.
-
-    `since`/`until` bound the local date the event was recorded.
-    """
-    stmt = select(CaseEvent, CaseFile).join(CaseFile, col(CaseFile.id) == col(CaseEvent.case_id))
-    if since is not None:
-        stmt = stmt.where(col(CaseEvent.recorded_at) >= _utc_start(since))
-    if until is not None:
-        stmt = stmt.where(col(CaseEvent.recorded_at) < _utc_start(until + dt.timedelta(days=1)))
-    out = []
-    for ev, case in session.exec(apply_scope(stmt, scope)).all():
-        recorded = _aware(ev.recorded_at).astimezone(SHANGHAI)
-        days_back = (recorded.date() - ev.effective_on).days
-        if days_back >= min_days:
-            out.append(
-                BackdatedEntry(
-                    case_id=ev.case_id,
-                    case_number=case.case_number,
-                    institution_id=case.institution_id,
-                    seq=ev.seq,
-                    action=ev.action,
-                    actor_id=ev.actor_id,
-                    role=ev.role,
-                    effective_on=ev.effective_on,
-                    recorded_at=recorded,
-                    days_back=days_back,
-                )
-            )
-    out.sort(key=lambda e: (-e.days_back, e.case_id, e.seq))
-    return out
-
-
-def _aware(t: dt.datetime) -> dt.datetime:
-    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
-
-
-def _utc_start(day: dt.date) -> dt.datetime:
-    """00:00 Asia/Shanghai of `day`, as the naive/aware UTC the store keeps."""
-    return dt.datetime.combine(day, dt.time(), SHANGHAI).astimezone(dt.UTC)
 
 
 BREACH_COLUMNS = (

@@ -16,7 +16,8 @@ from api.deps import Caller, State
 from api.routes.cases import ERRORS
 from api.schemas import BackdatedOut, BreachListOut, BreachOut, LegalDate
 from engine.access import list_scope, staff_only
-from engine.audit import backdated_entries, breach_audit, breaches_csv
+from engine.audit import breach_audit, breaches_csv
+from engine.backdated import backdated_entries
 
 router = APIRouter(prefix="/v1", tags=["oversight 督查"])
 InstitutionQ = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]

@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.access import ListScope
-from engine.audit import backdated_entries, breach_audit, breaches_csv
+from engine.audit import breach_audit, breaches_csv
+from engine.backdated import backdated_entries
 from engine.db import Database
 from engine.tables import AppUser, CaseEvent, CaseFile, Deadline, Institution, ProcedureSnapshot
 
