@@ -195,7 +195,9 @@ def test_opening_a_case(demo: Demo, user: str | None) -> None:
 
 
 @pytest.mark.parametrize("user", list(USERS), ids=[u or "anonymous" for u in USERS])
-@pytest.mark.parametrize("path", ["/v1/procedures", "/v1/procedures/arbitration", "/v1/me"])
+@pytest.mark.parametrize(
+    "path", ["/v1/procedures", "/v1/procedures/arbitration", "/v1/procedures/arbitration/diagram", "/v1/me"]
+)
 def test_everyone_signed_in_reads_procedures(demo: Demo, path: str, user: str | None) -> None:
     resp = demo.client.get(path, headers=auth(user) if user else {})
     assert resp.status_code == (401 if user is None else 200)
