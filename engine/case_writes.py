@@ -57,6 +57,22 @@ _BREACHES: sa.Table = Breach.__table__  # type: ignore[attr-defined]
 _DEADLINES: sa.Table = Deadline.__table__  # type: ignore[attr-defined]
 _EVENTS: sa.Table = CaseEvent.__table__  # type: ignore[attr-defined]
 _MONITORING: sa.Table = MonitoringRecord.__table__  # type: ignore[attr-defined]
+#: statements built once: the parameters change, the statement (and its compiled form) does not
+_DEADLINE_COLUMNS = (
+    "status",
+    "due_on",
+    "warn_on",
+    "steps",
+    "due_note",
+    "clock",
+    "calendar_version",
+    "updated_seq",
+)
+_UPDATE_DEADLINE = (
+    sa.update(_DEADLINES)
+    .where(_DEADLINES.c.id == sa.bindparam("row_id"))
+    .values({c: sa.bindparam(c) for c in _DEADLINE_COLUMNS})
+)
 
 
 def jsonable(data: Any) -> Any:
@@ -196,23 +212,22 @@ def _write_deadlines(s: Session, plan: FirePlan, seq: int) -> None:
         if row is None:
             d = proc.deadlines[deadline_id]
             s.execute(
-                sa.insert(_DEADLINES).values(
-                    case_id=state.case_id,
-                    deadline_id=deadline_id,
-                    title=d.title,
-                    institution_id=state.case.institution_id,
-                    statutory=d.statutory,
-                    basis=d.basis,
-                    on_expiry=d.on_expiry,
-                    responsible=d.responsible,
-                    updated_seq=seq,
+                sa.insert(_DEADLINES),
+                {
+                    "case_id": state.case_id,
+                    "deadline_id": deadline_id,
+                    "title": d.title,
+                    "institution_id": state.case.institution_id,
+                    "statutory": d.statutory,
+                    "basis": d.basis,
+                    "on_expiry": d.on_expiry,
+                    "responsible": d.responsible,
+                    "updated_seq": seq,
                     **values,
-                )
+                },
             )
         else:
-            s.execute(
-                sa.update(_DEADLINES).where(_DEADLINES.c.id == row.id).values(updated_seq=seq, **values)
-            )
+            s.execute(_UPDATE_DEADLINE, {"row_id": row.id, "updated_seq": seq, **values})
 
 
 def _record_late(s: Session, plan: FirePlan, row: Deadline) -> None:
@@ -275,10 +290,10 @@ def write_event(
     )
     prev = prev_hash or GENESIS
     row = {**payload, "prev_hash": prev, "hash": event_hash(payload, prev)}
-    s.execute(sa.insert(_EVENTS).values(**row))
+    s.execute(sa.insert(_EVENTS), row)
     event = CaseEvent(**row)  # transient: what the monitoring record is built from
     record = monitoring_record(s, case, event, proc)
-    s.execute(sa.insert(_MONITORING).values(**record.model_dump(exclude={"id"})))
+    s.execute(sa.insert(_MONITORING), record.model_dump(exclude={"id"}))
     return event
 
 
