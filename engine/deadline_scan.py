@@ -6,7 +6,11 @@ running after its due date (P10: breached from 00:00 of the next day, i.e. `as_o
 `breach` row, or, when the procedure says `on_expiry: {fire: action}`, that action is fired once as
 the system (effective the day after the due date; the expired clock is stopped in the same event), or
 nothing when it `lapses` (a party's own window). Unique keys make every write idempotent, so a scan
-can be repeated, run late, or run by a restarted scheduler without duplicates.
+can be repeated, run late, or run by a restarted scheduler without duplicates. Warnings and breaches
+are written in ONE transaction with batched INSERT ... ON CONFLICT DO NOTHING RETURNING, reading only
+the columns needed over the partial indexes on running deadlines (due date; warning date): the
+million-deadline scan costs about what the bare SQL does (bench/run_all.py, issue 9). The `on_expiry`
+actions are fired afterwards, one transaction each, through the service.
 Stage in the flow: 7 (watch time). engine.scheduler wraps `CaseService.tick` in its periodic job.
 May import: engine.errors, engine.tables, engine.runtime (the service it is given).
 """
@@ -18,6 +22,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
@@ -40,66 +45,81 @@ class ScanReport:
     problems: list[str] = field(default_factory=list)
 
 
-def _insert_ignore(dialect: str, table: Any, values: dict[str, Any]) -> Any:
+def _insert_ignore(dialect: str, table: Any) -> Any:
     ins = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-    return ins.values(**values).on_conflict_do_nothing()
+    return ins.on_conflict_do_nothing().returning(table.c.case_id, table.c.deadline_id, table.c.due_on)
+
+
+def _insert_all(
+    s: Any, dialect: str, table: Any, rows: list[dict[str, Any]]
+) -> list[tuple[int, str, dt.date]]:
+    """Insert-or-ignore `rows` in one statement batch; the keys actually inserted, in the rows' order."""
+    if not rows:
+        return []
+    got = {(r[0], r[1], r[2]) for r in s.execute(_insert_ignore(dialect, table), rows)}
+    keys = [(r["case_id"], r["deadline_id"], r["due_on"]) for r in rows]
+    return [k for k in keys if k in got]
 
 
 def scan(service: CaseService, as_of: dt.date) -> ScanReport:
     """Run the deadline scan as of `as_of` (a local date)."""
     report = ScanReport(as_of)
     db = service.db
+    d = Deadline
     with db.transaction() as s:
-        due_soon = s.exec(
-            select(Deadline)
-            .where(Deadline.status == "running")
-            .where(col(Deadline.warn_on).is_not(None))
-            .where(col(Deadline.warn_on) <= as_of)
-            .where(col(Deadline.due_on) >= as_of)
-        ).all()
-        for d in due_soon:
-            assert d.due_on is not None and d.warn_on is not None
-            got = s.execute(
-                _insert_ignore(
-                    db.dialect,
-                    DeadlineWarning.__table__,  # type: ignore[attr-defined]
-                    {
-                        "case_id": d.case_id,
-                        "deadline_id": d.deadline_id,
-                        "due_on": d.due_on,
-                        "warn_on": d.warn_on,
-                        "institution_id": d.institution_id,
-                        "recorded_at": dt.datetime.now(dt.UTC),
-                    },
-                )
+        # only the columns needed, over the partial index on running deadlines with a warning date
+        due_soon = s.execute(
+            sa.select(
+                col(d.case_id), col(d.deadline_id), col(d.due_on), col(d.warn_on), col(d.institution_id)
             )
-            if getattr(got, "rowcount", 0):
-                report.warnings.append((d.case_id, d.deadline_id, d.due_on))
-    with db.read() as s:
-        expired = s.exec(
-            select(Deadline, CaseFile.procedure_id, CaseFile.procedure_hash)
-            .join(CaseFile, col(CaseFile.id) == col(Deadline.case_id))
-            .where(Deadline.status == "running")
-            .where(col(Deadline.due_on) < as_of)
-            .order_by(col(Deadline.due_on), col(Deadline.case_id), col(Deadline.deadline_id))
+            .where(col(d.status) == "running")
+            .where(col(d.warn_on).is_not(None))
+            .where(col(d.warn_on) <= as_of)
+            .where(col(d.due_on) >= as_of)
         ).all()
-        plans = []
-        for d, procedure_id, content_hash in expired:
-            procedure = service.procedure_by_hash(s, procedure_id, content_hash)
-            spec = procedure.deadlines.get(d.deadline_id)
-            plans.append((d.case_id, d.deadline_id, d.due_on, d.institution_id, d.responsible, spec))
-    for case_id, deadline_id, due_on, institution_id, responsible, spec in plans:
-        assert due_on is not None
-        if spec is not None and spec.on_expiry is not None:
-            _fire_on_expiry(service, report, case_id, deadline_id, spec.on_expiry, due_on, as_of)
-            continue
-        if spec is not None and spec.lapses:
-            continue
-        with db.transaction() as s:
-            got = s.execute(
-                _insert_ignore(
-                    db.dialect,
-                    Breach.__table__,  # type: ignore[attr-defined]
+        now = dt.datetime.now(dt.UTC)
+        report.warnings.extend(
+            _insert_all(
+                s,
+                db.dialect,
+                DeadlineWarning.__table__,  # type: ignore[attr-defined]
+                [
+                    {
+                        "case_id": case_id,
+                        "deadline_id": deadline_id,
+                        "due_on": due_on,
+                        "warn_on": warn_on,
+                        "institution_id": institution_id,
+                        "recorded_at": now,
+                    }
+                    for case_id, deadline_id, due_on, warn_on, institution_id in due_soon
+                ],
+            )
+        )
+        expired = s.execute(
+            sa.select(
+                col(d.case_id),
+                col(d.deadline_id),
+                col(d.due_on),
+                col(d.institution_id),
+                col(d.responsible),
+                col(CaseFile.procedure_id),
+                col(CaseFile.procedure_hash),
+            )
+            .join(CaseFile, col(CaseFile.id) == col(d.case_id))
+            .where(col(d.status) == "running")
+            .where(col(d.due_on) < as_of)
+            .order_by(col(d.due_on), col(d.case_id), col(d.deadline_id))
+        ).all()
+        fires: list[tuple[int, str, str, dt.date]] = []
+        breaches: list[dict[str, Any]] = []
+        for case_id, deadline_id, due_on, institution_id, responsible, procedure_id, content_hash in expired:
+            assert due_on is not None
+            spec = service.procedure_by_hash(s, procedure_id, content_hash).deadlines.get(deadline_id)
+            if spec is not None and spec.on_expiry is not None:
+                fires.append((case_id, deadline_id, spec.on_expiry, due_on))
+            elif spec is None or not spec.lapses:
+                breaches.append(
                     {
                         "case_id": case_id,
                         "deadline_id": deadline_id,
@@ -107,12 +127,15 @@ def scan(service: CaseService, as_of: dt.date) -> ScanReport:
                         "detected_on": as_of,
                         "institution_id": institution_id,
                         "responsible": responsible,
-                        "recorded_at": dt.datetime.now(dt.UTC),
-                    },
+                        "recorded_at": now,
+                    }
                 )
-            )
-            if getattr(got, "rowcount", 0):
-                report.breaches.append((case_id, deadline_id, due_on))
+        # warnings and breaches in one transaction (each idempotent by its unique key)
+        report.breaches.extend(
+            _insert_all(s, db.dialect, Breach.__table__, breaches)  # type: ignore[attr-defined]
+        )
+    for case_id, deadline_id, action, due_on in fires:
+        _fire_on_expiry(service, report, case_id, deadline_id, action, due_on, as_of)
     return report
 
 

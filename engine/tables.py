@@ -152,6 +152,13 @@ class Deadline(SQLModel, table=True):
             sqlite_where=sa.text("status = 'running'"),
             postgresql_where=sa.text("status = 'running'"),
         ),
+        # the deadline scan's warning query (engine.deadline_scan; migration 0004, issue 9)
+        sa.Index(
+            "ix_deadline_open_warn",
+            "warn_on",
+            sqlite_where=sa.text("status = 'running' AND warn_on IS NOT NULL"),
+            postgresql_where=sa.text("status = 'running' AND warn_on IS NOT NULL"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case_file.id")
