@@ -68,6 +68,12 @@ class Principal:
     region_code: str | None = None
     #: for parties: the cases they are linked to
     case_ids: frozenset[int] = field(default_factory=frozenset)
+    #: for parties: their role on each linked case when it differs from `role` (case id, role)
+    case_roles: tuple[tuple[int, str], ...] = ()
+
+    def role_on(self, case_id: int) -> str:
+        """The role this user acts in on a case: a party's role there (申请人/被申请人), else `role`."""
+        return next((r for c, r in self.case_roles if c == case_id), self.role)
 
     @property
     def is_staff(self) -> bool:
@@ -335,18 +341,22 @@ def principal_for_token(session: Session, token: str, now: dt.datetime | None = 
             "unauthenticated", "令牌已过期 (token expired); ask the administrator for a new one"
         )
     assert user.id is not None
-    case_ids: frozenset[int] = frozenset()
+    links: list[tuple[int, str]] = []
     if user.role in PARTY_ROLES:
-        case_ids = frozenset(
-            session.exec(select(CaseParty.case_id).where(CaseParty.user_id == user.id)).all()
-        )
+        links = [
+            (c, r)
+            for c, r in session.exec(
+                select(CaseParty.case_id, CaseParty.role).where(CaseParty.user_id == user.id)
+            ).all()
+        ]
     return Principal(
         user_id=user.id,
         name=user.display_name or user.username,
         role=user.role,
         institution_id=user.institution_id,
         region_code=user.region_code,
-        case_ids=case_ids,
+        case_ids=frozenset(c for c, _ in links),
+        case_roles=tuple(sorted((c, r) for c, r in links if r != user.role and r in PARTY_ROLES)),
     )
 
 

@@ -60,8 +60,9 @@ ActionName = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,63}$", description=
 _IF_MATCH = re.compile(r'^\s*(?:W/)?"?([0-9]{1,9})"?\s*$')
 
 
-def actor_of(p: Principal) -> Actor:
-    return Actor(str(p.user_id), p.role)
+def actor_of(p: Principal, case_id: int | None = None) -> Actor:
+    """The actor of a request: the user, in their role on this case (parties) or their own role."""
+    return Actor(str(p.user_id), p.role_on(case_id) if case_id is not None else p.role)
 
 
 @router.post("", status_code=201, response_model=CaseOpenedOut, responses=ERRORS)
@@ -178,7 +179,7 @@ def available_actions(
     if not can_act_on_case(p, ref):
         role = "supervisor"
     else:
-        role = p.role
+        role = p.role_on(case_id)
     out = []
     for a in st.service.available_actions(case_id, role, at or st.today()):
         refusal = None
@@ -231,7 +232,7 @@ def fire_action(
         rec = st.service.fire(
             case_id,
             action,
-            actor_of(p),
+            actor_of(p, case_id),
             at,
             facts=dict(body.facts) or None,
             expected_version=int(m.group(1)),

@@ -94,7 +94,7 @@ async def attach_document(
 
     def attach() -> None:
         with st.writing():
-            st.service.attach(case_id, {document_id: content}, at or st.today(), actor_of(p))
+            st.service.attach(case_id, {document_id: content}, at or st.today(), actor_of(p, case_id))
 
     await run_in_threadpool(attach)
     digest = hashlib.sha256(content).hexdigest()

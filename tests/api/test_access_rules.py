@@ -163,3 +163,19 @@ def test_tokens_are_stored_hashed_and_revocation_and_expiry_refuse(tmp_path: Pat
                 assert exc.code == "unauthenticated"
             else:
                 raise AssertionError("a bad token was accepted")
+
+
+@given(
+    st.sampled_from(["applicant", "respondent"]),
+    st.dictionaries(st.integers(1, 9), st.sampled_from(["applicant", "respondent"]), max_size=4),
+    st.integers(1, 9),
+)
+def test_a_party_acts_in_their_role_on_each_case(role: str, links: dict[int, str], case_id: int) -> None:
+    p = Principal(
+        1,
+        "p",
+        role,
+        case_ids=frozenset(links),
+        case_roles=tuple(sorted((c, r) for c, r in links.items() if r != role)),
+    )
+    assert p.role_on(case_id) == links.get(case_id, role)
