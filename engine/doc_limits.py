@@ -50,6 +50,11 @@ _SAFE_METHODS: tuple[tuple[type, frozenset[str]], ...] = (
 )
 
 
+#: Filters whose whole-number parameters are sizes of what they build (batch(n, fill_with) fills
+#: up to n items; the others are bounded in case a region adds them back).
+_SIZE_PARAMETERS = frozenset({"batch", "truncate", "round", "center", "indent", "wordwrap", "slice"})
+
+
 class TemplateLimitError(ZhongcaiError):
     """A template tried to use more time or memory than a document may take."""
 
@@ -119,9 +124,16 @@ def check_int_args(args: tuple[Any, ...], kwargs: Mapping[str, Any], what: str) 
 def guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     """The filter with its inputs and its result checked (pass_context and friends are kept)."""
 
+    # The value a filter works on comes first (after the context or environment that pass_context
+    # filters receive). Only parameters that are sizes (a batch length, a width) are bounded: an
+    # amount of money or a default value may be any number.
+    first = 1 if hasattr(func, "jinja_pass_arg") else 0
+    sized = name in _SIZE_PARAMETERS
+
     @functools.wraps(func)
     def guarded(*args: Any, **kwargs: Any) -> Any:
-        check_int_args(args, kwargs, f"过滤器 {name}")
+        if sized:
+            check_int_args(args[first + 1 :], kwargs, f"过滤器 {name}")
         for arg in (*args, *kwargs.values()):
             check_weight(arg, f"过滤器 {name} 的输入")
         return check_weight(func(*args, **kwargs), f"过滤器 {name} 的结果")

@@ -92,7 +92,7 @@ EXHAUSTION = {
     "tilde_of_big_list": "{% set a = ['x' * 10000] * 90 %}{{ a ~ a ~ a }}",
     "string_filter": "{% set a = ['x' * 10000] * 90 %}{% set b = [a, a] %}{{ b|string|length }}",
     "join_filter": "{% set a = ['x' * 10000] * 90 %}{{ [a|join, a|join]|join|length }}",
-    "batch_huge": "{{ claims|batch(1000000000)|list }}",
+    "batch_huge": "{{ claims|batch(1000000000, fill_with='x')|list|length }}",
     "round_huge": "{{ awarded_amount|round(1000000000) }}",
 }
 
@@ -165,3 +165,12 @@ def test_autoescape_keeps_fact_text_as_text(arbitration: Procedure) -> None:
         arbitration, "award_document", demo_snapshot(arbitration, "award_document", facts)
     ).content
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_big_amounts_and_defaults_are_data_not_attacks(tmp_path: Path, arbitration: Procedure) -> None:
+    source = (
+        "{{ 1234567890|cn_money(upper=True) }} {{ no_such_fact|default(100000000) }} {{ [1, 2]|sum(start=300000) }}"
+    )
+    html = _render_override(tmp_path, arbitration, source)
+    assert "人民币1,234,567,890.00元（大写：壹拾贰亿叁仟肆佰伍拾陆万柒仟捌佰玖拾元整）" in html
+    assert "100000000" in html and "300003" in html
