@@ -168,9 +168,7 @@ def test_autoescape_keeps_fact_text_as_text(arbitration: Procedure) -> None:
 
 
 def test_big_amounts_and_defaults_are_data_not_attacks(tmp_path: Path, arbitration: Procedure) -> None:
-    source = (
-        "{{ 1234567890|cn_money(upper=True) }} {{ no_such_fact|default(100000000) }} {{ [1, 2]|sum(start=300000) }}"
-    )
+    source = "{{ 1234567890|cn_money(upper=True) }} {{ no_such_fact|default(100000000) }} {{ [1, 2]|sum(start=300000) }}"
     html = _render_override(tmp_path, arbitration, source)
     assert "人民币1,234,567,890.00元（大写：壹拾贰亿叁仟肆佰伍拾陆万柒仟捌佰玖拾元整）" in html
     assert "100000000" in html and "300003" in html
