@@ -382,7 +382,9 @@ _TEXT_FACTS = (
 @given(
     texts=st.fixed_dictionaries({k: st.text(max_size=30) for k in _TEXT_FACTS}),
     gender=st.sampled_from(["male", "female", "男", "女", ""]),
-    amount=st.decimals(min_value=0, max_value=Decimal("9999999.99"), places=2),
+    amount=st.one_of(
+        st.integers(0, 10**11), st.decimals(min_value=0, max_value=Decimal("9999999999.99"), places=2)
+    ),
     hearing=st.dates(dt.date(2025, 1, 1), dt.date(2027, 12, 31)),
 )
 def test_any_text_in_the_facts_renders_as_text(
@@ -395,7 +397,10 @@ def test_any_text_in_the_facts_renders_as_text(
         applicant_name=texts["applicant_name"] + "<zc>",
         respondent_name=texts["respondent_name"] + "<zc>",
     )
-    facts = dict(DEMO_FACTS, **texts, applicant_gender=gender, awarded_amount=amount, hearing_on=hearing)
+    claims = [dict(c, amount=amount, awarded=amount) for c in DEMO_FACTS["claims"]]
+    facts = dict(
+        DEMO_FACTS, **texts, applicant_gender=gender, awarded_amount=amount, hearing_on=hearing, claims=claims
+    )
     for doc_id in NATIONAL_DOCUMENTS:
         html = render_for_case(arbitration, doc_id, demo_snapshot(arbitration, doc_id, facts)).content
         body = html.split("</style>", 1)[1]
