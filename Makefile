@@ -50,3 +50,9 @@ bench: install
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+# Long `procedures check` of every shipped procedure (issue 8); `make test` runs a short one.
+check-procedures: $(STAMP)
+	mkdir -p var; status=0; for p in arbitration mediation guangxi zhejiang; do \
+	  $(PY) cli.py procedures check $$p --examples 2000 --budget 600 --out var/check-$$p.yaml || status=1; \
+	done; exit $$status

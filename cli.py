@@ -169,6 +169,76 @@ def procedures_diagram(
     typer.echo(f"wrote {out}")
 
 
+# ---------------------------------------------------------------- procedures check (issue 8)
+
+
+@procedures_app.command("check")
+def procedures_check(
+    procedure_id: str = typer.Argument(..., metavar="ID", help="the procedure id (regional ones included)"),
+    examples: int = typer.Option(200, "--examples", help="how many random cases to explore"),
+    seed: int = typer.Option(0, "--seed", help="hypothesis seed (the same seed explores the same cases)"),
+    budget: float = typer.Option(
+        60.0, "--budget", help="seconds of exploration (shrinking gets its own share)"
+    ),
+    region: str | None = typer.Option(
+        None, "--region", help="region code of the institution (e.g. 33, 4501)"
+    ),
+    out: Path | None = typer.Option(None, "--out", help="write the counterexample scenario to this file"),
+    root: Path = typer.Option(_PROCEDURES_ROOT, "--root", help="the procedures directory"),
+) -> None:
+    """证明程序规则 (prove a rule set): explore random cases with hypothesis; exit 1 on a counterexample,
+    printed as dated actions and as a scenario file that `zhongcai test` reproduces."""
+    from engine.checker import check_procedure
+    from engine.errors import ProcedureInvalid, UnknownProcedure
+    from engine.library import ProcedureLibrary
+
+    if examples < 1 or budget <= 0:
+        typer.echo("--examples must be at least 1 and --budget more than 0 seconds", err=True)
+        raise typer.Exit(2)
+    if region is not None and not (region.isdigit() and len(region) in (2, 4, 6)):
+        typer.echo(
+            f"--region '{region}': use a region code of 2, 4 or 6 digits (e.g. 33, 3301, 330100)", err=True
+        )
+        raise typer.Exit(2)
+    if not root.is_dir():
+        typer.echo(f"no procedures directory at {root}", err=True)
+        raise typer.Exit(2)
+    lib, diags = ProcedureLibrary.load(root, strict=False)
+    try:
+        lib.get(procedure_id)
+    except UnknownProcedure as exc:
+        mine = [
+            d
+            for d in diags
+            if d.severity == "error" and d.span is not None and Path(d.span.path).stem == procedure_id
+        ]
+        if mine:
+            typer.echo(_render_all(mine, lib.docs), err=True)
+            typer.echo(
+                f"'{procedure_id}' does not compile: fix it first (zhongcai procedures validate)", err=True
+            )
+            raise typer.Exit(1) from None
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    except ProcedureInvalid as exc:  # pragma: no cover - strict=False does not raise
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    report = check_procedure(
+        lib,
+        procedure_id,
+        examples=examples,
+        seed=seed,
+        budget=budget,
+        region=region,
+        procedures_root=str(root),
+    )
+    typer.echo(report.text(), nl=False)
+    if report.scenario is not None and out is not None:
+        out.write_text(report.scenario, encoding="utf-8")
+        typer.echo(f"\nwrote {out}", err=True)
+    raise typer.Exit(0 if report.ok else 1)
+
+
 # ---------------------------------------------------------------- calendar (issue 3)
 calendar_app = typer.Typer(help="工作日历 (working-day calendar): due dates, holidays", no_args_is_help=True)
 app.add_typer(calendar_app, name="calendar")

@@ -1,0 +1,410 @@
+"""`zhongcai procedures check`: prove a rule set by exploring it with hypothesis.
+
+Owns: `check_procedure(library, procedure_id, ...) -> CheckReport` and `CaseRun` (one explored case
+on its own in-memory SQLite database, with the clock set to each step's date, as engine.scenarios
+runs a scenario). Each hypothesis example opens a case and runs a random sequence of steps drawn by
+engine.checker_strategies from the procedure itself; after every step the built-in invariants, the
+guard checks and the author's `invariants:` of engine.checker_invariants must hold. The first broken
+property stops the example; hypothesis shrinks it; the smallest counterexample seen is written as a
+scenario file (engine.checker_steps) and run again through engine.scenarios to confirm it
+reproduces. Exploration stops after `examples` examples or when the time budget is spent (shrinking
+gets its own share of the budget).
+Stage in the flow: rule authors' checks (DESIGN.md section 2, "rule authors prove their rule sets").
+May import: engine.runtime, engine.model, engine.db, engine.tables, engine.scenarios, engine.casefile,
+engine.clockwork, engine.checker_* and hypothesis. Never Typer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
+from hypothesis.errors import HypothesisException
+
+from engine.casefile import Actor
+from engine.checker_invariants import (
+    Observed,
+    Violation,
+    author_violations,
+    builtin_violations,
+    guard_violations,
+    observe,
+    refused_guard_violation,
+)
+from engine.checker_steps import Finding, Step, dated_list, scenario_yaml
+from engine.checker_strategies import Explorer
+from engine.clockwork import calendar_for
+from engine.db import Database
+from engine.errors import BadInput, CalendarError, EventNotAllowed
+from engine.model import Procedure
+from engine.runtime import CaseService, ProcedureSource, code_tables, ensure_institution
+from engine.tables import metadata
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DEFAULT_EXAMPLES = 200
+DEFAULT_BUDGET = 60.0
+DEFAULT_MAX_STEPS = 25
+INSTITUTION = "checker"
+
+
+class _Found(Exception):
+    """Raised inside an example when a property is broken (hypothesis then shrinks the example)."""
+
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(finding.headline())
+        self.finding = finding
+
+
+class _OutOfTime(BaseException):
+    """Stops hypothesis when shrinking has used its share of the budget (not an `Exception`, so
+    hypothesis does not take it for a failure of the example)."""
+
+
+def default_region(procedure: Procedure, region: str | None) -> str:
+    return region or procedure.region or "110000"
+
+
+def wipe(db: Database) -> None:
+    """Empty every table: the next example starts from the same empty store (ids restart at 1), and
+    the engine keeps its compiled statements (a new database per example would compile them again)."""
+    with db.engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+class CaseRun:
+    """One explored case on a fresh in-memory database; steps run with the clock on their date."""
+
+    def __init__(
+        self, library: ProcedureSource, procedure: Procedure, region: str, db: Database | None = None
+    ) -> None:
+        self.procedure = procedure
+        self.day = dt.date(2000, 1, 1)
+        self.own_db = db is None
+        self.db = Database("sqlite://") if db is None else db
+        if db is None:
+            metadata.create_all(self.db.engine)
+        else:
+            wipe(self.db)
+        self.service = CaseService(self.db, library, now=self._now)
+        ensure_institution(self.db, INSTITUTION, "测试劳动人事争议仲裁委员会", region, abbr="测")
+        self.calendar = calendar_for(procedure, region)
+        self.case_id: int | None = None
+        self.steps: list[Step] = []
+        self.obs: Observed | None = None
+        #: coverage: stages reached and actions done (successfully) in this case
+        self.stages: set[str] = set()
+        self.actions: set[str] = set()
+
+    def _now(self) -> dt.datetime:
+        return dt.datetime.combine(self.day, dt.time(12, 0), SHANGHAI)
+
+    def catch_up(self, until: dt.date) -> None:
+        """The scheduler is up: before a step dated `until`, the deadline scan runs on the day after each
+        expiry of a deadline whose `on_expiry` fires an action (recorded as `tick` steps)."""
+        for _ in range(20):
+            assert self.obs is not None
+            due = sorted(
+                v.due_on + dt.timedelta(days=1)
+                for k, v in self.obs.view.deadlines.items()
+                if v.status == "running"
+                and v.due_on is not None
+                and v.due_on < until
+                and (d := self.procedure.deadlines.get(k)) is not None
+                and d.on_expiry is not None
+            )
+            due = [d for d in due if d >= self.day]
+            if not due:
+                return
+            self.run(Step("tick", due[0]))
+
+    def refused(self) -> frozenset[str]:
+        """The actions refused since the case last changed."""
+        out: set[str] = set()
+        for s in reversed(self.steps):
+            if s.kind != "do" or s.outcome == "ok":
+                break
+            out.add(s.action or "")
+        return frozenset(out)
+
+    def close(self) -> None:
+        if self.own_db:
+            self.db.dispose()
+
+    def fail(self, violation: Violation, step: Step) -> _Found:
+        steps = list(self.steps)
+        if violation.last_as_do and steps and steps[-1].kind == "do":
+            steps[-1] = steps[-1].ran("ok")
+        return _Found(
+            Finding(violation.invariant, violation.message, tuple(steps), violation.tail, violation.comment)
+        )
+
+    def run(self, step: Step) -> bool:
+        """Run one step and check every invariant; False when the step is left out (not applicable).
+        Raises `_Found` on a broken property."""
+        self.day = step.at
+        proc = self.procedure
+        if step.kind == "open":
+            try:
+                view = self.service.open_case(
+                    proc.id, step.at, dict(step.facts), INSTITUTION, Actor("checker:clerk", "clerk")
+                )
+            except (EventNotAllowed, BadInput, CalendarError):
+                return False
+            self.case_id = view.id
+            self.steps.append(step.ran("ok"))
+            self._check(None, step, "ok")
+            return True
+        assert self.case_id is not None and self.obs is not None
+        before = self.obs
+        actor = Actor(f"checker:{step.role}", step.role or "clerk")
+        outcome = "ok"
+        guard: str | None = None
+        try:
+            if step.kind == "attach":
+                self.service.attach(self.case_id, list(step.documents), step.at, actor)
+            elif step.kind == "tick":
+                self.service.tick(step.at)
+                outcome = "tick"
+            else:
+                assert step.action is not None
+                self.service.fire(
+                    self.case_id, step.action, actor, step.at, dict(step.facts), list(step.documents) or None
+                )
+        except EventNotAllowed as refusal:
+            outcome = refusal.code
+            guard = refusal.details.get("guard") if isinstance(refusal.details, dict) else None
+        except (BadInput, CalendarError):
+            # not expressible as a scenario step (bad input, or an uncovered year, P5): must change nothing
+            after = observe(self.service, self.case_id)
+            if after.view != before.view:
+                self.steps.append(step.ran("ok"))
+                raise self.fail(
+                    Violation("refusal_changed_nothing", f"'{step.action}' failed but the case changed"), step
+                ) from None
+            return False
+        except Exception as exc:  # anything else is a bug: a refusal must say why, never crash
+            self.steps.append(step.ran("error"))
+            raise self.fail(
+                Violation(
+                    "exception",
+                    f"{step.kind} {step.action or ''} raised {type(exc).__name__}: {exc}",
+                    last_as_do=True,
+                ),
+                step,
+            ) from None
+        recorded = step.ran("ok" if outcome == "tick" else outcome)
+        self.steps.append(recorded)
+        self._check(before, recorded, outcome, guard)
+        return True
+
+    def _check(self, before: Observed | None, step: Step, outcome: str, guard: str | None = None) -> None:
+        assert self.case_id is not None
+        after = observe(self.service, self.case_id, verify=outcome in ("ok", "tick"))
+        self.obs = after
+        self.stages.add(after.view.stage)
+        if outcome == "ok" and step.kind == "do" and step.action is not None:
+            self.actions.add(step.action)
+        proc, cal = self.procedure, self.calendar
+        found = builtin_violations(proc, cal, before, after, outcome, step.at if outcome == "tick" else None)
+        if not found and outcome not in ("ok", "tick") and before is not None and step.action is not None:
+            refused = refused_guard_violation(proc, before, step.action, step.facts, step.at, cal, guard)
+            found = [refused] if refused is not None else []
+        if not found:
+            found = guard_violations(proc, after, step.at, cal)
+        if not found:
+            found = author_violations(proc, after, step.at, cal)
+        if found:
+            raise self.fail(found[0], step)
+
+
+@dataclass
+class CheckReport:
+    procedure_id: str
+    region: str
+    seed: int
+    examples: int = 0
+    steps: int = 0
+    elapsed: float = 0.0
+    budget_spent: bool = False
+    finding: Finding | None = None
+    scenario: str | None = None
+    reproduced: bool | None = None
+    reproduction: str | None = None
+    stages: set[str] = field(default_factory=set)
+    actions: set[str] = field(default_factory=set)
+    total_stages: int = 0
+    total_actions: int = 0
+    stage_ids: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.finding is None
+
+    def text(self) -> str:
+        head = (
+            f"{self.procedure_id} (region {self.region}, seed {self.seed}): {self.examples} example(s), "
+            f"{self.steps} step(s) in {self.elapsed:.1f} s"
+            + (" (time budget spent)" if self.budget_spent else "")
+        )
+        cover = (
+            f"coverage: {len(self.stages)}/{self.total_stages} stages reached, "
+            f"{len(self.actions)}/{self.total_actions} actions done"
+        )
+        if self.finding is None:
+            missing = sorted(set(self.stage_ids) - self.stages)
+            tail = f" (never reached: {', '.join(missing)})" if missing else ""
+            return f"OK: {head}: every invariant held\n{cover}{tail}\n"
+        lines = [
+            f"COUNTEREXAMPLE: {head}",
+            f"broken: {self.finding.headline()}",
+            "dated actions:",
+            dated_list(self.finding.steps),
+        ]
+        if self.reproduced is not None:
+            verdict = "reproduces" if self.reproduced else "does NOT reproduce"
+            lines.append(f"scenario {verdict} with `zhongcai test`: {self.reproduction or ''}".rstrip())
+        lines += ["", self.scenario or ""]
+        return "\n".join(lines)
+
+
+@dataclass
+class _Holder:
+    best: Finding | None = None
+    examples: int = 0
+    steps: int = 0
+    found_at: float | None = None
+
+
+def _size(f: Finding) -> tuple[int, int]:
+    return (len(f.steps), sum(len(s.facts) + len(s.documents) for s in f.steps))
+
+
+def check_procedure(
+    library: ProcedureSource,
+    procedure_id: str,
+    *,
+    examples: int = DEFAULT_EXAMPLES,
+    seed: int = 0,
+    budget: float = DEFAULT_BUDGET,
+    region: str | None = None,
+    max_steps: int = DEFAULT_MAX_STEPS,
+    procedures_root: str | None = None,
+    outages: bool = False,
+) -> CheckReport:
+    """Explore `procedure_id` with hypothesis; the report holds the smallest counterexample, if any.
+
+    The deadline scan runs on the day after each expiry that fires an action (the scheduler is up),
+    and also at random dates; with `outages` it is sometimes skipped, as when the scheduler is down."""
+    procedure = library.get(procedure_id)
+    region_code = default_region(procedure, region)
+    explorer = Explorer(procedure, calendar_for(procedure, region_code), code_tables())
+    report = CheckReport(procedure_id, region_code, seed)
+    report.stage_ids = tuple(procedure.stages)
+    report.total_stages, report.total_actions = len(procedure.stages), len(procedure.actions)
+    holder = _Holder()
+    shared = Database("sqlite://")
+    metadata.create_all(shared.engine)
+    started = time.monotonic()
+    shrink_budget = min(max(10.0, budget / 4), 30.0)
+
+    def example(data: st.DataObject) -> None:
+        now = time.monotonic()
+        if holder.found_at is None and now - started > budget:
+            report.budget_spent = True
+            return  # exploration is over: the remaining examples are empty
+        if holder.found_at is not None and now - holder.found_at > shrink_budget:
+            raise _OutOfTime
+        if holder.found_at is None:
+            holder.examples += 1
+        run = CaseRun(library, procedure, region_code, shared)
+        try:
+            while not run.run(explorer.open_step(data)):
+                pass
+            for _ in range(max_steps):
+                assert run.obs is not None
+                if procedure.stages[run.obs.view.stage].final and data.draw(st.booleans(), label="stop"):
+                    break
+                step = explorer.next_step(data, run.obs, run.day, run.refused())
+                if not outages or data.draw(st.integers(0, 99), label="scheduler up") < 80:
+                    run.catch_up(step.at)
+                run.run(step)
+            if holder.found_at is None:
+                holder.steps += len(run.steps)
+                report.stages |= run.stages
+                report.actions |= run.actions
+        except _Found as found:
+            if holder.best is None or _size(found.finding) < _size(holder.best):
+                holder.best = found.finding
+            if holder.found_at is None:
+                holder.found_at = time.monotonic()
+            raise
+        finally:
+            run.close()
+
+    test = settings(
+        database=None,
+        max_examples=max(1, examples),
+        deadline=None,
+        derandomize=False,
+        report_multiple_bugs=False,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.generate, Phase.shrink],
+        verbosity=Verbosity.quiet,
+        print_blob=False,
+    )(hypothesis_seed(seed)(given(st.data())(example)))
+    try:
+        test()
+    except (_Found, _OutOfTime, HypothesisException):
+        pass
+    finally:
+        shared.dispose()
+    report.examples = holder.examples
+    report.steps = holder.steps
+    report.elapsed = time.monotonic() - started
+    if holder.best is not None:
+        report.finding = holder.best
+        report.scenario = scenario_yaml(procedure_id, holder.best, region, seed, procedures_root)
+        report.reproduced, report.reproduction = reproduces(library, report.scenario)
+    return report
+
+
+def reproduces(library: ProcedureSource, scenario_text: str) -> tuple[bool, str]:
+    """Run a scenario text through engine.scenarios: (True, the failure) when it fails as it should."""
+    from engine.scenarios import load_scenarios, run_scenario
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "counterexample.yaml"
+        path.write_text(scenario_text, encoding="utf-8")
+        try:
+            scenarios = load_scenarios(path)
+            results = [run_scenario(s, library) for s in scenarios]
+        except Exception as exc:  # a crash of the runner reproduces a crash
+            return True, f"{type(exc).__name__}: {exc}"
+    failures = [r.failure or "" for r in results if not r.ok]
+    if failures:
+        return True, failures[0].replace(str(path), "counterexample.yaml")
+    return False, "every step passed"
+
+
+def describe(report: CheckReport) -> dict[str, Any]:
+    """The report as JSON data (for tests and tools)."""
+    return {
+        "procedure": report.procedure_id,
+        "region": report.region,
+        "seed": report.seed,
+        "examples": report.examples,
+        "steps": report.steps,
+        "elapsed": round(report.elapsed, 2),
+        "budget_spent": report.budget_spent,
+        "finding": None if report.finding is None else report.finding.headline(),
+        "reproduced": report.reproduced,
+    }
