@@ -308,7 +308,14 @@ def check_unknown_code_tables(spec: ProcedureSpec, codes_root: Path | None, wher
 def _code_tables(codes_root: Path) -> set[str]:
     if not codes_root.is_dir():
         return set()
-    return {p.stem for p in codes_root.iterdir() if p.suffix in (".yaml", ".yml", ".csv")}
+    # indicators/risk/data_checks live in codes/ too, but they are configuration, not code tables.
+    from engine.codes import NOT_TABLES
+
+    return {
+        p.stem
+        for p in codes_root.iterdir()
+        if p.suffix in (".yaml", ".yml", ".csv") and p.stem not in NOT_TABLES
+    }
 
 
 def _closure_codes(codes_root: Path) -> set[str]:

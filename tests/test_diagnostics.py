@@ -74,6 +74,7 @@ CASES = [
     ("unknown_action_key", "E209", 20, 5, "unknown key) 'require'"),
     ("unknown_calendar", "E219", 5, 11, "unknown calendar) 'cnn'"),
     ("unknown_code_table", "E207", 9, 37, "'dispute_typs'"),
+    ("fact_table_is_configuration", "E207", 7, 34, "unknown code table 'indicators'"),
     ("unknown_extension_action", "E206", 41, 50, "unknown action 'extend'"),
     ("unknown_fact_in_needs", "E204", 32, 13, "unknown fact 'award_amount'"),
     ("unknown_fact_in_sets", "E204", 32, 12, "unknown fact 'award_amount'"),

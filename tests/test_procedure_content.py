@@ -134,6 +134,7 @@ def test_national_roles_facts_documents(arb: Procedure) -> None:
         "claim_amount",
         "applicant_type",
         "case_source",
+        "industry",
         "channel",
         "outcome",
         "defence_until",
