@@ -486,3 +486,27 @@ def test_a_refused_counterclaim_is_notified_to_the_respondent(arbitration: Proce
         and "杭州云栖数据科技有限公司：你单位于二〇二六年一月十日" in text
     )
     assert "第三十六条" in text and "向人民法院提起诉讼" not in text
+
+
+def test_each_award_states_the_reasons_of_its_own_items(arbitration: Procedure) -> None:
+    """R 50(4): with a reason per item, the final award does not carry the non-final reasoning."""
+    reasons = {
+        "2025年10月至12月拖欠的工资": "被申请人未足额支付工资，应予补足。",
+        "违法解除劳动合同赔偿金": "被申请人解除劳动合同违法，应支付赔偿金。",
+        "2025年度未休年休假工资报酬": "申请人未休年休假，应予补偿。",
+    }
+    claims = [dict(c, reason=reasons[c["item"]]) for c in DEMO_FACTS["claims"]]
+    facts = dict(DEMO_FACTS, claims=claims)
+    final = _text(
+        render_for_case(
+            arbitration, "final_award_document", demo_snapshot(arbitration, "final_award_document", facts)
+        ).content
+    )
+    award = _text(
+        render_for_case(
+            arbitration, "award_document", demo_snapshot(arbitration, "award_document", facts)
+        ).content
+    )
+    assert "应予补足" in final and "应予补偿" in final and "解除劳动合同违法" not in final
+    assert "解除劳动合同违法" in award and "应予补足" not in award
+    assert "入职被申请人处" not in final + award  # award_summary gives way to the per-item reasons
