@@ -7,10 +7,11 @@ running after its due date (P10: breached from 00:00 of the next day, i.e. `as_o
 the system (effective the day after the due date; the expired clock is stopped in the same event), or
 nothing when it `lapses` (a party's own window). Unique keys make every write idempotent, so a scan
 can be repeated, run late, or run by a restarted scheduler without duplicates. Warnings and breaches
-are written in ONE transaction with batched INSERT ... ON CONFLICT DO NOTHING RETURNING, reading only
-the columns needed over the partial indexes on running deadlines (due date; warning date): the
-million-deadline scan costs about what the bare SQL does (bench/run_all.py, issue 9). The `on_expiry`
-actions are fired afterwards, one transaction each, through the service.
+are written in ONE transaction by set-based INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING over
+the partial indexes on running deadlines (due date; warning date); the procedures are consulted once
+per procedure version among the expired deadlines (which deadlines fire an action or lapse), never
+per row, so the million-deadline scan costs about what the bare SQL does (bench/run_all.py, issue 9).
+The `on_expiry` actions are fired afterwards, one transaction each, through the service.
 Stage in the flow: 7 (watch time). engine.scheduler wraps `CaseService.tick` in its periodic job.
 May import: engine.errors, engine.tables, engine.runtime (the service it is given).
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -45,20 +47,18 @@ class ScanReport:
     problems: list[str] = field(default_factory=list)
 
 
-def _insert_ignore(dialect: str, table: Any) -> Any:
+def _insert_from(
+    s: Any, dialect: str, table: Any, columns: list[str], rows: Any
+) -> list[tuple[dt.date, int, str]]:
+    """INSERT INTO table (columns) SELECT ... ON CONFLICT DO NOTHING: the (due_on, case_id, deadline_id)
+    keys actually inserted, sorted."""
     ins = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-    return ins.on_conflict_do_nothing().returning(table.c.case_id, table.c.deadline_id, table.c.due_on)
-
-
-def _insert_all(
-    s: Any, dialect: str, table: Any, rows: list[dict[str, Any]]
-) -> list[tuple[int, str, dt.date]]:
-    """Insert-or-ignore `rows` in one statement batch; the keys actually inserted, in the rows' order."""
-    if not rows:
-        return []
-    got = {(r[0], r[1], r[2]) for r in s.execute(_insert_ignore(dialect, table), rows)}
-    keys = [(r["case_id"], r["deadline_id"], r["due_on"]) for r in rows]
-    return [k for k in keys if k in got]
+    stmt = (
+        ins.from_select(columns, rows)
+        .on_conflict_do_nothing()
+        .returning(table.c.case_id, table.c.deadline_id, table.c.due_on)
+    )
+    return sorted((r[2], r[0], r[1]) for r in s.execute(stmt))
 
 
 def scan(service: CaseService, as_of: dt.date) -> ScanReport:
@@ -66,75 +66,88 @@ def scan(service: CaseService, as_of: dt.date) -> ScanReport:
     report = ScanReport(as_of)
     db = service.db
     d = Deadline
+    warning_t: Any = DeadlineWarning.__table__  # type: ignore[attr-defined]
+    breach_t: Any = Breach.__table__  # type: ignore[attr-defined]
+    now = dt.datetime.now(dt.UTC)
+    running = col(d.status) == "running"
+    expired_where = (running, col(d.due_on) < as_of)
     with db.transaction() as s:
-        # only the columns needed, over the partial index on running deadlines with a warning date
-        due_soon = s.execute(
-            sa.select(
-                col(d.case_id), col(d.deadline_id), col(d.due_on), col(d.warn_on), col(d.institution_id)
-            )
-            .where(col(d.status) == "running")
-            .where(col(d.warn_on).is_not(None))
-            .where(col(d.warn_on) <= as_of)
-            .where(col(d.due_on) >= as_of)
-        ).all()
-        now = dt.datetime.now(dt.UTC)
-        report.warnings.extend(
-            _insert_all(
-                s,
-                db.dialect,
-                DeadlineWarning.__table__,  # type: ignore[attr-defined]
-                [
-                    {
-                        "case_id": case_id,
-                        "deadline_id": deadline_id,
-                        "due_on": due_on,
-                        "warn_on": warn_on,
-                        "institution_id": institution_id,
-                        "recorded_at": now,
-                    }
-                    for case_id, deadline_id, due_on, warn_on, institution_id in due_soon
-                ],
-            )
-        )
-        expired = s.execute(
+        # warnings: set-based, over the partial index on running deadlines with a warning date
+        soon = (
             sa.select(
                 col(d.case_id),
                 col(d.deadline_id),
                 col(d.due_on),
+                col(d.warn_on),
+                col(d.institution_id),
+                sa.literal(now, type_=warning_t.c.recorded_at.type),
+            )
+            .where(running)
+            .where(col(d.warn_on).is_not(None))
+            .where(col(d.warn_on) <= as_of)
+            .where(col(d.due_on) >= as_of)
+        )
+        cols = ["case_id", "deadline_id", "due_on", "warn_on", "institution_id", "recorded_at"]
+        report.warnings.extend(
+            (c, k, due) for due, c, k in _insert_from(s, db.dialect, warning_t, cols, soon)
+        )
+        # which expired deadlines fire an action or lapse instead of recording a breach: per procedure
+        # version among the expired ones (few), never per row
+        versions = s.execute(
+            sa.select(col(CaseFile.procedure_id), col(CaseFile.procedure_hash))
+            .distinct()
+            .join(d, col(CaseFile.id) == col(d.case_id))
+            .where(*expired_where)
+        ).all()
+        fire_on: dict[tuple[str, str], str] = {}
+        no_breach: list[tuple[str, str]] = []
+        for procedure_id, content_hash in versions:
+            procedure = service.procedure_by_hash(s, procedure_id, content_hash)
+            for spec in procedure.deadlines.values():
+                if spec.on_expiry is not None:
+                    fire_on[(content_hash, spec.id)] = spec.on_expiry
+                if spec.on_expiry is not None or spec.lapses:
+                    no_breach.append((content_hash, spec.id))
+        pair = sa.tuple_(col(CaseFile.procedure_hash), col(d.deadline_id))
+        breached = (
+            sa.select(
+                col(d.case_id),
+                col(d.deadline_id),
+                col(d.due_on),
+                sa.literal(as_of, type_=breach_t.c.detected_on.type),
                 col(d.institution_id),
                 col(d.responsible),
-                col(CaseFile.procedure_id),
-                col(CaseFile.procedure_hash),
+                sa.literal(now, type_=breach_t.c.recorded_at.type),
             )
             .join(CaseFile, col(CaseFile.id) == col(d.case_id))
-            .where(col(d.status) == "running")
-            .where(col(d.due_on) < as_of)
-            .order_by(col(d.due_on), col(d.case_id), col(d.deadline_id))
-        ).all()
-        fires: list[tuple[int, str, str, dt.date]] = []
-        breaches: list[dict[str, Any]] = []
-        for case_id, deadline_id, due_on, institution_id, responsible, procedure_id, content_hash in expired:
-            assert due_on is not None
-            spec = service.procedure_by_hash(s, procedure_id, content_hash).deadlines.get(deadline_id)
-            if spec is not None and spec.on_expiry is not None:
-                fires.append((case_id, deadline_id, spec.on_expiry, due_on))
-            elif spec is None or not spec.lapses:
-                breaches.append(
-                    {
-                        "case_id": case_id,
-                        "deadline_id": deadline_id,
-                        "due_on": due_on,
-                        "detected_on": as_of,
-                        "institution_id": institution_id,
-                        "responsible": responsible,
-                        "recorded_at": now,
-                    }
-                )
-        # warnings and breaches in one transaction (each idempotent by its unique key)
-        report.breaches.extend(
-            _insert_all(s, db.dialect, Breach.__table__, breaches)  # type: ignore[attr-defined]
+            .where(*expired_where)
         )
-    for case_id, deadline_id, action, due_on in fires:
+        if no_breach:
+            breached = breached.where(pair.not_in(no_breach))
+        cols = [
+            "case_id",
+            "deadline_id",
+            "due_on",
+            "detected_on",
+            "institution_id",
+            "responsible",
+            "recorded_at",
+        ]
+        report.breaches.extend(
+            (c, k, due) for due, c, k in _insert_from(s, db.dialect, breach_t, cols, breached)
+        )
+        fires: Sequence[Any] = []
+        if fire_on:
+            fires = s.execute(
+                sa.select(col(d.case_id), col(d.deadline_id), col(d.due_on), col(CaseFile.procedure_hash))
+                .join(CaseFile, col(CaseFile.id) == col(d.case_id))
+                .where(*expired_where)
+                .where(pair.in_(list(fire_on)))
+                .order_by(col(d.due_on), col(d.case_id), col(d.deadline_id))
+            ).all()
+    for case_id, deadline_id, due_on, content_hash in fires:
+        assert due_on is not None
+        action = fire_on[(content_hash, deadline_id)]
         _fire_on_expiry(service, report, case_id, deadline_id, action, due_on, as_of)
     return report
 
