@@ -523,6 +523,15 @@ def machine() -> dict[str, Any]:
     }
 
 
+def _ensure_bench_extra() -> None:
+    """`make bench` installs only the test extra: install the bench one (SpiffWorkflow) when missing."""
+    try:
+        metadata.version("SpiffWorkflow")
+    except metadata.PackageNotFoundError:
+        print("installing the bench extra: pip install -e '.[bench]' (SpiffWorkflow)", flush=True)
+        subprocess.run([PY, "-m", "pip", "install", "-q", "-e", ".[bench]"], cwd=ROOT, check=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--quick", action="store_true", help="small N everywhere (a smoke run under a minute)")
@@ -537,6 +546,7 @@ def main() -> None:
     if args.hold_child:
         hold_child(args.hold_child[0], int(args.hold_child[1]), args.hold_child[2])
         return
+    _ensure_bench_extra()
     pg = None if args.no_pg else args.pg_url
     if pg:
         import sqlalchemy as sa
