@@ -185,6 +185,9 @@ def procedures_check(
     ),
     out: Path | None = typer.Option(None, "--out", help="write the counterexample scenario to this file"),
     root: Path = typer.Option(_PROCEDURES_ROOT, "--root", help="the procedures directory"),
+    outages: bool = typer.Option(
+        False, "--outages", help="also skip deadline scans at times, as when the scheduler is down"
+    ),
 ) -> None:
     """证明程序规则 (prove a rule set): explore random cases with hypothesis; exit 1 on a counterexample,
     printed as dated actions and as a scenario file that `zhongcai test` reproduces."""
@@ -231,6 +234,7 @@ def procedures_check(
         budget=budget,
         region=region,
         procedures_root=str(root),
+        outages=outages,
     )
     typer.echo(report.text(), nl=False)
     if report.scenario is not None and out is not None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -126,14 +126,18 @@ class CaseRun:
                 return
             self.run(Step("tick", due[0]))
 
-    def refused(self) -> frozenset[str]:
-        """The actions refused since the case last changed."""
-        out: set[str] = set()
+    def refused(self) -> dict[str, int]:
+        """How often each action was refused since the case last changed stage or facts."""
+        out: dict[str, int] = {}
+        stage = self.obs.view.stage if self.obs is not None else None
         for s in reversed(self.steps):
-            if s.kind != "do" or s.outcome == "ok":
-                break
-            out.add(s.action or "")
-        return frozenset(out)
+            if s.kind == "do" and s.outcome == "ok" and s.action is not None:
+                spec = self.procedure.actions[s.action]
+                if s.facts or spec.sets or (spec.target is not None and spec.target != stage):
+                    break
+            if s.kind == "do" and s.outcome not in ("ok", None) and s.action is not None:
+                out[s.action] = out.get(s.action, 0) + 1
+        return out
 
     def close(self) -> None:
         if self.own_db:
@@ -371,10 +375,55 @@ def check_procedure(
     report.steps = holder.steps
     report.elapsed = time.monotonic() - started
     if holder.best is not None:
-        report.finding = holder.best
-        report.scenario = scenario_yaml(procedure_id, holder.best, region, seed, procedures_root)
+        best = simplify(library, procedure, region_code, holder.best, seconds=min(max(5.0, budget / 6), 20.0))
+        report.finding = best
+        report.elapsed = time.monotonic() - started
+        report.scenario = scenario_yaml(procedure_id, best, region, seed, procedures_root)
         report.reproduced, report.reproduction = reproduces(library, report.scenario)
     return report
+
+
+def replay(
+    library: ProcedureSource, procedure: Procedure, region: str, steps: tuple[Step, ...]
+) -> Finding | None:
+    """Run a concrete trace again (no hypothesis); the finding it ends in, or None."""
+    run = CaseRun(library, procedure, region)
+    try:
+        for step in steps:
+            run.run(replace(step, outcome=None))
+    except _Found as found:
+        return found.finding
+    finally:
+        run.close()
+    return None
+
+
+def simplify(
+    library: ProcedureSource, procedure: Procedure, region: str, finding: Finding, seconds: float
+) -> Finding:
+    """Make hypothesis' counterexample shorter where it could not: drop the refused steps (a refusal
+    changes nothing), then each other step, keeping every removal after which the same property
+    still breaks at the last step. Stops after `seconds`."""
+    deadline = time.monotonic() + seconds
+
+    def same(got: Finding | None) -> bool:
+        return got is not None and got.invariant == finding.invariant
+
+    steps = finding.steps
+    last = len(steps) - 1
+    quiet = tuple(s for i, s in enumerate(steps) if i == last or s.outcome in (None, "ok"))
+    if len(quiet) < len(steps):
+        got = replay(library, procedure, region, quiet)
+        if same(got) and got is not None:
+            finding, steps = got, got.steps
+    i = len(steps) - 2
+    while i >= 1 and time.monotonic() < deadline:
+        candidate = steps[:i] + steps[i + 1 :]
+        got = replay(library, procedure, region, candidate)
+        if same(got) and got is not None and len(got.steps) <= len(candidate):
+            finding, steps = got, got.steps
+        i = min(i - 1, len(steps) - 2)
+    return finding
 
 
 def reproduces(library: ProcedureSource, scenario_text: str) -> tuple[bool, str]:

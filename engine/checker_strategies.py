@@ -16,6 +16,7 @@ engine.checker_invariants (Observed), hypothesis.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -324,14 +325,21 @@ class Explorer:
         return Step("open", day, facts=self.facts(data, list(dict.fromkeys(ids + extra)), day))
 
     def next_step(
-        self, data: st.DataObject, obs: Observed, day: dt.date, refused: frozenset[str] = frozenset()
+        self, data: st.DataObject, obs: Observed, day: dt.date, refused: Mapping[str, int] | None = None
     ) -> Step:
-        """The next step; `refused` are the actions refused since the case last changed (tried last)."""
+        """The next step. Permitted actions are ordered for hypothesis (it favours the first): not yet
+        done in this case first; those whose guard is false on the stored facts, and those refused
+        (more often) since the case last changed, last."""
         proc = self.procedure
         kind = data.draw(st.integers(0, 99), label="step kind")
         here = sorted(
             (a for a in proc.actions if obs.view.stage in proc.actions[a].sources),
-            key=lambda a: (a in refused, *self._progress(a)),
+            key=lambda a: (
+                self._blocked(a, obs, day),
+                (refused or {}).get(a, 0),
+                obs.fired.get(a, 0) > 0,
+                *self._progress(a),
+            ),
         )
         closing = [a for a in here if self._progress(a)[0] == 3]
         moving = [a for a in here if a not in closing]
@@ -356,7 +364,7 @@ class Explorer:
         spec = proc.actions[action]
         ids = list(spec.needs)
         for fid in self.reads.get(action, []):
-            if fid not in ids and data.draw(st.integers(0, 99), label=f"give {fid}") < 35:
+            if fid not in ids and data.draw(st.integers(0, 99), label=f"give {fid}") < 20:
                 ids.append(fid)
         if data.draw(st.integers(0, 99), label="another fact") < 8:
             ids.append(data.draw(st.sampled_from(self.free), label="which fact"))
@@ -367,6 +375,23 @@ class Explorer:
         if missing and data.draw(st.integers(0, 99), label="bring documents") < 70:
             docs = tuple(missing)
         return Step("do", at, action=action, role=role, facts=facts, documents=docs)
+
+    def _blocked(self, action_id: str, obs: Observed, day: dt.date) -> bool:
+        """Whether a guard of the action is false on the stored facts today (tried later, not never:
+        the facts given with it may change that)."""
+        checks = self.procedure.actions[action_id].when
+        if not checks:
+            return False
+        facts = with_defaults(self.procedure, dict(obs.view.facts))
+        names = guard_names(self.procedure, facts, day, obs.view.stage)
+        context = context_of(self.procedure, obs, day, self.calendar)
+        for check in checks:
+            try:
+                if not evaluate(check.expr, Scope(names, context)).value:
+                    return True
+            except Exception:  # a missing fact: it may come with the action
+                continue
+        return False
 
     def _progress(self, action_id: str) -> tuple[int, str]:
         """Actions that move a case on to an open stage first, closing ones last (hypothesis favours the
