@@ -327,7 +327,8 @@ def check_procedure(
             return  # exploration is over: the remaining examples are empty
         if holder.found_at is not None and now - holder.found_at > shrink_budget:
             raise _OutOfTime
-        if holder.found_at is None:
+        exploring = holder.found_at is None
+        if exploring:
             holder.examples += 1
         run = CaseRun(library, procedure, region_code, shared)
         try:
@@ -341,10 +342,6 @@ def check_procedure(
                 if not outages or data.draw(st.integers(0, 99), label="scheduler up") < 80:
                     run.catch_up(step.at)
                 run.run(step)
-            if holder.found_at is None:
-                holder.steps += len(run.steps)
-                report.stages |= run.stages
-                report.actions |= run.actions
         except _Found as found:
             if holder.best is None or _size(found.finding) < _size(holder.best):
                 holder.best = found.finding
@@ -352,6 +349,10 @@ def check_procedure(
                 holder.found_at = time.monotonic()
             raise
         finally:
+            if exploring:
+                holder.steps += len(run.steps)
+                report.stages |= run.stages
+                report.actions |= run.actions
             run.close()
 
     test = settings(

@@ -71,7 +71,11 @@ class Finding:
 
 
 def _inline(facts: Mapping[str, Any]) -> str:
-    return "{" + ", ".join(f"{k}: {encode_value(v)!r}" for k, v in facts.items()) + "}"
+    def shown(value: Any) -> str:
+        plain = _plain(value)
+        return repr(plain) if isinstance(plain, str) else str(plain)
+
+    return "{" + ", ".join(f"{k}: {shown(v)}" for k, v in facts.items()) + "}"
 
 
 def dated_list(steps: Sequence[Step]) -> str:
