@@ -27,7 +27,7 @@ from engine.casefile import with_defaults
 from engine.checker_invariants import Observed, context_of
 from engine.checker_steps import Step
 from engine.expr import Scope, evaluate, walk
-from engine.expr.nodes import Attr, Compare, Expr, In, ListLit, Literal, Name, Quantifier
+from engine.expr.nodes import Attr, Call, Compare, Expr, In, ListLit, Literal, Name, Quantifier
 from engine.model import Check, Fact, Procedure
 
 FIRST_DAY = dt.date(2024, 1, 1)
@@ -87,7 +87,7 @@ class Explorer:
         self.reads: dict[str, list[str]] = {}
         for a in procedure.actions.values():
             names: list[str] = []
-            for check in a.when:
+            for check in (*a.when, *(c for _, c in a.sets)):
                 for node in walk(check.expr):
                     if (
                         isinstance(node, Name)
@@ -109,6 +109,7 @@ class Explorer:
                             if isinstance(x, Name) and x.id == "at":
                                 self.at_bounds.setdefault(a.id, []).append(y)
         self.anchors = self._anchors()
+        self.enables = self._enables()
         self.blocks = self._blocks()
         #: actions that start, pause or restart a clock: tried right before a holiday block
         self.clock_actions = {
@@ -338,6 +339,7 @@ class Explorer:
                 self._blocked(a, obs, day),
                 (refused or {}).get(a, 0),
                 obs.fired.get(a, 0) > 0,
+                -self.enables.get(a, 0),
                 *self._progress(a),
             ),
         )
@@ -358,7 +360,10 @@ class Explorer:
             role = data.draw(st.sampled_from(self.roles), label="any role")
         else:
             pool = closing if (kind >= 70 and closing) or not moving else moving
-            action = data.draw(st.sampled_from(pool), label="action")
+            if data.draw(st.integers(0, 99), label="the most promising action") < 50:
+                action = pool[0]  # not done yet, guards hold, moves the case on
+            else:
+                action = data.draw(st.sampled_from(pool), label="action")
             role = data.draw(st.sampled_from(sorted(proc.actions[action].roles)), label="role")
         at = self._action_date(data, obs, day, action)
         spec = proc.actions[action]
@@ -375,6 +380,28 @@ class Explorer:
         if missing and data.draw(st.integers(0, 99), label="bring documents") < 70:
             docs = tuple(missing)
         return Step("do", at, action=action, role=role, facts=facts, documents=docs)
+
+    def _enables(self) -> dict[str, int]:
+        """For each action, how many guards of other actions wait for it: `times_fired('it')`, or a fact
+        it `sets:` (a hearing scheduled before it is held). Those actions are tried first."""
+        proc = self.procedure
+        out: dict[str, int] = {}
+        for other in proc.actions.values():
+            for check in other.when:
+                for node in walk(check.expr):
+                    if isinstance(node, Call) and node.func == "times_fired" and node.args:
+                        arg = node.args[0]
+                        if (
+                            isinstance(arg, Literal)
+                            and str(arg.value) in proc.actions
+                            and arg.value != other.id
+                        ):
+                            out[str(arg.value)] = out.get(str(arg.value), 0) + 1
+                    elif isinstance(node, Name):
+                        for a in proc.actions.values():
+                            if a.id != other.id and any(fid == node.id for fid, _ in a.sets):
+                                out[a.id] = out.get(a.id, 0) + 1
+        return out
 
     def _blocked(self, action_id: str, obs: Observed, day: dt.date) -> bool:
         """Whether a guard of the action is false on the stored facts today (tried later, not never:
