@@ -166,7 +166,7 @@ class _Evaluator:
 
     # ---- values -----------------------------------------------------------------------------------
 
-    def eval(self, e: n.Expr, local: dict[str, object]) -> Any:
+    def value_of(self, e: n.Expr, local: dict[str, object]) -> Any:
         if isinstance(e, n.Literal):
             return e.value
         if isinstance(e, n.Duration):
@@ -174,7 +174,7 @@ class _Evaluator:
         if isinstance(e, n.Name):
             return self._name(e, local)
         if isinstance(e, n.ListLit):
-            return [self.eval(i, local) for i in e.items]
+            return [self.value_of(i, local) for i in e.items]
         if isinstance(e, n.Attr):
             return self._attr(e, local)
         if isinstance(e, n.Unary):
@@ -185,7 +185,7 @@ class _Evaluator:
         if isinstance(e, n.Compare):
             return self._compare(e, local)
         if isinstance(e, n.In):
-            item, container = self.eval(e.item, local), self.need(e.container, local)
+            item, container = self.value_of(e.item, local), self.need(e.container, local)
             if item is None and not (isinstance(e.item, n.Literal) and e.item.kind == "null"):
                 self._missing(e.item, local)
             return (item not in container) if e.negated else (item in container)
@@ -204,7 +204,7 @@ class _Evaluator:
         return self._call(e, local)
 
     def need(self, e: n.Expr, local: dict[str, object]) -> Any:
-        v = self.eval(e, local)
+        v = self.value_of(e, local)
         if v is None and not _is_null(e):
             self._missing(e, local)
         return v
@@ -264,7 +264,7 @@ class _Evaluator:
         return add_months(d, p.n * (12 if p.unit == "years" else 1))
 
     def _compare(self, e: n.Compare, local: dict[str, object]) -> bool:
-        a, b = self.eval(e.left, local), self.eval(e.right, local)
+        a, b = self.value_of(e.left, local), self.value_of(e.right, local)
         if e.op in ("==", "!=") and (_is_null(e.left) or _is_null(e.right)):
             return (a is None) == (e.op == "==") if _is_null(e.right) else (b is None) == (e.op == "==")
         if a is None:
@@ -336,7 +336,7 @@ class _Evaluator:
             text = print_guard(sub)
             if not isinstance(sub, n.ListLit) and text not in out:
                 try:
-                    out[text] = format_value(self.eval(sub, local))
+                    out[text] = format_value(self.value_of(sub, local))
                 except GuardRuntimeError:
                     out[text] = "?"
             if isinstance(sub, (n.Call, n.Arith, n.Unary, n.ListLit)):
