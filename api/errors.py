@@ -3,7 +3,9 @@
 Owns: `ApiError`, the exception handlers, and the request-body size limit middleware.
 Codes are stable (clients and tests match on them); messages are Chinese + English and say what to
 do. Refusals keep the runtime's refusal code (stage, role, document, guard, date, deadline, facts)
-with status 422; a lost optimistic-concurrency race is 409 `conflict`.
+with status 422; a lost optimistic-concurrency race is 409 `conflict`; a defective document template
+is 500 `document_template_error` (nothing was recorded; the message names the template and line), a
+procedure rule that cannot be evaluated (e.g. a `sets:` dividing by zero) 500 `procedure_error`.
 May import: engine (errors, access), FastAPI/Starlette.
 """
 
@@ -24,7 +26,9 @@ from engine.errors import (
     BadInput,
     CaseConflict,
     CaseNotFound,
+    DocumentFailed,
     EventNotAllowed,
+    GuardRuntimeError,
     UnknownProcedure,
     YearNotCovered,
 )
@@ -118,6 +122,25 @@ def install_error_handlers(app: FastAPI) -> None:
             "version": exc.actual_version,
         }
         return _json(409, "conflict", str(exc), details)
+
+    @app.exception_handler(DocumentFailed)
+    async def _document(request: Request, exc: DocumentFailed) -> JSONResponse:
+        # a template defect: the administrator fixes the file; the client cannot, so 500 (logged)
+        log.error("document template error on %s %s: %s", request.method, request.url.path, exc)
+        details = {"document": exc.document_id, "template": exc.template}
+        return _json(500, "document_template_error", str(exc), details)
+
+    @app.exception_handler(GuardRuntimeError)
+    async def _procedure_defect(request: Request, exc: GuardRuntimeError) -> JSONResponse:
+        # e.g. a `sets:` expression dividing by a fact that is 0: the procedure author fixes it
+        log.error("procedure rule failed on %s %s: %s", request.method, request.url.path, exc)
+        return _json(
+            500,
+            "procedure_error",
+            f"程序规则无法计算，本次操作未登记 (a rule of the procedure could not be evaluated; nothing was "
+            f"recorded): {exc}; 请联系程序维护人员 (report it to the procedure's author; "
+            "`python cli.py procedures check` finds such rules)",
+        )
 
     @app.exception_handler(CaseNotFound)
     async def _case_missing(_: Request, exc: CaseNotFound) -> JSONResponse:

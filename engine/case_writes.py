@@ -35,7 +35,7 @@ from engine.casefile import (
 )
 from engine.clockwork import row_values
 from engine.doc_context import CaseSnapshot, InstitutionInfo
-from engine.errors import BadInput, CaseConflict, EventNotAllowed
+from engine.errors import BadInput, CaseConflict, DocumentFailed, EventNotAllowed
 from engine.firing import ATTACH, FirePlan
 from engine.hashchain import GENESIS, event_hash, event_payload
 from engine.model import Procedure
@@ -147,16 +147,19 @@ class _Due:
 
 def render_document(procedure: Procedure, document_id: str, snapshot: CaseSnapshot) -> tuple[bytes, str, str]:
     """(content, media type, sha256) of a generated document. The single call site of the renderer."""
-    from engine.documents import MissingDocumentData, render_for_case
+    from engine.documents import DocumentError, MissingDocumentData, render_for_case
 
+    doc = procedure.documents[document_id]
     try:
         rendered = render_for_case(procedure, document_id, snapshot)
     except MissingDocumentData as exc:
         raise EventNotAllowed(
             "facts",
-            f"生成“{procedure.documents[document_id].title}”缺少数据：{exc}",
+            f"生成“{doc.title}”缺少数据：{exc}",
             details={"document": document_id},
         ) from None
+    except DocumentError as exc:  # a template defect (syntax, sandbox, a misused value): not the user's
+        raise DocumentFailed(document_id, doc.title, exc.template or doc.template, str(exc)) from exc
     content = (
         rendered.content.encode("utf-8") if isinstance(rendered.content, str) else bytes(rendered.content)
     )

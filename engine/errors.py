@@ -189,6 +189,25 @@ class EventNotAllowed(ZhongcaiError):
         }
 
 
+class DocumentFailed(ZhongcaiError):
+    """A generated document could not be rendered because its template is defective (a syntax error,
+    a value the template misuses, a sandbox violation). The action was not recorded: nothing changed.
+    Not the user's fault: the procedure author or administrator fixes the template file."""
+
+    def __init__(self, document_id: str, title: str, template: str | None, detail: str) -> None:
+        self.document_id = document_id
+        self.title = title
+        self.template = template
+        self.detail = detail
+        where = f"文书模板 {template}" if template else "文书模板"
+        super().__init__(
+            f"无法生成《{title}》，本次操作未登记 (document '{document_id}' could not be rendered; the action "
+            f"was not recorded): {detail}; 请修改{where}后重试 (fix the template"
+            f"{' ' + template if template else ''} under documents/, check it with `python cli.py documents check`, "
+            "then fire the action again)"
+        )
+
+
 class CaseConflict(ZhongcaiError):
     """Someone else advanced the case first (optimistic concurrency). Reload and try again."""
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +27,13 @@ from engine import machines
 from engine.case_guards import CaseGuardContext, check_refusal, guard_names, holds
 from engine.casefile import SYSTEM_ROLE, Actor, check_facts, decode_facts, with_defaults
 from engine.clockwork import apply_ops, calendar_for, clocks_from_rows, plan_ops
-from engine.errors import BadInput, CaseConflict, CaseNotFound, EventNotAllowed
+from engine.errors import (
+    BadInput,
+    CaseConflict,
+    CaseNotFound,
+    EventNotAllowed,
+    YearNotCovered,
+)
 from engine.model import Check, Procedure
 from engine.periods import Period
 from engine.tables import CaseDocument, CaseEvent, CaseFile, Deadline
@@ -215,6 +222,28 @@ def check_date(
                 f"补录日期 {at} 超出允许范围（最早 {earliest}，{procedure.backdating_within.zh()}内）"
                 f"(back-dating is allowed within {procedure.backdating_within} only)"
             )
+
+
+@contextmanager
+def as_refusal(action: str, stage: str | None, case_id: int | None = None) -> Iterator[None]:
+    """YearNotCovered raised while checking or doing an action (a guard or `sets:` expression counting
+    working days into a year no calendar covers, P5) becomes a refusal with code `date` naming the
+    year and the calendar file to extend; raised inside the transaction, it rolls everything back.
+    (A deadline's due date in such a year is not an error: it is recorded as unknown, engine.clocks.)
+    A `sets:` expression that raises GuardRuntimeError stays an error: that is a procedure defect
+    (`procedures check` reports it), not a decision about the case."""
+    try:
+        yield
+    except YearNotCovered as exc:
+        raise EventNotAllowed(
+            "date",
+            f"{exc}；补充该年节假日安排之前无法办理此操作 (this action cannot be decided until {exc.year} "
+            "is added)",
+            case_id=case_id,
+            action=action,
+            stage=stage,
+            details={"year": exc.year, "calendar": exc.calendar, "file": exc.overlay_path},
+        ) from None
 
 
 def _did_you_mean(word: str, options: list[str]) -> str:

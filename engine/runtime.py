@@ -18,6 +18,7 @@ monitoring, tables, db). Never FastAPI or Typer.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import threading
@@ -44,7 +45,7 @@ from engine.casefile import (
 from engine.clockwork import apply_ops, calendar_for, plan_ops
 from engine.db import Database
 from engine.errors import BadInput, CaseNotFound, EventNotAllowed, UnknownProcedure, ZhongcaiError
-from engine.firing import CaseState, FirePlan, check_date, load_state, plan_fire
+from engine.firing import CaseState, FirePlan, as_refusal, check_date, load_state, plan_fire
 from engine.model import Procedure
 from engine.tables import CaseEvent, CaseFile, Institution, ProcedureSnapshot
 
@@ -184,8 +185,9 @@ class CaseService:
         procedure = self.library.get(procedure_id)
         typed = with_defaults(procedure, check_facts(procedure, facts, code_tables(), at))
         today = self.today()
-        check_date(procedure, actor, at, None, today, action="open", stage=procedure.initial_stage)
-        with self.db.transaction() as s:
+        with as_refusal("open", procedure.initial_stage):
+            check_date(procedure, actor, at, None, today, action="open", stage=procedure.initial_stage)
+        with self.db.transaction() as s, as_refusal("open", procedure.initial_stage):
             institution = s.get(Institution, institution_id)
             if institution is None:
                 raise BadInput(
@@ -252,7 +254,9 @@ class CaseService:
         expected_version: int | None,
         expired: str | None,
     ) -> TransitionRecord:
-        with self.db.transaction() as s:
+        # the deadline scan (expired set) keeps seeing YearNotCovered itself (engine.deadline_scan)
+        refusing = as_refusal(action, None, case_id) if expired is None else contextlib.nullcontext()
+        with self.db.transaction() as s, refusing:
             state = load_state(s, self, case_id, expected_version)
             plan = plan_fire(
                 state,
@@ -290,7 +294,10 @@ class CaseService:
             actor = Actor(f"role:{role}", role)
             for action in state.procedure.actions.values():
                 try:
-                    plan_fire(state, action.id, actor, at, None, {}, today=self.today(), check_needs=False)
+                    with as_refusal(action.id, state.case.stage, case_id):
+                        plan_fire(
+                            state, action.id, actor, at, None, {}, today=self.today(), check_needs=False
+                        )
                 except EventNotAllowed as refusal:
                     out.append(ActionAvailability(action.id, action.title, False, refusal))
                 else:

@@ -1,0 +1,234 @@
+"""What an author or a user can cause never escapes `CaseService` as a traceback, and never half-writes.
+
+A defective document template (syntax error, sandbox violation, a value the template misuses) becomes
+`DocumentFailed` naming the document and the template line; a guard counting working days into a year
+no calendar covers (P5) becomes a `date` refusal naming the year and the calendar file; a guard that
+cannot be evaluated is a refusal; a `sets:` expression that raises stays a (clean) procedure error. In
+every case the store is byte-for-byte what it was before (case row, events, deadlines, documents).
+Also: an arbitration case opened with `claim_amount` alone can do its main actions (DESIGN.md §4).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import col, select
+
+from engine import documents
+from engine.casefile import Actor
+from engine.db import Database
+from engine.documents import clear_template_cache
+from engine.errors import DocumentFailed, EventNotAllowed, GuardRuntimeError
+from engine.library import ProcedureLibrary
+from engine.runtime import CaseService
+from engine.tables import CaseDocument, CaseEvent, CaseFile, Deadline, MonitoringRecord
+from tests.fixtures_runtime import ROOT, MovableNow, prepared_db
+
+CLERK = Actor("u:clerk", "clerk")
+DIRECTOR = Actor("u:director", "director")
+ARBITRATOR = Actor("u:arb", "arbitrator")
+APPLICANT = Actor("u:applicant", "applicant")
+DAY = dt.date(2026, 3, 2)
+
+# mini.yaml plus: `suspend` produces a generated document, `award` is guarded by a working-day count
+# from the hearing date (2027 is not covered by the calendar), `deliver` sets a fact by a division.
+EXTRA_ACTIONS = """\
+  suspend: {title: 中止审理, from: [accepted], to: suspended, roles: [director], produces: [broken]}
+  award:
+    title: 裁决
+    from: [accepted]
+    to: awarded
+    roles: [arbitrator]
+    when:
+      - check: "workdays_before(hearing_on, 3) >= at"
+        message: 开庭前三个工作日内不能裁决
+  deliver: {title: 送达裁决书, from: [awarded], stays: true, roles: [clerk], sets: {per: "claim_amount / days"}}
+"""
+
+BROKEN_TEMPLATES = {
+    "runtime": ("<p>{{ claim_amount.no_such_field.deeper }}</p>\n", "broken.html.j2:1"),
+    "sandbox": ("<p>ok</p>\n<p>{{ ''.__class__.__mro__[1].__subclasses__() }}</p>\n", "broken.html.j2:2"),
+    "syntax": ("<p>{% if claim_amount %}</p>\n", "broken.html.j2:1"),
+}
+
+
+def _procedure_dir(tmp_path: Path, template: str) -> tuple[Path, Path]:
+    src = (ROOT / "tests" / "runtime_procedures" / "mini.yaml").read_text(encoding="utf-8")
+    lines = [
+        line for line in src.splitlines() if not line.startswith(("  suspend:", "  award: {", "  deliver:"))
+    ]
+    text = "\n".join(lines) + "\n"
+    text = text.replace("actions:\n", "actions:\n" + EXTRA_ACTIONS, 1)
+    text = text.replace(
+        "  days: {type: int, title: 延长天数, default: 0}",
+        "  days: {type: int, title: 延长天数, default: 0}\n  per: {type: money, title: 人均}",
+    )
+    text = text.replace(
+        "  evidence: {title: 证据, kind: submitted}",
+        "  evidence: {title: 证据, kind: submitted}\n"
+        "  broken: {title: 中止审理决定书, kind: generated, template: broken.html.j2}",
+    )
+    procs = tmp_path / "procedures"
+    procs.mkdir()
+    (procs / "mini.yaml").write_text(text, encoding="utf-8")
+    docs = tmp_path / "documents"
+    shutil.copytree(ROOT / "documents", docs)
+    (docs / "broken.html.j2").write_text(template, encoding="utf-8")
+    return procs, docs
+
+
+@pytest.fixture(autouse=True)
+def _fresh_templates() -> Iterator[None]:
+    clear_template_cache()
+    yield
+    clear_template_cache()
+
+
+def _service(
+    tmp_path: Path,
+    template: str = "<p>{{ claim_amount }}</p>\n",
+    monkeypatch: pytest.MonkeyPatch | None = None,
+) -> tuple[CaseService, Database]:
+    procs, docs = _procedure_dir(tmp_path, template)
+    # the runtime renders from the national documents folder (engine.documents.DOCUMENTS_DIR)
+    assert monkeypatch is not None
+    monkeypatch.setattr(documents, "DOCUMENTS_DIR", docs)
+    library = ProcedureLibrary.load(procs, ROOT / "codes", docs)
+    db = prepared_db(f"sqlite:///{tmp_path / 'zc.db'}")
+    return CaseService(db, library, now=MovableNow(DAY)), db
+
+
+def _store(db: Database, case_id: int) -> dict[str, Any]:
+    """Everything the store holds about a case (rows as dicts, ordered)."""
+    with db.read() as s:
+        case = s.get(CaseFile, case_id)
+        assert case is not None
+
+        def rows(table: Any, order: Any) -> list[dict[str, Any]]:
+            found = s.exec(select(table).where(table.case_id == case_id).order_by(col(order))).all()
+            return [r.model_dump() for r in found]
+
+        return {
+            "case": case.model_dump(),
+            "events": rows(CaseEvent, CaseEvent.seq),
+            "deadlines": rows(Deadline, Deadline.id),
+            "documents": rows(CaseDocument, CaseDocument.id),
+            "monitoring": rows(MonitoringRecord, MonitoringRecord.id),
+        }
+
+
+def _accepted_case(service: CaseService, facts: dict[str, Any] | None = None) -> int:
+    view = service.open_case("mini", DAY, {"claim_amount": "1000", **(facts or {})}, "inst", CLERK)
+    service.attach(view.id, ["application"], DAY, CLERK)
+    service.fire(view.id, "accept", CLERK, DAY)
+    return view.id
+
+
+@pytest.mark.parametrize("kind", sorted(BROKEN_TEMPLATES))
+def test_a_defective_template_rolls_back_and_names_the_template(
+    tmp_path: Path, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    template, where = BROKEN_TEMPLATES[kind]
+    service, db = _service(tmp_path, template, monkeypatch=monkeypatch)
+    case_id = _accepted_case(service)
+    before = _store(db, case_id)
+    with pytest.raises(DocumentFailed) as err:
+        service.fire(case_id, "suspend", DIRECTOR, DAY)
+    assert _store(db, case_id) == before
+    exc = err.value
+    assert exc.document_id == "broken"
+    assert exc.template is not None and "broken.html.j2" in exc.template
+    message = str(exc)
+    assert "中止审理决定书" in message and "broken.html.j2" in message and "\n" not in message
+    assert where in message  # the file and the line to fix
+    assert service.get(case_id).stage == "accepted"
+
+
+def test_api_maps_a_template_defect_to_a_stable_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fastapi import FastAPI
+
+    from api.errors import install_error_handlers
+
+    service, db = _service(tmp_path, BROKEN_TEMPLATES["runtime"][0], monkeypatch=monkeypatch)
+    case_id = _accepted_case(service)
+    before = _store(db, case_id)
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.post("/fire")
+    def fire() -> dict[str, str]:
+        service.fire(case_id, "suspend", DIRECTOR, DAY)
+        return {"ok": "yes"}
+
+    got = TestClient(app, raise_server_exceptions=False).post("/fire")
+    assert got.status_code == 500
+    body = got.json()
+    assert body["code"] == "document_template_error"
+    assert "broken.html.j2:1" in body["message"]
+    assert body["details"] == {"document": "broken", "template": "broken.html.j2"}
+    assert _store(db, case_id) == before
+
+
+def test_a_guard_counting_into_an_uncovered_year_is_a_date_refusal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service, db = _service(tmp_path, monkeypatch=monkeypatch)
+    case_id = _accepted_case(service, {"hearing_on": "2027-01-20"})
+    before = _store(db, case_id)
+    with pytest.raises(EventNotAllowed) as err:
+        service.fire(case_id, "award", ARBITRATOR, DAY)
+    assert _store(db, case_id) == before
+    refusal = err.value
+    assert refusal.code == "date"
+    assert refusal.action == "award" and refusal.case_id == case_id
+    assert "2027" in refusal.message and "procedures/calendars/cn.yaml" in refusal.message
+    assert refusal.details["year"] == 2027
+    # available_actions reports the same refusal instead of failing
+    listed = {a.action: a for a in service.available_actions(case_id, "arbitrator", DAY)}
+    assert listed["award"].allowed is False
+    assert listed["award"].refusal is not None and listed["award"].refusal.code == "date"
+
+
+def test_a_guard_on_a_missing_fact_is_a_refusal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    service, db = _service(tmp_path, monkeypatch=monkeypatch)
+    case_id = _accepted_case(service)  # hearing_on defaults to null
+    before = _store(db, case_id)
+    with pytest.raises(EventNotAllowed) as err:
+        service.fire(case_id, "award", ARBITRATOR, DAY)
+    assert err.value.code == "guard"
+    assert "hearing_on" in err.value.message
+    assert _store(db, case_id) == before
+
+
+def test_a_sets_expression_that_raises_is_a_clean_error_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service, db = _service(tmp_path, monkeypatch=monkeypatch)
+    case_id = _accepted_case(service, {"hearing_on": "2026-03-20"})
+    service.fire(case_id, "award", ARBITRATOR, DAY)
+    before = _store(db, case_id)
+    with pytest.raises(GuardRuntimeError):  # days = 0: a procedure defect, `procedures check` finds it
+        service.fire(case_id, "deliver", CLERK, DAY)
+    assert _store(db, case_id) == before
+
+
+def test_a_template_defect_is_one_line_on_the_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import typer
+
+    from cli import _case_run
+
+    service, _ = _service(tmp_path, BROKEN_TEMPLATES["syntax"][0], monkeypatch=monkeypatch)
+    case_id = _accepted_case(service)
+    with pytest.raises(typer.Exit) as ended:
+        _case_run(lambda: service.fire(case_id, "suspend", DIRECTOR, DAY))
+    assert ended.value.exit_code == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "broken.html.j2:1" in err and "Traceback" not in err
