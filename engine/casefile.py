@@ -2,9 +2,10 @@
 
 Owns: `Actor`, the read-only views returned by the runtime (`CaseView`, `DeadlineView`,
 `DocumentView`, `EventView`, `TransitionRecord`, `ActionAvailability`) and fact coding: `check_facts` (typed values from user input, with a
-clear error naming the fact), `encode_facts` / `decode_facts` (JSON in the case row <-> typed values).
+clear error naming the fact; a fact with `check: resident_id | uscc` must pass engine.identifiers unless
+it is empty text), `encode_facts` / `decode_facts` (JSON in the case row <-> typed values).
 Stage in the flow: 6 (run). Used by engine.runtime, engine.scenarios, engine.verify, the API and the CLI.
-May import: engine.errors, engine.model.
+May import: engine.errors, engine.model, engine.identifiers.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 from engine.errors import BadInput, EventNotAllowed
+from engine.identifiers import IdentifierError, check_resident_id, check_uscc
 from engine.model import Fact, Procedure
 
 SYSTEM_ROLE = "system"
@@ -244,12 +246,27 @@ def check_facts(
             problem = codes.validate(fact.table, typed, on)
             if problem is not None:
                 raise BadInput(f"事实 '{key}'（{fact.title}）：{problem}", field=key)
+        if fact.check is not None and isinstance(typed, str) and typed.strip():
+            typed = _checked_identifier(key, fact, typed, on)
         if fact.type == "money" and typed is not None and typed < 0:
             raise BadInput(
                 f"事实 '{key}'（{fact.title}）金额不能为负 (fact '{key}' must not be negative)", key
             )
         out[key] = typed
     return out
+
+
+def _checked_identifier(key: str, fact: Fact, value: str, on: dt.date | None) -> str:
+    """The identifier in its normal form (no spaces, upper case) when its check passes; else BadInput
+    naming the fact, e.g. 事实 'applicant_id_number'（申请人身份证件号码）：身份证号码 ... 校验位错误，应为X."""
+    try:
+        if fact.check == "resident_id":
+            return check_resident_id(value, on=on, field=key).number
+        if fact.check == "uscc":
+            return check_uscc(value, field=key).number
+    except IdentifierError as exc:
+        raise BadInput(f"事实 '{key}'（{fact.title}）：{exc}", field=key) from None
+    raise BadInput(f"事实 '{key}'：未知的号码校验 '{fact.check}' (unknown identifier check)", field=key)
 
 
 def with_defaults(procedure: Procedure, facts: Mapping[str, Any]) -> dict[str, Any]:

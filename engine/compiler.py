@@ -272,6 +272,7 @@ def _build(spec: ProcedureSpec, guards: _Guards, where: _Where, sources: tuple[s
             when=None if d.when is None else guards.check(d.when, ("deadlines", did, "when")),
             responsible=d.responsible,
             lapses=d.on_expiry == "lapse",
+            expiry_at="next_day" if isinstance(d.on_expiry, str) else d.on_expiry.at,
         )
     invariants = tuple(
         c
@@ -292,7 +293,9 @@ def _build(spec: ProcedureSpec, guards: _Guards, where: _Where, sources: tuple[s
         roles=MappingProxyType({k: Role(k, v) for k, v in spec.roles.items()}),
         facts=MappingProxyType(
             {
-                k: Fact(k, f.type, f.title or k, f.default, f.default is not None, f.table, f.min, f.max)
+                k: Fact(
+                    k, f.type, f.title or k, f.default, f.default is not None, f.table, f.min, f.max, f.check
+                )
                 for k, f in checks.enabled_items(spec.facts)
             }
         ),

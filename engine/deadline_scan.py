@@ -4,8 +4,11 @@ Owns: `scan(service, as_of) -> ScanReport`. It reads only the indexed `deadline`
 due date): a deadline whose warning date has come gets one `deadline_warning` row; a deadline still
 running after its due date (P10: breached from 00:00 of the next day, i.e. `as_of > due_on`) gets one
 `breach` row, or, when the procedure says `on_expiry: {fire: action}`, that action is fired once as
-the system (effective the day after the due date; the expired clock is stopped in the same event), or
-nothing when it `lapses` (a party's own window). Unique keys make every write idempotent, so a scan
+the system (the expired clock is stopped in the same event), or nothing when it `lapses` (a party's
+own window). The fired action's effective date follows the deadline's `at:`: `next_day` (default) is
+the day after the due date, `due` is the due date itself (deemed service, R 20 / CPL 95: served ON
+the last day of the period). Either is earlier than the scan, so the event is a back-dated system
+entry (P11: back-dating rules bind people, not the system; the audit shows it as back-dated). Unique keys make every write idempotent, so a scan
 can be repeated, run late, or run by a restarted scheduler without duplicates. Warnings and breaches
 are written in ONE transaction by set-based INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING over
 the partial indexes on running deadlines (due date; warning date); the procedures are consulted once
@@ -35,7 +38,6 @@ if TYPE_CHECKING:
     from engine.runtime import CaseService
 
 log = logging.getLogger(__name__)
-_DAY = dt.timedelta(days=1)
 
 
 @dataclass
@@ -99,13 +101,13 @@ def scan(service: CaseService, as_of: dt.date) -> ScanReport:
             .join(d, col(CaseFile.id) == col(d.case_id))
             .where(*expired_where)
         ).all()
-        fire_on: dict[tuple[str, str], str] = {}
+        fire_on: dict[tuple[str, str], Any] = {}  # (hash, deadline id) -> the model.Deadline
         no_breach: list[tuple[str, str]] = []
         for procedure_id, content_hash in versions:
             procedure = service.procedure_by_hash(s, procedure_id, content_hash)
             for spec in procedure.deadlines.values():
                 if spec.on_expiry is not None:
-                    fire_on[(content_hash, spec.id)] = spec.on_expiry
+                    fire_on[(content_hash, spec.id)] = spec
                 if spec.on_expiry is not None or spec.lapses:
                     no_breach.append((content_hash, spec.id))
         pair = sa.tuple_(col(CaseFile.procedure_hash), col(d.deadline_id))
@@ -147,8 +149,9 @@ def scan(service: CaseService, as_of: dt.date) -> ScanReport:
             ).all()
     for case_id, deadline_id, due_on, content_hash in fires:
         assert due_on is not None
-        action = fire_on[(content_hash, deadline_id)]
-        _fire_on_expiry(service, report, case_id, deadline_id, action, due_on, as_of)
+        spec = fire_on[(content_hash, deadline_id)]
+        at = spec.expiry_effective_on(due_on, as_of)
+        _fire_on_expiry(service, report, case_id, deadline_id, spec.on_expiry, at)
     return report
 
 
@@ -158,10 +161,8 @@ def _fire_on_expiry(
     case_id: int,
     deadline_id: str,
     action: str,
-    due_on: dt.date,
-    as_of: dt.date,
+    at: dt.date,
 ) -> None:
-    at = min(due_on + _DAY, as_of)
     try:
         service.fire_on_expiry(case_id, action, deadline_id, at)
     except CaseConflict:

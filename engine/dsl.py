@@ -23,9 +23,11 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    SerializerFunctionWrapHandler,
     Strict,
     StringConstraints,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -38,6 +40,8 @@ IDENT_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 FactType = Literal["money", "int", "decimal", "bool", "date", "text", "code", "claims"]
 DocumentKind = Literal["submitted", "generated"]
 RefusalCodeSpec = Literal["guard", "date", "deadline", "facts"]
+#: Identifier checks a text fact may ask for (engine.identifiers).
+IdentifierCheck = Literal["resident_id", "uscc"]
 
 #: The pseudo-action that stands for opening a case; deadlines may start on it (`starts_on: [open]`).
 OPEN_ACTION = "open"
@@ -60,6 +64,9 @@ class FactSpec(_Spec):
     table: Ident | None = None  # for type: code, the codes/ table whose codes are allowed
     min: Decimal | None = None
     max: Decimal | None = None
+    #: an identifier check for a text fact, enforced whenever a value is supplied (empty text = not yet
+    #: known): `resident_id` (公民身份号码, GB 11643) or `uscc` (统一社会信用代码, GB 32100)
+    check: IdentifierCheck | None = None
     disabled: Flag = False
 
     @model_validator(mode="after")
@@ -68,7 +75,17 @@ class FactSpec(_Spec):
             raise ValueError("a fact of type 'code' needs 'table': the codes/ table its values come from")
         if self.type != "code" and self.table is not None:
             raise ValueError("'table' is only for facts of type 'code'")
+        if self.check is not None and self.type != "text":
+            raise ValueError(f"'check: {self.check}' is only for facts of type 'text'")
         return self
+
+    @model_serializer(mode="wrap")
+    def _without_unset_check(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # `check` is left out of snapshots when not written, so older procedures keep their hash
+        data = handler(self)
+        if isinstance(data, dict) and data.get("check") is None:
+            data.pop("check", None)
+        return data
 
 
 class ParamSpec(_Spec):
@@ -196,8 +213,30 @@ class ExtensionSpec(_Spec):
     fact: Ident = "days"  # the action's fact holding the extension length, in the unit of 'up_to'
 
 
+#: The effective date of an action a deadline fires on expiry (`on_expiry: {fire: ..., at: ...}`).
+ExpiryAt = Literal["due", "next_day"]
+
+
 class FireSpec(_Spec):
+    """`on_expiry: {fire: action, at: due | next_day}`.
+
+    `at: due`: the law attaches the consequence to the LAST day of the period (deemed service: R 20
+    "经过三日，即视为送达", CPL 95 "经过三十日，即视为送达"); the action is effective on the due date
+    although the scan records it later (a back-dated system entry). `at: next_day` (the default): the
+    consequence follows only once the period has run out, at 24:00 of the due date (P10), e.g. a
+    non-final award takes effect when the 15 days to sue pass without a suit (L 50).
+    """
+
     fire: Ident
+    at: ExpiryAt = "next_day"
+
+    @model_serializer(mode="wrap")
+    def _without_default(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # the default is left out of snapshots, so procedures written before `at` keep their hash
+        data = handler(self)
+        if isinstance(data, dict) and data.get("at") == "next_day":
+            data.pop("at")
+        return data
 
 
 class DeadlineSpec(_Spec):
@@ -216,7 +255,7 @@ class DeadlineSpec(_Spec):
     extension: ExtensionSpec | None = None
     warn_before: PeriodField | None = None
     #: what expiry means: `breach` (the commission missed a duty: a breach record), `lapse` (a party's
-    #: own window such as 答辩期 or 起诉期 simply ends: no breach), or `{fire: action}`
+    #: own window such as 答辩期 or 起诉期 simply ends: no breach), or `{fire: action, at: due|next_day}`
     on_expiry: Literal["breach", "lapse"] | FireSpec = "breach"
     when: str | None = None  # guard: the clock starts only if this holds when a starts_on action fires
     responsible: Ident | None = None  # the role answerable for a breach (audit)

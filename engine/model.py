@@ -39,6 +39,8 @@ class Fact:
     table: str | None = None
     min: Any = None
     max: Any = None
+    #: identifier check of a text fact: "resident_id" or "uscc" (engine.identifiers), or None
+    check: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +128,16 @@ class Deadline:
     responsible: str | None = None
     #: `on_expiry: lapse`: a party's window (答辩期, 起诉期); its expiry ends a right and is no breach
     lapses: bool = False
+    #: effective date of the `on_expiry` action: "due" (the law deems it done ON the last day, e.g.
+    #: deemed service, R 20 / CPL 95) or "next_day" (once the period has run out, P10)
+    expiry_at: Literal["due", "next_day"] = "next_day"
+
+    def expiry_effective_on(self, due_on: dt.date, as_of: dt.date) -> dt.date:
+        """The effective date of the `on_expiry` action of a deadline due `due_on`, fired by a scan as of
+        `as_of` (> due_on): the due date itself, or the day after it (never later than the scan)."""
+        if self.expiry_at == "due":
+            return due_on
+        return min(due_on + dt.timedelta(days=1), as_of)
 
 
 @dataclass(frozen=True, slots=True)

@@ -140,6 +140,10 @@ def test_national_roles_facts_documents(arb: Procedure) -> None:
         "defence_until",
         "evidence_until",
         "hearing_on",
+        # limitation (P12): optional dates, read by accept's `sets:` only after `!= null`
+        "filed_on",
+        "dispute_arose_on",
+        "employment_ended_on",
     }
     assert arb.documents["application"].kind == "submitted"
     assert arb.documents["applicant_identity"].kind == "submitted"
