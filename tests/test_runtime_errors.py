@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from engine.errors import DocumentFailed, EventNotAllowed, GuardRuntimeError
 from engine.library import ProcedureLibrary
 from engine.runtime import CaseService
 from engine.tables import CaseDocument, CaseEvent, CaseFile, Deadline, MonitoringRecord
-from tests.fixtures_runtime import ROOT, MovableNow, prepared_db
+from tests.fixtures_runtime import ROOT, MovableNow, load_arbitration, prepared_db
 
 CLERK = Actor("u:clerk", "clerk")
 DIRECTOR = Actor("u:director", "director")
@@ -232,3 +233,98 @@ def test_a_template_defect_is_one_line_on_the_cli(
     assert ended.value.exit_code == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "broken.html.j2:1" in err and "Traceback" not in err
+
+
+# ---------------------------------------------------------------- a case opened with claim_amount alone
+
+#: the main path of an arbitration case: (action, day, facts supplied with it); every other fact is
+#: left to its default, and every produced document must render with blanks for what is not recorded
+MAIN_PATH: tuple[tuple[str, dt.date, dict[str, Any]], ...] = (
+    ("accept", dt.date(2026, 3, 2), {}),
+    ("serve_respondent", dt.date(2026, 3, 3), {}),
+    ("notify_tribunal", dt.date(2026, 3, 4), {}),
+    ("schedule_hearing", dt.date(2026, 3, 5), {"hearing_on": "2026-03-20"}),
+    ("hold_hearing", dt.date(2026, 3, 20), {}),
+    ("award", dt.date(2026, 3, 27), {}),
+    ("deliver_award", dt.date(2026, 3, 30), {}),
+    ("take_effect", dt.date(2026, 4, 15), {}),
+)
+
+
+def _arbitration(tmp_path: Path, day: dt.date) -> tuple[CaseService, MovableNow, int]:
+    now = MovableNow(day)
+    service = CaseService(prepared_db(f"sqlite:///{tmp_path / 'arb.db'}"), load_arbitration(), now=now)
+    view = service.open_case("arbitration", day, {"claim_amount": "20000"}, "inst", CLERK)
+    assert view.stage == "received"
+    return service, now, view.id
+
+
+def test_a_case_opened_with_claim_amount_alone_can_be_withdrawn(tmp_path: Path) -> None:
+    service, _, case_id = _arbitration(tmp_path, dt.date(2026, 3, 2))
+    record = service.fire(case_id, "withdraw", APPLICANT, dt.date(2026, 3, 2))
+    assert record.stage_after == "withdrawn"
+    assert "withdrawal_decision" in record.produced
+    assert {d.document_id for d in service.get(case_id).documents} >= {"withdrawal_decision"}
+
+
+def test_a_case_opened_with_claim_amount_alone_walks_the_main_path(tmp_path: Path) -> None:
+    service, now, case_id = _arbitration(tmp_path, MAIN_PATH[0][1])
+    procedure = load_arbitration().get("arbitration")
+    produced: list[str] = []
+    for action, day, facts in MAIN_PATH:
+        now.to(day)
+        spec = procedure.actions[action]
+        if spec.requires:
+            service.attach(case_id, list(spec.requires), day, CLERK)
+        record = service.fire(case_id, action, Actor(f"u:{spec.roles[0]}", spec.roles[0]), day, facts)
+        produced += record.produced
+    view = service.get(case_id)
+    assert view.stage == "effective" and view.closure == "award"
+    assert set(produced) >= {"acceptance_notice", "hearing_notice", "award_document", "service_receipt"}
+    # the parties' names were never recorded: the documents carry blanks, never 'None'
+    with service.db.read() as s:
+        rows = s.exec(select(CaseDocument).where(CaseDocument.case_id == case_id)).all()
+        for row in rows:
+            if row.kind == "generated":
+                text = row.content.decode("utf-8")
+                assert "None" not in text and "Undefined" not in text, row.document_id
+
+
+_NEEDED_VALUE: dict[str, Any] = {
+    "date": dt.date(2026, 3, 20),
+    "int": 10,
+    "money": Decimal("100"),
+    "decimal": Decimal("1"),
+    "bool": True,
+    "text": "某某",
+}
+
+
+def test_every_generated_document_renders_for_an_almost_empty_case() -> None:
+    from engine.casefile import with_defaults
+    from engine.doc_context import CaseSnapshot, InstitutionInfo
+    from engine.documents import render_for_case
+
+    library = load_arbitration()
+    for procedure_id in library.ids():
+        procedure = library.get(procedure_id)
+        given = {"claim_amount": Decimal("20000")} if "claim_amount" in procedure.facts else {}
+        facts = with_defaults(procedure, given)
+        for doc in procedure.documents.values():
+            if doc.kind != "generated":
+                continue
+            # the facts an action producing it `needs` are given with that action; nothing else is
+            needed = {n for a in procedure.actions.values() if doc.id in a.produces for n in a.needs}
+            supplied = {n: _NEEDED_VALUE[procedure.facts[n].type] for n in needed}
+            snapshot = CaseSnapshot(
+                case_id=1,
+                case_number="京朝劳人仲字〔2026〕第1号",
+                institution=InstitutionInfo("inst", "测试劳动人事争议仲裁委员会", "110105", "京朝"),
+                procedure=procedure,
+                stage=procedure.initial_stage,
+                facts={**facts, **supplied},
+                at=DAY,
+                opened_on=DAY,
+            )
+            text = render_for_case(procedure, doc.id, snapshot).content
+            assert "None" not in text and "Undefined" not in text, (procedure_id, doc.id)
