@@ -26,6 +26,9 @@ ADDRESS_FACTS = ("applicant_address", "respondent_address")
 ACCOUNT_FACTS = ("applicant_bank_account",)
 #: party_types codes of organisations: an applicant of these types is not a natural person.
 ORGANISATION_TYPES = frozenset({"employer", "dispatch_agency", "user_unit", "investor", "contracting_org"})
+#: party_types codes of a respondent who is a natural person (an employer applies against a worker; an
+#: individual contractor, L 22): respondent_name is then masked as a person's name.
+PERSON_RESPONDENT_TYPES = frozenset({"worker", "individual_contractor"})
 #: Public identifiers of organisations: published as they are.
 KEEP_FACTS = ("respondent_uscc",)
 
@@ -215,10 +218,14 @@ class Masker:
 
 
 def _person_name_facts(facts: Mapping[str, Any]) -> tuple[str, ...]:
-    """The name facts that hold a natural person's name in this case (an employer may apply)."""
+    """The name facts that hold a natural person's name in this case (an employer may apply; the
+    respondent may be a natural person, `respondent_type`)."""
+    names: tuple[str, ...] = PERSON_NAME_FACTS
     if facts.get("applicant_type") in ORGANISATION_TYPES:
-        return tuple(k for k in PERSON_NAME_FACTS if k != "applicant_name")
-    return PERSON_NAME_FACTS
+        names = tuple(k for k in names if k != "applicant_name")
+    if facts.get("respondent_type") in PERSON_RESPONDENT_TYPES:
+        names = (*names, "respondent_name")
+    return names
 
 
 def _sub_on_half(pair: tuple[str, str], pattern: re.Pattern[str], repl: Any) -> tuple[str, str]:

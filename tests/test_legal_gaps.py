@@ -1,5 +1,6 @@
 """Legal gaps closed after review: deemed service dated on the last day of its period (R 20, CPL 95),
-the limitation hint (L 27, P12) and identifier checks on party facts (GB 11643, GB 32100).
+the limitation hint (L 27, P12), identifier checks on party facts (GB 11643, GB 32100) and a natural
+person respondent masked for publication.
 
 Expected dates are computed by hand from DOMAIN.md (worked examples T35, T36 and the 2026 holiday
 notice H26); the scenario files under tests/scenarios/arbitration/ carry the same cases end to end.
@@ -11,16 +12,19 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from engine.casefile import Actor, check_facts
 from engine.compiler import spec_snapshot
+from engine.doc_demo import DEMO_FACTS, demo_snapshot
+from engine.documents import render_for_case
 from engine.dsl import DeadlineSpec, FactSpec, FireSpec, ProcedureSpec
 from engine.errors import BadInput, EventNotAllowed
 from engine.identifiers import uscc_check_char
 from engine.library import ProcedureLibrary
+from engine.masking import Masker
 from engine.model import Deadline
 from engine.periods import Period
 from tests.fixtures_runtime import prepared_db
@@ -200,3 +204,128 @@ def test_procedure_spec_keeps_hash_without_new_keys(arb_library: ProcedureLibrar
         assert compile_snapshot(proc.snapshot).content_hash == proc.content_hash
     spec = ProcedureSpec.model_validate(dict(arb_library.get("mediation").snapshot))
     assert spec_snapshot(spec) == dict(arb_library.get("mediation").snapshot)
+
+
+# ------------------------------------------------------------------ respondent_type and publication
+
+
+def test_respondent_type_is_an_optional_party_type(arb_library: ProcedureLibrary) -> None:
+    fact = arb_library.get("arbitration").facts["respondent_type"]
+    assert fact.type == "code" and fact.table == "party_types" and not fact.has_default
+
+
+@pytest.mark.parametrize(
+    ("respondent_type", "hidden"),
+    [("worker", True), ("individual_contractor", True), ("employer", False), (None, False)],
+)
+def test_natural_person_respondent_is_masked_for_publication(
+    arb_library: ProcedureLibrary, respondent_type: str | None, hidden: bool
+) -> None:
+    arbitration = arb_library.get("arbitration")
+    facts = dict(
+        DEMO_FACTS,
+        applicant_type="employer" if respondent_type == "worker" else "worker",
+        applicant_name="杭州某某网络有限公司" if respondent_type == "worker" else "李四",
+        respondent_name="张三丰",
+        award_summary="被申请人张三丰应于本裁决生效之日起十日内履行。",
+    )
+    if respondent_type is not None:
+        facts["respondent_type"] = respondent_type
+    snapshot = demo_snapshot(arbitration, "award_document", facts)
+    public = render_for_case(arbitration, "award_document", snapshot, masked=True).content
+    plain = render_for_case(arbitration, "award_document", snapshot).content
+    assert "张三丰" in plain
+    assert ("张三丰" not in public) is hidden
+    if hidden:
+        assert "张某" in public
+    assert Masker.from_facts(facts).mask_facts(facts)["respondent_name"] == ("张某" if hidden else "张三丰")
+
+
+# ------------------------------------------------------------------ limitation (L 27, P12)
+
+
+def _one_year_later(d: dt.date) -> dt.date:
+    """P3: same day number a year later; 29 Feb becomes 28 Feb."""
+    try:
+        return d.replace(year=d.year + 1)
+    except ValueError:
+        return dt.date(d.year + 1, d.month, 28)
+
+
+def _time_barred(proc: Any, facts: dict[str, Any]) -> bool:
+    from engine.case_guards import CaseGuardContext, guard_names
+    from engine.casefile import with_defaults
+    from engine.clockwork import calendar_for
+    from engine.expr import Scope, evaluate
+
+    check = dict(proc.actions["accept"].sets)["time_barred"]
+    at = facts.get("filed_on") or D(2026, 12, 31)
+    names = guard_names(proc, with_defaults(proc, facts), at, "received")
+    context = CaseGuardContext(
+        proc,
+        at=at,
+        documents=set,
+        deadlines={},
+        fired=dict,
+        calendar=calendar_for(proc, None),
+    )
+    return bool(evaluate(check.expr, Scope(names, context)).value)
+
+
+DATES = st.dates(D(2024, 1, 1), D(2025, 12, 31))
+
+
+@settings(max_examples=60)
+@given(
+    pay=st.booleans(),
+    start=DATES,
+    ended=st.none() | DATES,
+    arose=st.none() | DATES,
+    late=st.none() | st.integers(0, 700),
+)
+def test_time_barred_follows_l27(
+    pay: bool, start: dt.date, ended: dt.date | None, arose: dt.date | None, late: int | None
+) -> None:
+    from engine.clockwork import calendar_for
+
+    proc = _arbitration()
+    calendar = calendar_for(proc, None)
+    filed = None if late is None else min(start + dt.timedelta(days=late), D(2026, 12, 31))
+    facts: dict[str, Any] = {
+        "claim_amount": 1,
+        "dispute_type": "labour_pay" if pay else "contract_termination",
+    }
+    for key, value in (("filed_on", filed), ("employment_ended_on", ended), ("dispute_arose_on", arose)):
+        if value is not None:
+            facts[key] = value
+    runs_from = ended if pay else arose  # T02: pay arrears run from the end of employment only
+    expected = (
+        filed is not None
+        and runs_from is not None
+        and filed > calendar.roll_forward(_one_year_later(runs_from))
+    )
+    assert _time_barred(proc, facts) is expected
+
+
+@pytest.mark.parametrize(
+    ("arose", "last_day"),
+    [(D(2025, 1, 31), D(2026, 2, 2)), (D(2025, 10, 3), D(2026, 10, 8)), (D(2024, 2, 29), D(2025, 2, 28))],
+)
+def test_limitation_worked_examples(arose: dt.date, last_day: dt.date) -> None:
+    # DOMAIN.md P3 worked examples: 2025-01-31 + 1 year = Sat 2026-01-31 -> Mon 2026-02-02;
+    # 2025-10-03 + 1 year = Sat 2026-10-03 (National Day) -> Thu 2026-10-08; 2024-02-29 -> Fri 2025-02-28
+    proc = _arbitration()
+    base = {"claim_amount": 1, "dispute_type": "contract_termination", "dispute_arose_on": arose}
+    assert _time_barred(proc, {**base, "filed_on": last_day}) is False
+    assert _time_barred(proc, {**base, "filed_on": last_day + dt.timedelta(days=1)}) is True
+    pay = {"claim_amount": 1, "dispute_type": "labour_pay", "dispute_arose_on": D(2020, 1, 1)}
+    assert _time_barred(proc, {**pay, "filed_on": last_day + dt.timedelta(days=1)}) is False  # employed
+    ended = {**pay, "employment_ended_on": arose}
+    assert _time_barred(proc, {**ended, "filed_on": last_day}) is False
+    assert _time_barred(proc, {**ended, "filed_on": last_day + dt.timedelta(days=1)}) is True
+
+
+def _arbitration() -> Any:
+    from tests.fixtures_runtime import load_arbitration
+
+    return load_arbitration().get("arbitration")

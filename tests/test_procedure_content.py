@@ -133,6 +133,7 @@ def test_national_roles_facts_documents(arb: Procedure) -> None:
     assert no_default == {
         "claim_amount",
         "applicant_type",
+        "respondent_type",
         "case_source",
         "industry",
         "channel",
