@@ -5,7 +5,8 @@ Owns: reading `codes/*.yaml` (one table per file: `table`, `title`, `source`, `c
 monitoring uses to code its records, and `validate(table, code, on=date)` which gives a message a
 clerk can act on (with a did-you-mean) for a code that is unknown or not valid on that date.
 
-Place in the flow: read once at start-up (cached by file content); the compiler (name resolution),
+Place in the flow: read once per process (cached by file content, in memory and, parsed, as JSON
+under the user's cache folder so the next process does not parse the YAML again); the compiler (name resolution),
 the runtime (facts of type code), monitoring (records, data checks) and the CLI (`codes show`,
 `codes validate`) call it. The tables are data: an institution replaces a file with the official
 table in the same format and nothing else changes.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import difflib
 import functools
 import hashlib
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -207,8 +209,14 @@ def _unknown_table_message(table: str, names: list[str]) -> str:
 def _load_cached(key: tuple[tuple[str, str], ...]) -> CodeTables:
     diags: list[Diagnostic] = []
     tables: dict[str, CodeTable] = {}
-    for path_text, _digest in key:
-        table = _read_table(Path(path_text), diags)
+    for path_text, digest in key:
+        table = _cache_read(path_text, digest)
+        if table is None:
+            found: list[Diagnostic] = []
+            table = _read_table(Path(path_text), found)
+            diags += found
+            if table is not None and not found:
+                _cache_write(path_text, digest, table)
         if table is None:
             continue
         if table.id in tables:
@@ -225,6 +233,89 @@ def _load_cached(key: tuple[tuple[str, str], ...]) -> CodeTables:
     if any(d.severity == "error" for d in diags):
         raise ProcedureInvalid(diags)
     return CodeTables(tables)
+
+
+# ---------------------------------------------------------------- the parsed-table cache
+# Composing regions.yaml (6,885 entries) takes ~0.5 s; every process (CLI call, worker) paid it on its
+# first code fact. A table read without any diagnostic is kept as JSON under the user's cache folder,
+# keyed by its path, the sha256 of its content and the cache format; a changed file is read again. JSON,
+# never pickle: a cache file is data, and a damaged or foreign one is ignored (the YAML is re-read).
+# `ZHONGCAI_CACHE_DIR` chooses the folder ("off" disables the cache).
+
+_CACHE_FORMAT = "codes-1"
+
+
+def _cache_file(path_text: str, digest: str) -> Path | None:
+    env = os.environ.get("ZHONGCAI_CACHE_DIR", "").strip()
+    if env.lower() in ("off", "0", "no", "none"):
+        return None
+    if env:
+        base = Path(env)
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+        base = (Path(xdg) if xdg else Path.home() / ".cache") / "zhongcai"
+    name = hashlib.sha256(f"{_CACHE_FORMAT}\0{path_text}\0{digest}".encode()).hexdigest()
+    return base / "codes" / f"{name}.json"
+
+
+def _iso(d: date | None) -> str | None:
+    return None if d is None else d.isoformat()
+
+
+def _day(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
+
+
+def _cache_write(path_text: str, digest: str, table: CodeTable) -> None:
+    target = _cache_file(path_text, digest)
+    if target is None:
+        return
+    rows = []
+    for e in table.entries.values():
+        span = (e.span.line, e.span.col, e.span.end_line, e.span.end_col) if e.span else None
+        names = [[n.name, _iso(n.valid_from), _iso(n.valid_to)] for n in e.names]
+        rows.append([e.code, e.name, _iso(e.valid_from), _iso(e.valid_to), e.parent, names, span])
+    data = {
+        "format": _CACHE_FORMAT,
+        "path": path_text,
+        "sha256": digest,
+        "table": [table.id, table.title, table.source],
+        "entries": rows,
+        "children": {k: list(v) for k, v in table._children.items()},
+    }
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError:
+        pass  # a read-only home or a full disk: the next process reads the YAML again
+
+
+def _cache_read(path_text: str, digest: str) -> CodeTable | None:
+    source = _cache_file(path_text, digest)
+    if source is None:
+        return None
+    try:
+        data = json.loads(source.read_text(encoding="utf-8"))
+        if data["format"] != _CACHE_FORMAT or data["path"] != path_text or data["sha256"] != digest:
+            return None
+        entries: dict[str, CodeEntry] = {}
+        for code, name, a, b, parent, names, span in data["entries"]:
+            entries[code] = CodeEntry(
+                code,
+                name,
+                _day(a),
+                _day(b),
+                parent,
+                tuple(NamePeriod(n, _day(x), _day(y)) for n, x, y in names),
+                Span(path_text, *span) if span else None,
+            )
+        table_id, title, src = data["table"]
+        children = {k: tuple(v) for k, v in data["children"].items()}
+        return CodeTable(table_id, title, src, path_text, entries, children)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # absent, damaged or of another format: read the YAML
 
 
 # ---------------------------------------------------------------- reading one file (node level)

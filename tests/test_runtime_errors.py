@@ -328,3 +328,60 @@ def test_every_generated_document_renders_for_an_almost_empty_case() -> None:
             )
             text = render_for_case(procedure, doc.id, snapshot).content
             assert "None" not in text and "Undefined" not in text, (procedure_id, doc.id)
+
+
+# ---------------------------------------------------------------- the parsed code-table cache
+
+
+def _tables_in(directory: Path) -> Any:
+    from engine import codes
+
+    codes._load_cached.cache_clear()
+    return codes.CodeTables.load(directory)
+
+
+def test_code_tables_read_from_the_cache_equal_the_yaml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    folder = tmp_path / "codes"
+    folder.mkdir()
+    for name in ("regions", "industries", "dispute_types"):
+        shutil.copy(ROOT / "codes" / f"{name}.yaml", folder / f"{name}.yaml")
+    monkeypatch.setenv("ZHONGCAI_CACHE_DIR", "off")
+    parsed = _tables_in(folder)
+    monkeypatch.setenv("ZHONGCAI_CACHE_DIR", str(cache))
+    first = _tables_in(folder)  # parses and writes the cache
+    assert len(list((cache / "codes").glob("*.json"))) == 3
+    cached = _tables_in(folder)  # reads the cache
+    for name in parsed.names():
+        assert cached.table(name) == parsed.table(name) == first.table(name)
+    assert cached.validate("regions", "110103", dt.date(2012, 1, 1)) == parsed.validate(
+        "regions", "110103", dt.date(2012, 1, 1)
+    )
+    # a changed file is read again, never the stale cache
+    path = folder / "dispute_types.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("title:", "title: 新", 1), encoding="utf-8")
+    assert _tables_in(folder).table("dispute_types").title.startswith("新")
+    # a damaged cache file is ignored
+    for f in (cache / "codes").glob("*.json"):
+        f.write_text("{not json", encoding="utf-8")
+    assert _tables_in(folder).table("regions") == parsed.table("regions")
+
+
+def test_a_code_table_with_problems_is_not_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.errors import ProcedureInvalid
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("ZHONGCAI_CACHE_DIR", str(cache))
+    folder = tmp_path / "codes"
+    folder.mkdir()
+    (folder / "outcomes.yaml").write_text(
+        "table: outcomes\ntitle: t\nsource: s\ncodes:\n  - {code: '1', name: a}\n  - {code: '1', name: b}\n",
+        encoding="utf-8",
+    )
+    for _ in range(2):
+        with pytest.raises(ProcedureInvalid, match="declared twice"):
+            _tables_in(folder)
+    assert not list(cache.rglob("*.json"))
