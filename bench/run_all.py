@@ -143,41 +143,30 @@ def w_cases(res: Results, pg: str | None, tmp: Path, size: Callable[[str], int])
             nb,
         ),
     ]
-    for system, fn, url, n in targets:
-        _cases_and_bytes(res, system, fn, url, n, runs, title, unit)
     if pg:
-        with pg_schema(pg) as url:
-            _cases_and_bytes(res, "zhongcai PG", zc.complete_cases, url, nz, runs, title, unit)
-    # the same on an in-memory SQLite database: no disk wait, so the engines' own CPU cost shows
-    for system, fn, _url, n in targets:
-        res.add(
-            "cases_mem",
-            "complete cases, in-memory SQLite (CPU only)",
-            unit,
-            "higher",
-            system,
-            [n / fn("sqlite://", n) for _ in range(runs)],
-        )
-
-
-def _cases_and_bytes(
-    res: Results,
-    system: str,
-    fn: Callable[[str, int], float],
-    url: str,
-    n: int,
-    runs: int,
-    title: str,
-    unit: str,
-) -> None:
-    rates = []
-    for _ in range(runs):
-        rates.append(n / fn(url, n))
-    res.add("cases", title, unit, "higher", system, rates)
-    total = runs * (n + 1)  # each run also completes one warm-up case
-    size = db_bytes(url)
-    empty = _empty_bytes(system, url)
-    res.add("bytes", "stored bytes per completed case", "B/case", "lower", system, [(size - empty) / total])
+        schema = pg_schema(pg)
+        pg_url = schema.__enter__()
+        targets.insert(1, ("zhongcai PG", zc.complete_cases, pg_url, nz))
+    # runs interleaved (run 1 of every system, then run 2 ...) so that load from elsewhere on the
+    # machine falls on all systems alike
+    rates: dict[str, list[float]] = {t[0]: [] for t in targets}
+    mem: dict[str, list[float]] = {t[0]: [] for t in targets if t[2].startswith("sqlite")}
+    try:
+        for _ in range(runs):
+            for system, fn, url, n in targets:
+                rates[system].append(n / fn(url, n))
+                if system in mem:  # the same on an in-memory SQLite database: no disk wait
+                    mem[system].append(n / fn("sqlite://", n))
+        for system, _fn, url, n in targets:
+            res.add("cases", title, unit, "higher", system, rates[system])
+            total = runs * (n + 1)  # each run also completes one warm-up case
+            stored = db_bytes(url) - _empty_bytes(system, url)
+            res.add("bytes", "stored bytes per completed case", "B/case", "lower", system, [stored / total])
+        for system, got in mem.items():
+            res.add("cases_mem", "complete cases, in-memory SQLite (CPU only)", unit, "higher", system, got)
+    finally:
+        if pg:
+            schema.__exit__(None, None, None)
 
 
 def _empty_bytes(system: str, url: str) -> int:
