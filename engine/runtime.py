@@ -44,7 +44,14 @@ from engine.casefile import (
 )
 from engine.clockwork import apply_ops, calendar_for, plan_ops
 from engine.db import Database
-from engine.errors import BadInput, CaseNotFound, EventNotAllowed, UnknownProcedure, ZhongcaiError
+from engine.errors import (
+    BadInput,
+    CaseNotFound,
+    EventNotAllowed,
+    GuardRuntimeError,
+    UnknownProcedure,
+    ZhongcaiError,
+)
 from engine.firing import CaseState, FirePlan, as_refusal, check_date, load_state, plan_fire
 from engine.model import Procedure
 from engine.tables import CaseEvent, CaseFile, Institution, ProcedureSnapshot
@@ -300,6 +307,16 @@ class CaseService:
                         )
                 except EventNotAllowed as refusal:
                     out.append(ActionAvailability(action.id, action.title, False, refusal))
+                except GuardRuntimeError as exc:  # a `sets:` that cannot be computed: firing would fail
+                    defect = EventNotAllowed(
+                        "guard",
+                        f"程序规则无法计算，不能办理 (a rule of the procedure cannot be evaluated on this case; "
+                        f"report it to the procedure's author): {exc}",
+                        case_id=case_id,
+                        action=action.id,
+                        stage=state.case.stage,
+                    )
+                    out.append(ActionAvailability(action.id, action.title, False, defect))
                 else:
                     out.append(ActionAvailability(action.id, action.title, True))
         return out

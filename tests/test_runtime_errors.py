@@ -217,6 +217,12 @@ def test_a_sets_expression_that_raises_is_a_clean_error_and_changes_nothing(
     with pytest.raises(GuardRuntimeError):  # days = 0: a procedure defect, `procedures check` finds it
         service.fire(case_id, "deliver", CLERK, DAY)
     assert _store(db, case_id) == before
+    # the list of actions shows it as not possible, with the reason, instead of failing as a whole
+    listed = {a.action: a for a in service.available_actions(case_id, "clerk", DAY)}
+    refusal = listed["deliver"].refusal
+    assert listed["deliver"].allowed is False and refusal is not None and refusal.code == "guard"
+    assert "claim_amount / days" in refusal.message or "days" in refusal.message
+    assert listed["take_effect"].allowed
 
 
 def test_a_template_defect_is_one_line_on_the_cli(
