@@ -147,11 +147,14 @@ def scan(service: CaseService, as_of: dt.date) -> ScanReport:
                 .where(pair.in_(list(fire_on)))
                 .order_by(col(d.due_on), col(d.case_id), col(d.deadline_id))
             ).all()
-    for case_id, deadline_id, due_on, content_hash in fires:
-        assert due_on is not None
-        spec = fire_on[(content_hash, deadline_id)]
-        at = spec.expiry_effective_on(due_on, as_of)
-        _fire_on_expiry(service, report, case_id, deadline_id, spec.on_expiry, at)
+    # in order of effective date (a case's dates never go backwards): an `at: due` action of a deadline
+    # due on day X comes before an `at: next_day` one of a deadline due the day before
+    planned = sorted(
+        (fire_on[(h, k)].expiry_effective_on(due_on, as_of), c, k, fire_on[(h, k)].on_expiry)
+        for c, k, due_on, h in fires
+    )
+    for at, case_id, deadline_id, action in planned:
+        _fire_on_expiry(service, report, case_id, deadline_id, action, at)
     return report
 
 

@@ -329,3 +329,54 @@ def _arbitration() -> Any:
     from tests.fixtures_runtime import load_arbitration
 
     return load_arbitration().get("arbitration")
+
+
+TWO_EXPIRIES = """
+procedure: two_expiries
+version: "1"
+title: 两个期限同日届满
+calendar: cn
+roles: {clerk: 立案人员}
+facts:
+  claim_amount: {type: money, title: 请求金额, min: 0}
+stages:
+  open_stage: {title: 办理中, initial: true}
+  done: {title: 结案, final: true, closure: withdrawal}
+actions:
+  note_lapsed: {title: 期间经过, from: [open_stage], stays: true, roles: [clerk]}
+  note_deemed: {title: 视为送达, from: [open_stage], stays: true, roles: [clerk]}
+  close: {title: 结案, from: [open_stage], to: done, roles: [clerk]}
+deadlines:
+  a_window:
+    title: 当事人期间
+    limit: 3 days
+    basis: 测试
+    starts_on: [open]
+    ends_on: [note_lapsed]
+    on_expiry: {fire: note_lapsed}
+  b_posting:
+    title: 视为送达期间
+    limit: 3 days
+    basis: 测试
+    starts_on: [open]
+    ends_on: [note_deemed]
+    on_expiry: {fire: note_deemed, at: due}
+"""
+
+
+def test_scan_fires_in_order_of_effective_date(tmp_path: Any, sqlite_url: str, make_service: Any) -> None:
+    # both due Thu 2026-03-05: `b_posting` (at: due) is effective 03-05, `a_window` (next_day) 03-06; the
+    # scan fires them in that order although 'a_window' sorts first, so neither is refused
+    (tmp_path / "two_expiries.yaml").write_text(TWO_EXPIRIES, encoding="utf-8")
+    from tests.fixtures_runtime import ROOT
+
+    library = ProcedureLibrary.load(tmp_path, ROOT / "codes", ROOT / "documents")
+    svc, now = make_service(prepared_db(sqlite_url), library, D(2026, 3, 2))
+    case = svc.open_case("two_expiries", D(2026, 3, 2), {"claim_amount": 1}, "inst", CLERK).id
+    now.to(D(2026, 3, 9))
+    report = svc.tick(D(2026, 3, 9))
+    assert report.problems == []
+    assert [(e.action, e.effective_on) for e in svc.history(case)][1:] == [
+        ("note_deemed", D(2026, 3, 5)),
+        ("note_lapsed", D(2026, 3, 6)),
+    ]
