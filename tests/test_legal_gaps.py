@@ -88,6 +88,8 @@ def test_national_deemed_service_is_dated_on_the_due_date(arb_library: Procedure
     assert arb.deadlines["challenge"].expiry_at == "next_day"  # L 50: after the 15 days have run out
     zj = arb_library.get("zhejiang")
     assert zj.deadlines["public_notice_collective"].expiry_at == "due"  # ZJ 41
+    assert zj.deadlines["public_notice"].expiry_at == "due"  # inherited from the national rule
+    assert arb_library.get("guangxi").deadlines["posting"].expiry_at == "due"
 
 
 def _accepted(svc: Any, now: Any, opened: dt.date, accepted: dt.date) -> int:
