@@ -39,7 +39,6 @@ from engine.casefile import (
     CodeValidator,
     EventView,
     TransitionRecord,
-    check_facts,
     with_defaults,
 )
 from engine.clockwork import apply_ops, calendar_for, plan_ops
@@ -52,7 +51,15 @@ from engine.errors import (
     UnknownProcedure,
     ZhongcaiError,
 )
-from engine.firing import CaseState, FirePlan, as_refusal, check_date, load_state, plan_fire
+from engine.firing import (
+    CaseState,
+    FirePlan,
+    as_refusal,
+    check_date,
+    checked_facts,
+    load_state,
+    plan_fire,
+)
 from engine.model import Procedure
 from engine.tables import CaseEvent, CaseFile, Institution, ProcedureSnapshot
 
@@ -190,7 +197,7 @@ class CaseService:
         """Open a case: check its facts, take the next case number, start the `open` deadlines, write
         event 1 and its monitoring record. Raises BadInput (facts, institution) or EventNotAllowed (date)."""
         procedure = self.library.get(procedure_id)
-        typed = with_defaults(procedure, check_facts(procedure, facts, code_tables(), at))
+        typed = with_defaults(procedure, checked_facts(procedure, facts, at))
         today = self.today()
         with as_refusal("open", procedure.initial_stage):
             check_date(procedure, actor, at, None, today, action="open", stage=procedure.initial_stage)

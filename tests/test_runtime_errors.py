@@ -19,13 +19,15 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlmodel import col, select
 
 from engine import documents
 from engine.casefile import Actor
 from engine.db import Database
 from engine.documents import clear_template_cache
-from engine.errors import DocumentFailed, EventNotAllowed, GuardRuntimeError
+from engine.errors import BadInput, DocumentFailed, EventNotAllowed, GuardRuntimeError
 from engine.library import ProcedureLibrary
 from engine.runtime import CaseService
 from engine.tables import CaseDocument, CaseEvent, CaseFile, Deadline, MonitoringRecord
@@ -352,8 +354,11 @@ def test_code_tables_read_from_the_cache_equal_the_yaml(
     cache = tmp_path / "cache"
     folder = tmp_path / "codes"
     folder.mkdir()
-    for name in ("regions", "industries", "dispute_types"):
+    for name in ("industries", "dispute_types"):
         shutil.copy(ROOT / "codes" / f"{name}.yaml", folder / f"{name}.yaml")
+    # the head of regions.yaml (entries with parents, validity and renamings), to stay fast
+    lines = (ROOT / "codes" / "regions.yaml").read_text(encoding="utf-8").splitlines(keepends=True)
+    (folder / "regions.yaml").write_text("".join(lines[:1200]), encoding="utf-8")
     monkeypatch.setenv("ZHONGCAI_CACHE_DIR", "off")
     parsed = _tables_in(folder)
     monkeypatch.setenv("ZHONGCAI_CACHE_DIR", str(cache))
@@ -391,3 +396,112 @@ def test_a_code_table_with_problems_is_not_cached(tmp_path: Path, monkeypatch: p
         with pytest.raises(ProcedureInvalid, match="declared twice"):
             _tables_in(folder)
     assert not list(cache.rglob("*.json"))
+
+
+# ---------------------------------------------------------------- the facts boundary: any input, a clean answer
+
+_JSONISH = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**40), max_value=10**40)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=12)
+    | st.sampled_from(["1e999999", "NaN", "9999-12-31", "0001-01-01", "2026-02-30", "2026-03-01", "20000"])
+    | st.dates(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+def _input_facts(procedure_facts: list[str]) -> st.SearchStrategy[Any]:
+    claim = st.fixed_dictionaries(
+        {}, optional={"amount": _JSONISH, "final": _JSONISH, "item": _JSONISH, "awarded": _JSONISH}
+    )
+    value = _JSONISH | st.lists(claim, max_size=2)
+    keys = st.sampled_from(procedure_facts) | st.text(max_size=5)
+    return st.dictionaries(keys, value, max_size=4) | _JSONISH
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_facts_open_a_case_or_are_refused_cleanly(tmp_path: Path, data: st.DataObject) -> None:
+    """Whatever a caller sends as facts, open_case and fire answer with a case or a BadInput/refusal
+    naming the problem, and a refused call writes nothing."""
+    service, db = _arb_service(tmp_path)
+    procedure = load_arbitration().get("arbitration")
+    facts = data.draw(_input_facts(sorted(procedure.facts)), label="facts")
+    before = _count_rows(db)
+    try:
+        view = service.open_case("arbitration", DAY, facts, "inst", CLERK)
+    except (BadInput, EventNotAllowed):
+        assert _count_rows(db) == before
+        return
+    amount = view.facts.get("claim_amount")
+    assert amount is None or abs(amount) < Decimal("1e14")
+    more = data.draw(_input_facts(sorted(procedure.facts)), label="more facts")
+    stored = _store(db, view.id)
+    try:
+        service.fire(view.id, "withdraw", APPLICANT, DAY, more)
+    except (BadInput, EventNotAllowed):
+        assert _store(db, view.id) == stored
+
+
+_ARB_DB: dict[str, tuple[CaseService, Database]] = {}
+
+
+def _arb_service(tmp_path: Path) -> tuple[CaseService, Database]:
+    key = str(tmp_path)
+    if key not in _ARB_DB:
+        db = prepared_db(f"sqlite:///{tmp_path / 'facts.db'}")
+        _ARB_DB.clear()
+        _ARB_DB[key] = (CaseService(db, load_arbitration(), now=MovableNow(DAY)), db)
+    return _ARB_DB[key]
+
+
+def _count_rows(db: Database) -> tuple[int, int, int]:
+    with db.read() as s:
+        return (
+            len(s.exec(select(CaseFile.id)).all()),
+            len(s.exec(select(CaseEvent.id)).all()),
+            len(s.exec(select(CaseDocument.id)).all()),
+        )
+
+
+@pytest.mark.parametrize(
+    ("facts", "field", "words"),
+    [
+        ([("claim_amount", 1)], "facts", "mapping"),
+        ({None: 1}, "facts", "text"),
+        ({"claim_amount": "1e999999"}, "claim_amount", "out of range"),
+        ({"claim_amount": "100000000000000"}, "claim_amount", "out of range"),
+        ({"claim_amount": 1, "workers": 10**12}, "workers", "out of range"),
+        ({"claim_amount": 1, "filed_on": "9999-12-31"}, "filed_on", "between 1900-01-01 and 2199-12-31"),
+        ({"claim_amount": 1, "claims": [{"amount": "abc"}]}, "claims", "claim 1: 'amount' must be an amount"),
+        ({"claim_amount": 1, "claims": [{"item": "x", "final": "yes"}]}, "claims", "'final' must be true"),
+    ],
+)
+def test_bad_facts_are_refused_with_the_fact_named(
+    tmp_path: Path, facts: Any, field: str, words: str
+) -> None:
+    service = CaseService(
+        prepared_db(f"sqlite:///{tmp_path / 'b.db'}"), load_arbitration(), now=MovableNow(DAY)
+    )
+    with pytest.raises(BadInput) as err:
+        service.open_case("arbitration", DAY, facts, "inst", CLERK)
+    assert err.value.field == field
+    assert words in str(err.value)
+
+
+def test_a_malformed_call_is_bad_input_not_a_crash(tmp_path: Path) -> None:
+    service = CaseService(
+        prepared_db(f"sqlite:///{tmp_path / 'c.db'}"), load_arbitration(), now=MovableNow(DAY)
+    )
+    case_id = service.open_case("arbitration", DAY, {"claim_amount": 1}, "inst", CLERK).id
+    with pytest.raises(BadInput, match="action"):
+        service.fire(case_id, None, APPLICANT, DAY)  # type: ignore[arg-type]
+    with pytest.raises(BadInput, match="expected_version"):
+        service.fire(case_id, "withdraw", APPLICANT, DAY, expected_version="1")  # type: ignore[arg-type]
+    with pytest.raises(EventNotAllowed) as err:
+        service.fire(case_id, "withdraw", APPLICANT, DAY, ["claim_amount"])  # type: ignore[arg-type]
+    assert err.value.code == "facts"
+    assert service.get(case_id).version == 1
