@@ -253,7 +253,10 @@ def _cache_file(path_text: str, digest: str) -> Path | None:
         base = Path(env)
     else:
         xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
-        base = (Path(xdg) if xdg else Path.home() / ".cache") / "zhongcai"
+        try:
+            base = (Path(xdg) if xdg else Path.home() / ".cache") / "zhongcai"
+        except RuntimeError:  # no home directory (a bare service account): no cache
+            return None
     name = hashlib.sha256(f"{_CACHE_FORMAT}\0{path_text}\0{digest}".encode()).hexdigest()
     return base / "codes" / f"{name}.json"
 
