@@ -43,7 +43,7 @@ def pg_url_or_fail() -> str:
         with eng.connect() as conn:
             conn.execute(sa.text("select 1"))
         eng.dispose()
-    except Exception as exc:  # noqa: BLE001 - any connection failure
+    except Exception as exc:  # any connection failure
         if in_ci:
             pytest.fail(f"PostgreSQL at {url} is unreachable under CI=true: {exc}")
         pytest.skip(f"PostgreSQL unreachable: {exc}")
