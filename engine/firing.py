@@ -233,15 +233,17 @@ def check_date(
 
 
 @contextmanager
-def as_refusal(action: str, stage: str | None, case_id: int | None = None) -> Iterator[None]:
+def as_refusal(action: str, stage: str | None, case_id: int | None = None) -> Iterator[dict[str, str]]:
     """YearNotCovered raised while checking or doing an action (a guard or `sets:` expression counting
     working days into a year no calendar covers, P5) becomes a refusal with code `date` naming the
     year and the calendar file to extend; raised inside the transaction, it rolls everything back.
     (A deadline's due date in such a year is not an error: it is recorded as unknown, engine.clocks.)
     A `sets:` expression that raises GuardRuntimeError stays an error: that is a procedure defect
-    (`procedures check` reports it), not a decision about the case."""
+    (`procedures check` reports it), not a decision about the case. The caller may set
+    `where["stage"]` once it knows the case's stage."""
+    where: dict[str, str] = {} if stage is None else {"stage": stage}
     try:
-        yield
+        yield where
     except YearNotCovered as exc:
         raise EventNotAllowed(
             "date",
@@ -249,7 +251,7 @@ def as_refusal(action: str, stage: str | None, case_id: int | None = None) -> It
             "is added)",
             case_id=case_id,
             action=action,
-            stage=stage,
+            stage=where.get("stage"),
             details={"year": exc.year, "calendar": exc.calendar, "file": exc.overlay_path},
         ) from None
 

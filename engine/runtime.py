@@ -269,9 +269,12 @@ class CaseService:
         expired: str | None,
     ) -> TransitionRecord:
         # the deadline scan (expired set) keeps seeing YearNotCovered itself (engine.deadline_scan)
-        refusing = as_refusal(action, None, case_id) if expired is None else contextlib.nullcontext()
-        with self.db.transaction() as s, refusing:
+        refusing: contextlib.AbstractContextManager[dict[str, str]] = (
+            as_refusal(action, None, case_id) if expired is None else contextlib.nullcontext({})
+        )
+        with self.db.transaction() as s, refusing as where:
             state = load_state(s, self, case_id, expected_version)
+            where["stage"] = state.case.stage
             plan = plan_fire(
                 state,
                 action,

@@ -189,7 +189,7 @@ def test_a_guard_counting_into_an_uncovered_year_is_a_date_refusal(
     assert _store(db, case_id) == before
     refusal = err.value
     assert refusal.code == "date"
-    assert refusal.action == "award" and refusal.case_id == case_id
+    assert refusal.action == "award" and refusal.case_id == case_id and refusal.stage == "accepted"
     assert "2027" in refusal.message and "procedures/calendars/cn.yaml" in refusal.message
     assert refusal.details["year"] == 2027
     # available_actions reports the same refusal instead of failing
