@@ -32,7 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
 from engine.errors import CaseConflict, EventNotAllowed
-from engine.tables import Breach, CaseFile, Deadline, DeadlineWarning
+from engine.tables import Breach, CaseEvent, CaseFile, Deadline, DeadlineWarning
 
 if TYPE_CHECKING:
     from engine.runtime import CaseService
@@ -154,8 +154,38 @@ def scan(service: CaseService, as_of: dt.date) -> ScanReport:
         for c, k, due_on, h in fires
     )
     for at, case_id, deadline_id, action in planned:
-        _fire_on_expiry(service, report, case_id, deadline_id, action, at)
+        _fire_on_expiry(
+            service,
+            report,
+            case_id,
+            deadline_id,
+            action,
+            _not_before_last_event(service, report, case_id, action, at),
+        )
     return report
+
+
+def _not_before_last_event(
+    service: CaseService, report: ScanReport, case_id: int, action: str, at: dt.date
+) -> dt.date:
+    """The effective date for an `on_expiry` action: `at`, unless the case already has a later event.
+
+    That happens only when the scan did not run on time (a scheduler outage) and someone acted on the
+    case meanwhile. A case's dates never go backwards (the clocks replay in order), so the action is
+    dated on the day of that last event, and the report says so: a supervisor sees that the legal date
+    was `at`. Without this, the action would be refused and the expired deadline would run for ever.
+    """
+    with service.db.read() as s:
+        last: dt.date | None = s.execute(
+            sa.select(sa.func.max(col(CaseEvent.effective_on))).where(col(CaseEvent.case_id) == case_id)
+        ).scalar()
+    if last is None or last <= at:
+        return at
+    report.problems.append(
+        f"case {case_id}: '{action}' should take effect on {at.isoformat()} but the case has a later event "
+        f"on {last.isoformat()} (the scan ran late): recorded on {last.isoformat()}"
+    )
+    return last
 
 
 def _fire_on_expiry(

@@ -409,12 +409,31 @@ def test_hearing_notice_must_reach_the_parties_five_workdays_before(
     svc, now = service
     case = _accepted(svc, now, "arbitration")
     _fire(svc, now, case, "notify_tribunal", D(2026, 10, 12), "clerk")
+    _fire(svc, now, case, "serve_respondent", D(2026, 10, 12), "clerk")
     with pytest.raises(EventNotAllowed) as refused:
         _fire(svc, now, case, "schedule_hearing", D(2026, 10, 13), "arbitrator", hearing_on=D(2026, 10, 16))
     assert refused.value.code == "date"
     # P9: the 5th working day before Fri 2026-10-16 is Sat 2026-10-10 (a make-up working day), so
     # 10-13 is late; before Tue 2026-10-20 it is 10-13 itself: allowed
     _fire(svc, now, case, "schedule_hearing", D(2026, 10, 13), "arbitrator", hearing_on=D(2026, 10, 20))
+    assert svc.get(case).facts["hearing_scheduled"] is True
+
+
+def test_hearing_not_set_before_the_respondent_is_served(
+    service: tuple[CaseService, list[dt.datetime]],
+) -> None:
+    """Found by `procedures check`: without this, an award could be made to a respondent who never
+    received the application, and the statutory service period ran on into `awarded`."""
+    svc, now = service
+    case = _accepted(svc, now, "arbitration")
+    _fire(svc, now, case, "notify_tribunal", D(2026, 10, 12), "clerk")
+    version = svc.get(case).version
+    with pytest.raises(EventNotAllowed) as refused:
+        _fire(svc, now, case, "schedule_hearing", D(2026, 10, 13), "arbitrator", hearing_on=D(2026, 10, 27))
+    assert refused.value.code == "guard" and "送达" in refused.value.message
+    assert svc.get(case).version == version
+    _fire(svc, now, case, "serve_respondent", D(2026, 10, 13), "clerk")
+    _fire(svc, now, case, "schedule_hearing", D(2026, 10, 13), "arbitrator", hearing_on=D(2026, 10, 27))
     assert svc.get(case).facts["hearing_scheduled"] is True
 
 
@@ -435,6 +454,7 @@ def test_final_pay_item_refused_nationally_allowed_in_zhejiang(
     for procedure, allowed in (("arbitration", False), ("zhejiang", True)):
         case = _accepted(svc, now, procedure)
         _fire(svc, now, case, "notify_tribunal", D(2026, 10, 12), "clerk")
+        _fire(svc, now, case, "serve_respondent", D(2026, 10, 12), "clerk")
         _fire(svc, now, case, "schedule_hearing", D(2026, 10, 13), "arbitrator", hearing_on=D(2026, 10, 27))
         _fire(svc, now, case, "hold_hearing", D(2026, 10, 27), "arbitrator")
         if allowed:
