@@ -97,13 +97,14 @@ def _service(
     tmp_path: Path,
     template: str = "<p>{{ claim_amount }}</p>\n",
     monkeypatch: pytest.MonkeyPatch | None = None,
+    url: str | None = None,
 ) -> tuple[CaseService, Database]:
     procs, docs = _procedure_dir(tmp_path, template)
     # the runtime renders from the national documents folder (engine.documents.DOCUMENTS_DIR)
     assert monkeypatch is not None
     monkeypatch.setattr(documents, "DOCUMENTS_DIR", docs)
     library = ProcedureLibrary.load(procs, ROOT / "codes", docs)
-    db = prepared_db(f"sqlite:///{tmp_path / 'zc.db'}")
+    db = prepared_db(url or f"sqlite:///{tmp_path / 'zc.db'}")
     return CaseService(db, library, now=MovableNow(DAY)), db
 
 
@@ -151,6 +152,22 @@ def test_a_defective_template_rolls_back_and_names_the_template(
     assert "中止审理决定书" in message and "broken.html.j2" in message and "\n" not in message
     assert where in message  # the file and the line to fix
     assert service.get(case_id).stage == "accepted"
+
+
+@pytest.mark.pg
+def test_nothing_is_written_on_postgres_either(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_url: str
+) -> None:
+    service, db = _service(tmp_path, BROKEN_TEMPLATES["runtime"][0], monkeypatch=monkeypatch, url=pg_url)
+    case_id = _accepted_case(service, {"hearing_on": "2027-01-20"})
+    before = _store(db, case_id)
+    with pytest.raises(DocumentFailed):
+        service.fire(case_id, "suspend", DIRECTOR, DAY)
+    with pytest.raises(EventNotAllowed) as err:
+        service.fire(case_id, "award", ARBITRATOR, DAY)
+    assert err.value.code == "date"
+    assert _store(db, case_id) == before
+    db.dispose()
 
 
 def test_api_maps_a_template_defect_to_a_stable_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
