@@ -46,6 +46,7 @@ from engine.db import Database
 from engine.errors import (
     BadInput,
     CaseNotFound,
+    DocumentFailed,
     EventNotAllowed,
     GuardRuntimeError,
     UnknownProcedure,
@@ -299,8 +300,21 @@ class CaseService:
         return self._fire(case_id, w.ATTACH, actor, at, None, documents, expected_version, expired=None)
 
     def fire_on_expiry(self, case_id: int, action: str, deadline_id: str, at: dt.date) -> TransitionRecord:
-        """Fire a deadline's `on_expiry` action as the system (the deadline scan calls this once)."""
-        return self._fire(case_id, action, SYSTEM, at, None, None, None, expired=deadline_id)
+        """Fire a deadline's `on_expiry` action as the system (the deadline scan calls this once).
+
+        A defective template of a document the action produces is refused with code `document` (the
+        scan reports it and goes on with the other cases, and tries again next time) instead of
+        stopping the whole scan: one broken template must not hold back every other case."""
+        try:
+            return self._fire(case_id, action, SYSTEM, at, None, None, None, expired=deadline_id)
+        except DocumentFailed as exc:
+            raise EventNotAllowed(
+                "document",
+                str(exc),
+                case_id=case_id,
+                action=action,
+                details={"document": exc.document_id, "template": exc.template, "template_error": True},
+            ) from exc
 
     def available_actions(self, case_id: int, role: str, at: dt.date) -> list[ActionAvailability]:
         """Every action of the case's procedure with whether `role` could fire it now, and if not, why.

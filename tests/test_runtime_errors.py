@@ -52,6 +52,7 @@ EXTRA_ACTIONS = """\
       - check: "workdays_before(hearing_on, 3) >= at"
         message: 开庭前三个工作日内不能裁决
   deliver: {title: 送达裁决书, from: [awarded], stays: true, roles: [clerk], sets: {per: "claim_amount / days"}}
+  take_effect: {title: 裁决生效, from: [awarded], to: effective, roles: [clerk], produces: [broken]}
 """
 
 BROKEN_TEMPLATES = {
@@ -64,7 +65,9 @@ BROKEN_TEMPLATES = {
 def _procedure_dir(tmp_path: Path, template: str) -> tuple[Path, Path]:
     src = (ROOT / "tests" / "runtime_procedures" / "mini.yaml").read_text(encoding="utf-8")
     lines = [
-        line for line in src.splitlines() if not line.startswith(("  suspend:", "  award: {", "  deliver:"))
+        line
+        for line in src.splitlines()
+        if not line.startswith(("  suspend:", "  award: {", "  deliver:", "  take_effect:"))
     ]
     text = "\n".join(lines) + "\n"
     text = text.replace("actions:\n", "actions:\n" + EXTRA_ACTIONS, 1)
@@ -152,6 +155,27 @@ def test_a_defective_template_rolls_back_and_names_the_template(
     assert "中止审理决定书" in message and "broken.html.j2" in message and "\n" not in message
     assert where in message  # the file and the line to fix
     assert service.get(case_id).stage == "accepted"
+
+
+def test_a_template_defect_in_an_on_expiry_action_does_not_stop_the_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service, db = _service(tmp_path, BROKEN_TEMPLATES["runtime"][0], monkeypatch=monkeypatch)
+    cases = [_accepted_case(service, {"hearing_on": "2026-03-20", "days": 5}) for _ in range(2)]
+    for case_id in cases:
+        service.fire(case_id, "award", ARBITRATOR, DAY)
+        service.fire(case_id, "deliver", CLERK, DAY)
+    before = [_store(db, c) for c in cases]
+    later = dt.date(2026, 4, 1)
+    service.now.to(later)  # type: ignore[attr-defined]
+    report = service.tick(later)  # the challenge periods ran out: take_effect would produce `broken`
+    after = [_store(db, c) for c in cases]
+    assert [a["case"]["stage"] for a in after] == ["awarded", "awarded"]
+    assert [a["events"] for a in after] == [b["events"] for b in before]
+    assert [a["documents"] for a in after] == [b["documents"] for b in before]
+    problems = [p for p in report.problems if "take_effect" in p]
+    assert len(problems) == 2, report.problems  # both cases were tried: the first did not stop the scan
+    assert all("broken.html.j2:1" in p for p in problems)
 
 
 @pytest.mark.pg
