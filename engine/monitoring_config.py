@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import difflib
 import functools
+import os
+import threading
+import time
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,10 +27,18 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def codes_dir() -> Path:
-    """`ZHONGCAI_CODES_DIR`, or codes/ in the repository (the same as engine.codes.default_codes_dir)."""
+    """`ZHONGCAI_CODES_DIR`, or codes/ in the repository (the same as engine.codes.default_codes_dir).
+
+    The answer is remembered per value of the variable (resolving the repository path costs system
+    calls, and a monitoring record is built with every event)."""
+    return _codes_dir_for(os.environ.get("ZHONGCAI_CODES_DIR", "").strip())
+
+
+@functools.lru_cache(maxsize=8)
+def _codes_dir_for(env: str) -> Path:
     from engine.codes import default_codes_dir
 
-    return default_codes_dir()
+    return Path(env) if env else default_codes_dir()
 
 
 class Strict(BaseModel):
@@ -105,14 +116,51 @@ def _diagnostic(doc: Any, prefix: tuple[Any, ...], err: Any, model: type[BaseMod
     return Diagnostic("E051", f"{where}: {err['msg']}", span)
 
 
-@functools.lru_cache(maxsize=4)
-def _recording_cached(path: str, mtime: float) -> RecordingSpec:
-    return load_model(Path(path), RecordingSpec, section="recording")
+#: how long a configuration read from a file is trusted before the file is looked at again
+RECHECK_SECONDS = 1.0
+
+_Identity = tuple[int, int, int, int] | None  # (device, inode, size, mtime_ns); None = no file
+_config_cache: dict[tuple[str, type[BaseModel], str | None], tuple[float, _Identity, BaseModel]] = {}
+_config_lock = threading.Lock()
+
+
+def _identity(path: Path) -> _Identity:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def cached_model(path: Path, model: type[M], section: str | None = None) -> M:
+    """`load_model(path, model, section)` remembered per process, or `model()` (its defaults) when the
+    file is absent. The file is stat'ed at most once per `RECHECK_SECONDS` and read again only when
+    its identity (device, inode, size, modification time) changed, so an edit of codes/ is picked up
+    within a second by a running process and at once by a new one. A file that fails validation is
+    not remembered: every call raises its `ProcedureInvalid` until it is fixed."""
+    key = (str(path), model, section)
+    now = time.monotonic()
+    hit = _config_cache.get(key)
+    if hit is not None and now - hit[0] < RECHECK_SECONDS:
+        return hit[2]  # type: ignore[return-value]
+    ident = _identity(path)
+    if hit is not None and hit[1] == ident:
+        value: BaseModel = hit[2]
+    elif ident is None:
+        value = model()
+    else:
+        value = load_model(path, model, section)
+    with _config_lock:
+        _config_cache[key] = (now, ident, value)
+    return value  # type: ignore[return-value]
+
+
+def clear_config_cache() -> None:
+    """Forget every configuration read by `cached_model` (tests that rewrite a file in place)."""
+    with _config_lock:
+        _config_cache.clear()
 
 
 def recording_spec(directory: Path | None = None) -> RecordingSpec:
     """The `recording:` section of codes/indicators.yaml (defaults when the file is absent)."""
-    path = (directory or codes_dir()) / "indicators.yaml"
-    if not path.exists():
-        return RecordingSpec()
-    return _recording_cached(str(path), path.stat().st_mtime)
+    return cached_model((directory or codes_dir()) / "indicators.yaml", RecordingSpec, section="recording")

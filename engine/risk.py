@@ -10,7 +10,6 @@ May import: engine.errors, engine.codes, engine.monitoring_config, engine.tables
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -21,7 +20,7 @@ import sqlalchemy as sa
 from pydantic import Field
 
 from engine.codes import CodeTables
-from engine.monitoring_config import Strict, codes_dir, load_model
+from engine.monitoring_config import Strict, cached_model, codes_dir
 from engine.tables import MonitoringRecord
 
 Dimension = Literal["region", "industry"]
@@ -57,15 +56,9 @@ class RiskSpec(Strict):
     surge: SurgeRule = SurgeRule()
 
 
-@functools.lru_cache(maxsize=4)
-def _cached(path: str, mtime: float) -> RiskSpec:
-    return load_model(Path(path), RiskSpec)
-
-
 def risk_spec(directory: Path | None = None) -> RiskSpec:
-    """codes/risk.yaml (defaults when absent)."""
-    path = (directory or codes_dir()) / "risk.yaml"
-    return _cached(str(path), path.stat().st_mtime) if path.exists() else RiskSpec()
+    """codes/risk.yaml (defaults when absent), remembered per process (engine.monitoring_config.cached_model)."""
+    return cached_model((directory or codes_dir()) / "risk.yaml", RiskSpec)
 
 
 def immediate_flags(
