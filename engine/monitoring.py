@@ -162,12 +162,13 @@ def _closed_on_time(session: OrmSession, case_id: int, event: CaseEvent, spec: R
         return True
     b = Breach.__table__  # type: ignore[attr-defined]
     d = Deadline.__table__  # type: ignore[attr-defined]
-    breached = session.execute(
-        sa.select(sa.func.count()).select_from(b).where(b.c.case_id == case_id, b.c.deadline_id.in_(ids))
-    ).scalar_one()
-    if breached:
-        return False
-    late = session.execute(
+    breached = (
+        sa.select(sa.func.count())
+        .select_from(b)
+        .where(b.c.case_id == case_id, b.c.deadline_id.in_(ids))
+        .scalar_subquery()
+    )
+    late = (
         sa.select(sa.func.count())
         .select_from(d)
         .where(
@@ -176,8 +177,11 @@ def _closed_on_time(session: OrmSession, case_id: int, event: CaseEvent, spec: R
             d.c.due_on.is_not(None),
             d.c.due_on < event.effective_on,
         )
-    ).scalar_one()
-    return not late
+        .scalar_subquery()
+    )
+    # one statement for both counts: a closure is on time when no deadline was breached or passed
+    row = session.execute(sa.select(breached, late)).one()
+    return not row[0] and not row[1]
 
 
 def _int(value: Any, default: int) -> int:
