@@ -129,19 +129,47 @@ SNAPSHOT_NAMES = frozenset(
 def deadline_views(procedure: Procedure, clocks: Mapping[str, DueLike]) -> dict[str, DeadlineView]:
     """Every deadline of the procedure with its Chinese period and, where a clock runs, its due date."""
     views: dict[str, DeadlineView] = {}
-    for d in procedure.deadlines.values():
-        due = clocks.get(d.id)
+    for id_, title, limit, basis, extension_limit in _deadline_parts(procedure):
+        due = clocks.get(id_)
         due_date = getattr(due, "date", getattr(due, "due_on", None)) if due is not None else None
-        views[d.id] = DeadlineView(
-            id=d.id,
-            title=d.title,
-            limit=d.limit.zh(),
-            basis=d.basis,
+        views[id_] = DeadlineView(
+            id=id_,
+            title=title,
+            limit=limit,
+            basis=basis,
             due=due_date if isinstance(due_date, dt.date) else None,
             status=due.status if due is not None else "not_started",
-            extension_limit=d.extension.up_to.zh() if d.extension is not None else None,
+            extension_limit=extension_limit,
         )
     return views
+
+
+_DeadlinePart = tuple[str, str, str, str, str | None]  # id, title, limit (zh), basis, extension (zh)
+#: id(procedure) -> (the procedure, its deadline parts); the procedure is kept so its id stays its own
+_PARTS: dict[int, tuple[Procedure, tuple[_DeadlinePart, ...]]] = {}
+_PARTS_MAX = 64
+
+
+def _deadline_parts(procedure: Procedure) -> tuple[_DeadlinePart, ...]:
+    """What a deadline view takes from the procedure alone, computed once per Procedure object
+    (a Procedure is frozen; one object serves every event of every case on that version)."""
+    hit = _PARTS.get(id(procedure))
+    if hit is not None and hit[0] is procedure:
+        return hit[1]
+    parts = tuple(
+        (
+            d.id,
+            d.title,
+            d.limit.zh(),
+            d.basis,
+            d.extension.up_to.zh() if d.extension is not None else None,
+        )
+        for d in procedure.deadlines.values()
+    )
+    if len(_PARTS) >= _PARTS_MAX:
+        _PARTS.clear()
+    _PARTS[id(procedure)] = (procedure, parts)
+    return parts
 
 
 def coerce_snapshot(snapshot: Any, procedure: Procedure) -> CaseSnapshot:

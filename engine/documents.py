@@ -126,13 +126,29 @@ def _cached_environment(search: tuple[str, ...]) -> DocumentSandbox:
     return DocumentSandbox(loader)
 
 
+#: (id(procedure), documents_dir) -> (the procedure, its environment): found once per Procedure
+#: object (a Procedure is frozen; one object serves every event on that version). The procedure is
+#: kept so its id stays its own.
+_ENV_BY_PROCEDURE: dict[tuple[int, Path | None], tuple[Procedure, DocumentSandbox]] = {}
+_ENV_BY_PROCEDURE_MAX = 128
+
+
 def environment_for(procedure: Procedure, documents_dir: Path | None = None) -> DocumentSandbox:
     """The cached sandboxed environment for a procedure's template search path."""
-    return _cached_environment(tuple(str(p) for p in template_dirs(procedure, documents_dir)))
+    key = (id(procedure), documents_dir)
+    hit = _ENV_BY_PROCEDURE.get(key)
+    if hit is not None and hit[0] is procedure:
+        return hit[1]
+    env = _cached_environment(tuple(str(p) for p in template_dirs(procedure, documents_dir)))
+    if len(_ENV_BY_PROCEDURE) >= _ENV_BY_PROCEDURE_MAX:
+        _ENV_BY_PROCEDURE.clear()
+    _ENV_BY_PROCEDURE[key] = (procedure, env)
+    return env
 
 
 def clear_template_cache() -> None:
     """Forget compiled templates and search paths (after template files changed on disk)."""
+    _ENV_BY_PROCEDURE.clear()
     _cached_environment.cache_clear()
     _template_dirs.cache_clear()
 
