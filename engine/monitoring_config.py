@@ -41,6 +41,18 @@ def _codes_dir_for(env: str) -> Path:
     return Path(env) if env else default_codes_dir()
 
 
+def config_file(directory: Path | None, name: str) -> Path:
+    """`directory / name`, or the file `name` of `codes_dir()` (remembered per environment value)."""
+    if directory is not None:
+        return directory / name
+    return _default_file(os.environ.get("ZHONGCAI_CODES_DIR", "").strip(), name)
+
+
+@functools.lru_cache(maxsize=32)
+def _default_file(env: str, name: str) -> Path:
+    return _codes_dir_for(env) / name
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -163,4 +175,4 @@ def clear_config_cache() -> None:
 
 def recording_spec(directory: Path | None = None) -> RecordingSpec:
     """The `recording:` section of codes/indicators.yaml (defaults when the file is absent)."""
-    return cached_model((directory or codes_dir()) / "indicators.yaml", RecordingSpec, section="recording")
+    return cached_model(config_file(directory, "indicators.yaml"), RecordingSpec, section="recording")

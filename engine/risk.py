@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from pydantic import Field
 
 from engine.codes import CodeTables
-from engine.monitoring_config import Strict, cached_model, codes_dir
+from engine.monitoring_config import Strict, cached_model, config_file
 from engine.tables import MonitoringRecord
 
 Dimension = Literal["region", "industry"]
@@ -58,7 +58,7 @@ class RiskSpec(Strict):
 
 def risk_spec(directory: Path | None = None) -> RiskSpec:
     """codes/risk.yaml (defaults when absent), remembered per process (engine.monitoring_config.cached_model)."""
-    return cached_model((directory or codes_dir()) / "risk.yaml", RiskSpec)
+    return cached_model(config_file(directory, "risk.yaml"), RiskSpec)
 
 
 def immediate_flags(
