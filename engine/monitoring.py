@@ -1,6 +1,6 @@
 """The monitoring record (监测记录) written with every event, in the event's own transaction.
 
-Owns: `build_record(case, event, ...)`, which codes one event of one case into a `MonitoringRecord`
+Owns: `build_record(case, event, ...)` (and `record_values`, the same row as a dict), which codes one event of one case into a `MonitoringRecord`
 row: who, where, which procedure, from and to which stage, the statistical milestone the event is
 (`received`, `accepted`, `closed`, `ended` = closed without being accepted, or none), the closure
 method (awards told apart as final or not), whether a closure came on time, the coded case data
@@ -51,6 +51,22 @@ def build_record(
     time (breach and deadline rows of the case); without one `on_time` stays unknown. `procedure` tells final stages and their closure
     codes; without it the case row's `closure` and `closed_on` are used.
     """
+    return MonitoringRecord(
+        **record_values(case, event, session=session, procedure=procedure, spec=spec, risk=risk)
+    )
+
+
+def record_values(
+    case: CaseFile,
+    event: CaseEvent,
+    *,
+    session: OrmSession | None = None,
+    procedure: Procedure | None = None,
+    spec: RecordingSpec | None = None,
+    risk: RiskSpec | None = None,
+) -> dict[str, Any]:
+    """The columns of `build_record`'s row (every one but `id`) as a plain dict, for a Core
+    `insert(MonitoringRecord.__table__)`: the same values without building an ORM object."""
     if case.id is None:
         raise ValueError("build_record needs a stored case (flush the session so the case has an id)")
     spec = spec or recording_spec()
@@ -69,7 +85,7 @@ def build_record(
     changed = set((event.facts_changed or {}).keys())
     if milestone == "received" or changed & {f.workers, f.claim_amount, f.collective}:
         flags = immediate_flags(workers, claim, collective, risk)
-    return MonitoringRecord(
+    return dict(
         case_id=case.id,
         event_seq=event.seq,
         institution_id=case.institution_id,
