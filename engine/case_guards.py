@@ -58,12 +58,20 @@ class CaseGuardContext:
         return None if p is None else p.at(at or self.at)
 
 
-def guard_names(procedure: Procedure, facts: Mapping[str, Any], at: dt.date, stage: str) -> dict[str, Any]:
-    """The names a guard may use: params in force on `at`, then the facts, then `at` and `stage`."""
+def guard_names(
+    procedure: Procedure,
+    facts: Mapping[str, Any],
+    at: dt.date,
+    stage: str,
+    opened_on: dt.date | None = None,
+) -> dict[str, Any]:
+    """The names a guard may use: params in force on `at`, then the facts, then `at`, `stage` and
+    `opened_on` (the day the application was received; `at` itself while the case is being opened)."""
     names: dict[str, Any] = {p.id: p.at(at) for p in procedure.params.values()}
     names.update(facts)
     names["at"] = at
     names["stage"] = stage
+    names["opened_on"] = opened_on if opened_on is not None else at
     return names
 
 

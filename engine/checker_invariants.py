@@ -389,7 +389,7 @@ def guard_checks(procedure: Procedure) -> Iterator[tuple[str, Check]]:
 
 def guard_violations(procedure: Procedure, obs: Observed, at: dt.date, calendar: Any) -> list[Violation]:
     facts = with_defaults(procedure, dict(obs.view.facts))
-    names = guard_names(procedure, facts, at, obs.view.stage)
+    names = guard_names(procedure, facts, at, obs.view.stage, obs.view.opened_on)
     context = context_of(procedure, obs, at, calendar)
     out = []
     for where, check in guard_checks(procedure):
@@ -415,7 +415,7 @@ def refused_guard_violation(
     if spec is None or guard_source is None:
         return None
     facts = with_defaults(procedure, {**dict(obs.view.facts), **dict(given)})
-    names = guard_names(procedure, facts, at, obs.view.stage)
+    names = guard_names(procedure, facts, at, obs.view.stage, obs.view.opened_on)
     context = context_of(procedure, obs, at, calendar)
     for check in spec.when:
         if check.source != guard_source:
@@ -522,7 +522,7 @@ def _counterfactual(
 
 def author_violations(procedure: Procedure, obs: Observed, at: dt.date, calendar: Any) -> list[Violation]:
     facts = with_defaults(procedure, dict(obs.view.facts))
-    names = guard_names(procedure, facts, at, obs.view.stage)
+    names = guard_names(procedure, facts, at, obs.view.stage, obs.view.opened_on)
     context = context_of(procedure, obs, at, calendar)
     out = []
     for check in procedure.invariants:

@@ -274,7 +274,7 @@ class Explorer:
         bounds: set[dt.date] = set()
         if action in self.at_bounds:
             facts = with_defaults(self.procedure, dict(obs.view.facts))
-            names = guard_names(self.procedure, facts, day, obs.view.stage)
+            names = guard_names(self.procedure, facts, day, obs.view.stage, obs.view.opened_on)
             context = context_of(self.procedure, obs, day, self.calendar)
             for expr in self.at_bounds[action]:
                 try:
@@ -410,7 +410,7 @@ class Explorer:
         if not checks:
             return False
         facts = with_defaults(self.procedure, dict(obs.view.facts))
-        names = guard_names(self.procedure, facts, day, obs.view.stage)
+        names = guard_names(self.procedure, facts, day, obs.view.stage, obs.view.opened_on)
         context = context_of(self.procedure, obs, day, self.calendar)
         for check in checks:
             try:

@@ -111,7 +111,7 @@ class CaseState:
         )
 
     def holds(self, check: Check, facts: Mapping[str, Any], at: dt.date, calendar: Any) -> bool:
-        names = guard_names(self.procedure, facts, at, self.case.stage)
+        names = guard_names(self.procedure, facts, at, self.case.stage, self.case.opened_on)
         return holds(check, names, self.context(at, calendar))
 
 
@@ -447,7 +447,7 @@ def plan_fire(
                 documents=lacking,
             )
     merged = with_defaults(proc, {**decode_facts(proc, case.facts), **given})
-    names = guard_names(proc, merged, at, stage)
+    names = guard_names(proc, merged, at, stage, case.opened_on)
     context = state.context(at, calendar, attached)
     if spec is None:  # attach: no stage change, no clocks
         return FirePlan(
@@ -478,7 +478,7 @@ def plan_fire(
         merged,
         state.clocks,
         entering_final=entering_final,
-        holds=lambda check: holds(check, guard_names(proc, merged, at, stage_after), context),
+        holds=lambda check: holds(check, guard_names(proc, merged, at, stage_after, case.opened_on), context),
     )
     if expired is not None and not any(op[0] == expired and op[1] == "stop" for op in ops):
         if expired in state.clocks and str(state.clocks[expired].status) == "running":

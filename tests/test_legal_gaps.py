@@ -261,8 +261,9 @@ def _time_barred(proc: Any, facts: dict[str, Any]) -> bool:
     from engine.expr import Scope, evaluate
 
     check = dict(proc.actions["accept"].sets)["time_barred"]
-    at = facts.get("filed_on") or D(2026, 12, 31)
-    names = guard_names(proc, with_defaults(proc, facts), at, "received")
+    facts = dict(facts)
+    at = facts.pop("opened_on", None) or D(2026, 12, 31)  # the case opened (application received) then
+    names = guard_names(proc, with_defaults(proc, facts), at, "received", at)
     context = CaseGuardContext(
         proc,
         at=at,
@@ -297,15 +298,14 @@ def test_time_barred_follows_l27(
         "claim_amount": 1,
         "dispute_type": "labour_pay" if pay else "contract_termination",
     }
-    for key, value in (("filed_on", filed), ("employment_ended_on", ended), ("dispute_arose_on", arose)):
+    for key, value in (("opened_on", filed), ("employment_ended_on", ended), ("dispute_arose_on", arose)):
         if value is not None:
             facts[key] = value
     runs_from = ended if pay else arose  # T02: pay arrears run from the end of employment only
-    expected = (
-        filed is not None
-        and runs_from is not None
-        and filed > calendar.roll_forward(_one_year_later(runs_from))
-    )
+    # every case has its opening date (the day the application was received); _time_barred opens
+    # the case on 2026-12-31 when the example gives none
+    opened = filed if filed is not None else D(2026, 12, 31)
+    expected = runs_from is not None and opened > calendar.roll_forward(_one_year_later(runs_from))
     assert _time_barred(proc, facts) is expected
 
 
@@ -318,13 +318,13 @@ def test_limitation_worked_examples(arose: dt.date, last_day: dt.date) -> None:
     # 2025-10-03 + 1 year = Sat 2026-10-03 (National Day) -> Thu 2026-10-08; 2024-02-29 -> Fri 2025-02-28
     proc = _arbitration()
     base = {"claim_amount": 1, "dispute_type": "contract_termination", "dispute_arose_on": arose}
-    assert _time_barred(proc, {**base, "filed_on": last_day}) is False
-    assert _time_barred(proc, {**base, "filed_on": last_day + dt.timedelta(days=1)}) is True
+    assert _time_barred(proc, {**base, "opened_on": last_day}) is False
+    assert _time_barred(proc, {**base, "opened_on": last_day + dt.timedelta(days=1)}) is True
     pay = {"claim_amount": 1, "dispute_type": "labour_pay", "dispute_arose_on": D(2020, 1, 1)}
-    assert _time_barred(proc, {**pay, "filed_on": last_day + dt.timedelta(days=1)}) is False  # employed
+    assert _time_barred(proc, {**pay, "opened_on": last_day + dt.timedelta(days=1)}) is False  # employed
     ended = {**pay, "employment_ended_on": arose}
-    assert _time_barred(proc, {**ended, "filed_on": last_day}) is False
-    assert _time_barred(proc, {**ended, "filed_on": last_day + dt.timedelta(days=1)}) is True
+    assert _time_barred(proc, {**ended, "opened_on": last_day}) is False
+    assert _time_barred(proc, {**ended, "opened_on": last_day + dt.timedelta(days=1)}) is True
 
 
 def _arbitration() -> Any:

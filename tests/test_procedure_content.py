@@ -142,7 +142,6 @@ def test_national_roles_facts_documents(arb: Procedure) -> None:
         "evidence_until",
         "hearing_on",
         # limitation (P12): optional dates, read by accept's `sets:` only after `!= null`
-        "filed_on",
         "dispute_arose_on",
         "employment_ended_on",
     }

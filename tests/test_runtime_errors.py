@@ -516,7 +516,11 @@ def _count_rows(db: Database) -> tuple[int, int, int]:
         ({"claim_amount": "1e999999"}, "claim_amount", "out of range"),
         ({"claim_amount": "100000000000000"}, "claim_amount", "out of range"),
         ({"claim_amount": 1, "workers": 10**12}, "workers", "out of range"),
-        ({"claim_amount": 1, "filed_on": "9999-12-31"}, "filed_on", "between 1900-01-01 and 2199-12-31"),
+        (
+            {"claim_amount": 1, "dispute_arose_on": "9999-12-31"},
+            "dispute_arose_on",
+            "between 1900-01-01 and 2199-12-31",
+        ),
         ({"claim_amount": 1, "claims": [{"amount": "abc"}]}, "claims", "claim 1: 'amount' must be an amount"),
         ({"claim_amount": 1, "claims": [{"item": "x", "final": "yes"}]}, "claims", "'final' must be true"),
     ],
