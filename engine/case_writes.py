@@ -21,7 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from engine.casefile import (
     CaseView,
@@ -166,33 +166,36 @@ def render_document(procedure: Procedure, document_id: str, snapshot: CaseSnapsh
     return content, rendered.media_type, hashlib.sha256(content).hexdigest()
 
 
-def monitoring_record(s: Session, case: CaseFile, event: CaseEvent, procedure: Procedure) -> MonitoringRecord:
-    """The monitoring record of one event (engine.monitoring). The single call site."""
-    from engine.monitoring import build_record
+def monitoring_record(s: Session, case: CaseFile, event: CaseEvent, procedure: Procedure) -> dict[str, Any]:
+    """The monitoring record of one event (engine.monitoring) as its row's column values (all but `id`),
+    for a Core insert. The single call site."""
+    from engine.monitoring import record_values
 
-    return build_record(case, event, session=s, procedure=procedure)
-
-
-def _next_version(s: Session, case_id: int, document_id: str) -> int:
-    got = s.exec(
-        select(func.max(CaseDocument.version)).where(
-            CaseDocument.case_id == case_id, CaseDocument.document_id == document_id
-        )
-    ).one()
-    return int(got or 0) + 1
+    return record_values(case, event, session=s, procedure=procedure)
 
 
 def _store_document(
-    s: Session, procedure: Procedure, case_id: int, doc_id: str, content: bytes, media: str, seq: int
+    s: Session,
+    procedure: Procedure,
+    case_id: int,
+    doc_id: str,
+    content: bytes,
+    media: str,
+    seq: int,
+    versions: dict[str, int],
 ) -> None:
+    """Store one document as the next version of `doc_id`; `versions` ({document id: highest stored
+    version}, read once per action) is bumped in place."""
     doc = procedure.documents[doc_id]
+    version = versions.get(doc_id, 0) + 1
+    versions[doc_id] = version
     s.add(
         CaseDocument(
             case_id=case_id,
             document_id=doc_id,
             title=doc.title,
             kind=doc.kind,
-            version=_next_version(s, case_id, doc_id),
+            version=version,
             media_type=media,
             content=content,
             sha256=hashlib.sha256(content).hexdigest(),
@@ -269,13 +272,14 @@ def write_event(
     state = plan.state
     case, proc = state.case, state.procedure
     _write_deadlines(s, plan, seq)
+    versions = dict(state.versions) if plan.attached or plan.produced else {}
     for doc_id, content in plan.attached.items():
-        _store_document(s, proc, state.case_id, doc_id, content, "application/octet-stream", seq)
+        _store_document(s, proc, state.case_id, doc_id, content, "application/octet-stream", seq, versions)
     if plan.produced:
         snapshot = _snapshot(s, plan)
         for doc_id in plan.produced:
             content, media, _ = render_document(proc, doc_id, snapshot)
-            _store_document(s, proc, state.case_id, doc_id, content, media, seq)
+            _store_document(s, proc, state.case_id, doc_id, content, media, seq, versions)
     payload = event_payload(
         case_id=state.case_id,
         seq=seq,
@@ -295,8 +299,7 @@ def write_event(
     row = {**payload, "prev_hash": prev, "hash": event_hash(payload, prev)}
     s.execute(sa.insert(_EVENTS), row)
     event = CaseEvent(**row)  # transient: what the monitoring record is built from
-    record = monitoring_record(s, case, event, proc)
-    s.execute(sa.insert(_MONITORING), record.model_dump(exclude={"id"}))
+    s.execute(sa.insert(_MONITORING), monitoring_record(s, case, event, proc))
     return event
 
 
@@ -352,7 +355,7 @@ def commit_plan(s: Session, plan: FirePlan, recorded_at: dt.datetime) -> Transit
 def _snapshot(s: Session, plan: FirePlan) -> CaseSnapshot:
     state = plan.state
     case, proc = state.case, state.procedure
-    inst = s.get(Institution, case.institution_id)
+    inst = state.institution or s.get(Institution, case.institution_id)
     history = s.exec(
         select(col(CaseEvent.action), col(CaseEvent.effective_on))
         .where(CaseEvent.case_id == state.case_id)

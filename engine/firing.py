@@ -37,7 +37,7 @@ from engine.errors import (
 )
 from engine.model import Check, Procedure
 from engine.periods import Period
-from engine.tables import CaseDocument, CaseEvent, CaseFile, Deadline
+from engine.tables import CaseDocument, CaseEvent, CaseFile, Deadline, Institution
 
 if TYPE_CHECKING:
     from engine.runtime import CaseService
@@ -59,6 +59,7 @@ class CaseState:
         last_on: dt.date | None = None,
         last_hash: str | None = None,
         rows: dict[str, Deadline] | None = None,
+        institution: Institution | None = None,
     ) -> None:
         self.case = case
         self.procedure = procedure
@@ -66,9 +67,12 @@ class CaseState:
         self.last_on = last_on
         self.last_hash = last_hash
         self.rows = rows or {}
+        #: the case's institution when read with the case (what rendered documents show), else None
+        self.institution = institution
         self.deadlines = {k: (r.status, r.due_on) for k, r in self.rows.items()}
         self._session = session
-        self._documents: set[str] | None = None if session is not None else set()
+        self._versions: dict[str, int] | None = None if session is not None else {}
+        self._documents: set[str] | None = None
         self._fired: dict[str, int] | None = None if session is not None else {}
 
     @property
@@ -79,13 +83,22 @@ class CaseState:
     @property
     def documents(self) -> set[str]:
         if self._documents is None:
-            assert self._session is not None
-            self._documents = set(
-                self._session.exec(
-                    select(CaseDocument.document_id).where(CaseDocument.case_id == self.case_id).distinct()
-                ).all()
-            )
+            self._documents = set(self.versions)
         return self._documents
+
+    @property
+    def versions(self) -> dict[str, int]:
+        """{document id: its highest stored version} for the documents on file (one grouped read,
+        shared by the guards' has_document and the version numbers of the documents written)."""
+        if self._versions is None:
+            assert self._session is not None
+            rows = self._session.exec(
+                select(CaseDocument.document_id, func.max(CaseDocument.version))
+                .where(CaseDocument.case_id == self.case_id)
+                .group_by(col(CaseDocument.document_id))
+            ).all()
+            self._versions = {d: int(v or 0) for d, v in rows}
+        return self._versions
 
     @property
     def fired(self) -> dict[str, int]:
@@ -119,18 +132,25 @@ def load_state(
     session: Session, service: CaseService, case_id: int, expected_version: int | None
 ) -> CaseState:
     """Two reads: the case with its last event (whose date is the latest, since dates never go
-    backwards, and whose hash the next event chains to), and its deadline rows."""
+    backwards, and whose hash the next event chains to) and its institution (what rendered documents
+    show), and its deadline rows."""
     found = session.exec(
-        select(CaseFile, col(CaseEvent.effective_on), col(CaseEvent.hash))
+        select(
+            CaseFile,
+            col(CaseEvent.effective_on),
+            col(CaseEvent.hash),
+            Institution,
+        )
         .outerjoin(
             CaseEvent,
             (col(CaseEvent.case_id) == col(CaseFile.id)) & (col(CaseEvent.seq) == col(CaseFile.version)),
         )
+        .outerjoin(Institution, col(Institution.id) == col(CaseFile.institution_id))
         .where(CaseFile.id == case_id)
     ).first()
     if found is None:
         raise CaseNotFound(f"案件 {case_id} 不存在 (no case with id {case_id})")
-    case, last_on, last_hash = found
+    case, last_on, last_hash, institution = found
     if expected_version is not None and (
         isinstance(expected_version, bool) or not isinstance(expected_version, int)
     ):
@@ -150,6 +170,7 @@ def load_state(
         last_on=last_on,
         last_hash=last_hash,
         rows=rows,
+        institution=institution,
     )
 
 
