@@ -356,11 +356,6 @@ def _snapshot(s: Session, plan: FirePlan) -> CaseSnapshot:
     state = plan.state
     case, proc = state.case, state.procedure
     inst = state.institution or s.get(Institution, case.institution_id)
-    history = s.exec(
-        select(col(CaseEvent.action), col(CaseEvent.effective_on))
-        .where(CaseEvent.case_id == state.case_id)
-        .order_by(col(CaseEvent.seq))
-    ).all()
     dues: dict[str, _Due] = {}
     for deadline_id, clock in plan.clocks.items():
         v = row_values(proc, deadline_id, clock, plan.calendar)
@@ -380,7 +375,7 @@ def _snapshot(s: Session, plan: FirePlan) -> CaseSnapshot:
         facts=facts,
         at=plan.at,
         deadlines=dues,
-        history=(*((a, d) for a, d in history), (plan.action, plan.at)),
+        history=(*state.history, (plan.action, plan.at)),
         documents=tuple(sorted(state.documents | set(plan.attached) | set(plan.produced))),
     )
 

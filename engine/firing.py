@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -73,7 +74,8 @@ class CaseState:
         self._session = session
         self._versions: dict[str, int] | None = None if session is not None else {}
         self._documents: set[str] | None = None
-        self._fired: dict[str, int] | None = None if session is not None else {}
+        self._history: tuple[tuple[str, dt.date], ...] | None = None if session is not None else ()
+        self._fired: dict[str, int] | None = None
 
     @property
     def case_id(self) -> int:
@@ -101,15 +103,23 @@ class CaseState:
         return self._versions
 
     @property
-    def fired(self) -> dict[str, int]:
-        if self._fired is None:
+    def history(self) -> tuple[tuple[str, dt.date], ...]:
+        """(action, effective date) of every event so far, in order (one read, shared by the guards'
+        times_fired and the rendered documents' history)."""
+        if self._history is None:
             assert self._session is not None
             rows = self._session.exec(
-                select(CaseEvent.action, func.count())
+                select(col(CaseEvent.action), col(CaseEvent.effective_on))
                 .where(CaseEvent.case_id == self.case_id)
-                .group_by(col(CaseEvent.action))
+                .order_by(col(CaseEvent.seq))
             ).all()
-            self._fired = {a: int(n) for a, n in rows}
+            self._history = tuple((a, d) for a, d in rows)
+        return self._history
+
+    @property
+    def fired(self) -> dict[str, int]:
+        if self._fired is None:
+            self._fired = dict(Counter(a for a, _ in self.history))
         return self._fired
 
     def context(self, at: dt.date, calendar: Any, extra_documents: Iterable[str] = ()) -> CaseGuardContext:
