@@ -57,6 +57,7 @@ _BREACHES: sa.Table = Breach.__table__  # type: ignore[attr-defined]
 _DEADLINES: sa.Table = Deadline.__table__  # type: ignore[attr-defined]
 _EVENTS: sa.Table = CaseEvent.__table__  # type: ignore[attr-defined]
 _MONITORING: sa.Table = MonitoringRecord.__table__  # type: ignore[attr-defined]
+_DOCUMENTS: sa.Table = CaseDocument.__table__  # type: ignore[attr-defined]
 #: statements built once: the parameters change, the statement (and its compiled form) does not
 _DEADLINE_COLUMNS = (
     "status",
@@ -174,8 +175,7 @@ def monitoring_record(s: Session, case: CaseFile, event: CaseEvent, procedure: P
     return record_values(case, event, session=s, procedure=procedure)
 
 
-def _store_document(
-    s: Session,
+def _document_row(
     procedure: Procedure,
     case_id: int,
     doc_id: str,
@@ -183,25 +183,24 @@ def _store_document(
     media: str,
     seq: int,
     versions: dict[str, int],
-) -> None:
-    """Store one document as the next version of `doc_id`; `versions` ({document id: highest stored
-    version}, read once per action) is bumped in place."""
+) -> dict[str, Any]:
+    """The row of one document stored as the next version of `doc_id`; `versions` ({document id:
+    highest stored version}, read once per action) is bumped in place."""
     doc = procedure.documents[doc_id]
     version = versions.get(doc_id, 0) + 1
     versions[doc_id] = version
-    s.add(
-        CaseDocument(
-            case_id=case_id,
-            document_id=doc_id,
-            title=doc.title,
-            kind=doc.kind,
-            version=version,
-            media_type=media,
-            content=content,
-            sha256=hashlib.sha256(content).hexdigest(),
-            event_seq=seq,
-        )
-    )
+    return {
+        "case_id": case_id,
+        "document_id": doc_id,
+        "title": doc.title,
+        "kind": doc.kind,
+        "version": version,
+        "media_type": media,
+        "content": content,
+        "sha256": hashlib.sha256(content).hexdigest(),
+        "event_seq": seq,
+        "created_at": utc_now(),
+    }
 
 
 def _write_deadlines(s: Session, plan: FirePlan, seq: int) -> None:
@@ -273,13 +272,17 @@ def write_event(
     case, proc = state.case, state.procedure
     _write_deadlines(s, plan, seq)
     versions = dict(state.versions) if plan.attached or plan.produced else {}
-    for doc_id, content in plan.attached.items():
-        _store_document(s, proc, state.case_id, doc_id, content, "application/octet-stream", seq, versions)
+    documents = [
+        _document_row(proc, state.case_id, doc_id, content, "application/octet-stream", seq, versions)
+        for doc_id, content in plan.attached.items()
+    ]
     if plan.produced:
         snapshot = _snapshot(s, plan)
         for doc_id in plan.produced:
             content, media, _ = render_document(proc, doc_id, snapshot)
-            _store_document(s, proc, state.case_id, doc_id, content, media, seq, versions)
+            documents.append(_document_row(proc, state.case_id, doc_id, content, media, seq, versions))
+    if documents:  # one statement for all of them
+        s.execute(sa.insert(_DOCUMENTS), documents)
     payload = event_payload(
         case_id=state.case_id,
         seq=seq,
