@@ -206,6 +206,7 @@ def _document_row(
 def _write_deadlines(s: Session, plan: FirePlan, seq: int) -> None:
     state, proc = plan.state, plan.state.procedure
     touched = dict.fromkeys(op[0] for op in plan.ops)
+    new_rows: list[dict[str, Any]] = []
     for deadline_id in touched:
         clock = plan.clocks[deadline_id]
         row = state.rows.get(deadline_id)
@@ -216,8 +217,7 @@ def _write_deadlines(s: Session, plan: FirePlan, seq: int) -> None:
             values["due_on"] = row.due_on  # a stopped clock keeps the due date it had (the audit reads it)
         if row is None:
             d = proc.deadlines[deadline_id]
-            s.execute(
-                sa.insert(_DEADLINES),
+            new_rows.append(
                 {
                     "case_id": state.case_id,
                     "deadline_id": deadline_id,
@@ -229,10 +229,12 @@ def _write_deadlines(s: Session, plan: FirePlan, seq: int) -> None:
                     "responsible": d.responsible,
                     "updated_seq": seq,
                     **values,
-                },
+                }
             )
         else:
             s.execute(_UPDATE_DEADLINE, {"row_id": row.id, "updated_seq": seq, **values})
+    if new_rows:  # the new clocks' rows in one statement, in the order the ops touched them
+        s.execute(sa.insert(_DEADLINES), new_rows)
 
 
 def _record_late(s: Session, plan: FirePlan, row: Deadline) -> None:
