@@ -332,6 +332,28 @@ def test_attach_stores_content_with_sha256(env: Any) -> None:
         svc.attach(case.id, ["evidense"], D(2025, 12, 30), CLERK)
 
 
+def test_document_versions_count_up_per_document(env: Any) -> None:
+    """Each filing of a document is a new version (1, 2, ...), counted per document and per case, and
+    several documents filed by one action each get their own next version."""
+    svc, now, db = env
+    case = svc.open_case("mini", D(2025, 12, 30), {}, "inst", CLERK)
+    other = svc.open_case("mini", D(2025, 12, 30), {}, "inst", CLERK)
+    svc.attach(case.id, {"evidence": b"v1", "application": b"a1"}, D(2025, 12, 30), CLERK)
+    svc.attach(case.id, {"evidence": b"v2"}, D(2025, 12, 30), CLERK)
+    svc.attach(other.id, {"evidence": b"other"}, D(2025, 12, 30), CLERK)
+    svc.attach(case.id, {"evidence": b"v3", "application": b"a2"}, D(2025, 12, 30), CLERK)
+    with db.read() as s:
+        rows = s.exec(select(CaseDocument).where(CaseDocument.case_id == case.id)).all()
+        other_rows = s.exec(select(CaseDocument).where(CaseDocument.case_id == other.id)).all()
+    by_doc: dict[str, list[tuple[int, bytes]]] = {}
+    for r in sorted(rows, key=lambda r: r.version):
+        by_doc.setdefault(r.document_id, []).append((r.version, r.content))
+    assert by_doc["evidence"] == [(1, b"v1"), (2, b"v2"), (3, b"v3")]
+    assert by_doc["application"] == [(1, b"a1"), (2, b"a2")]
+    assert [(r.document_id, r.version) for r in other_rows] == [("evidence", 1)]
+    assert verify_store(svc).ok
+
+
 def test_verify_finds_tampering(env: Any) -> None:
     svc, now, db = env
     case_id = _accepted(svc, now)
