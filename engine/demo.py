@@ -45,6 +45,9 @@ FACTS: dict[str, Any] = {
     "dispute_type": "labour_pay",
 }
 
+#: the day the application is received (the case opens)
+OPENED_ON = D(2025, 12, 30)
+
 #: (date, action or special step, role, facts, documents)
 STEPS: list[tuple[dt.date, str, str, dict[str, Any] | None, list[str] | None]] = [
     (D(2026, 1, 5), "attach", "clerk", None, ["application", "applicant_identity"]),
@@ -87,7 +90,7 @@ class DemoResult:
 
 def run_demo(db: Database, library: ProcedureSource, out_dir: Path | None) -> DemoResult:
     """Run the demo case on `db` (a fresh, migrated database) and write its documents to `out_dir`."""
-    day = [D(2025, 12, 30)]
+    day = [OPENED_ON]
     service = CaseService(db, library, now=lambda: dt.datetime.combine(day[0], dt.time(10), SHANGHAI))
     ensure_institution(db, "bj-chaoyang", "北京市朝阳区劳动人事争议仲裁委员会", "110105", abbr="京朝")
     clerk = Actor("clerk-zhang", "clerk")

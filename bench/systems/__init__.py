@@ -20,40 +20,21 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from engine import demo
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 FIXTURES = ROOT / "bench" / "fixtures"
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
-#: (effective date, action, role, facts, documents): the demo's path from application to award;
-#: "attach" attaches documents; "take_effect" ends the 15-day challenge period (the demo's scan fires it)
-D = dt.date
+#: (effective date, action, role, facts, documents): the demo's path from application to award
+#: (engine/demo.py, one source for both). "attach" attaches documents; the demo's final deadline scan
+#: ("tick", which fires take_effect when the 15-day challenge period ends) becomes an explicit
+#: `take_effect` step, because the baselines have no scan.
 STEPS: list[tuple[dt.date, str, str, dict[str, object] | None, list[str] | None]] = [
-    (D(2026, 1, 5), "attach", "clerk", None, ["application", "applicant_identity"]),
-    (D(2026, 1, 5), "accept", "clerk", None, None),
-    (D(2026, 1, 7), "serve_respondent", "clerk", None, None),
-    (D(2026, 1, 8), "notify_tribunal", "clerk", None, None),
-    (D(2026, 1, 20), "file_defence", "respondent", None, ["defence_statement"]),
-    (D(2026, 1, 22), "serve_defence_copy", "clerk", None, None),
-    (
-        D(2026, 2, 2),
-        "schedule_hearing",
-        "arbitrator",
-        {"hearing_on": "2026-02-10", "hearing_place": "第一仲裁庭"},
-        None,
-    ),
-    (D(2026, 2, 10), "hold_hearing", "arbitrator", None, None),
-    (D(2026, 2, 12), "extend_award_period", "director", {"days": 15}, None),
-    (
-        D(2026, 3, 2),
-        "award",
-        "arbitrator",
-        {"awarded_amount": "36000.00", "award_summary": "被申请人支付拖欠工资36000元。"},
-        None,
-    ),
-    (D(2026, 3, 4), "deliver_award", "clerk", None, None),
-    (D(2026, 3, 20), "take_effect", "clerk", None, None),
+    (when, "take_effect", "clerk", None, None) if action == "tick" else (when, action, role, facts, documents)
+    for when, action, role, facts, documents in demo.STEPS
 ]
-OPENED_ON = D(2025, 12, 30)
+OPENED_ON = demo.OPENED_ON
 
 
 def rss_bytes() -> int:
