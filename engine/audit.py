@@ -265,33 +265,8 @@ def _segment_entry(
         for op, args in _ops(ev, d.deadline_id)
         if op in _SHOWN_OPS and ev.effective_on <= end
     )
-    role = d.responsible or _DEFAULT_RESPONSIBLE
-    staff = next(
-        (
-            names.get(ev.actor_id, ev.actor_id)
-            for ev in reversed(events)
-            if ev.role == role and ev.effective_on <= end
-        ),
-        None,
-    )
-    assert case.id is not None
-    return BreachEntry(
-        case_id=case.id,
-        case_number=case.case_number,
-        institution_id=case.institution_id,
-        institution_name=inst.name,
-        region_code=case.region_code,
-        deadline_id=d.deadline_id,
-        deadline_title=d.title or d.deadline_id,
-        statutory=d.statutory,
-        basis=d.basis,
-        due_on=due_on,
-        ended_on=restarted if restarted <= as_of else None,
-        days_overdue=(end - due_on).days,
-        responsible_role=role,
-        responsible_staff=staff,
-        stage=case.stage,
-        clock_notes=notes,
+    return _breach_entry(
+        d, case, inst, due_on, restarted if restarted <= as_of else None, end, events, names, notes
     )
 
 
@@ -355,13 +330,32 @@ def _entry(
     days = (end - due_on).days
     if days <= 0:
         return None
+    shown_end = ended_on if ended_on is not None and ended_on <= as_of else None
+    return _breach_entry(d, case, inst, due_on, shown_end, end, events, names, tuple(notes))
+
+
+def _breach_entry(
+    d: Deadline,
+    case: CaseFile,
+    inst: Institution,
+    due_on: dt.date,
+    ended_on: dt.date | None,
+    end: dt.date,
+    events: Sequence[CaseEvent],
+    names: dict[str, str],
+    notes: tuple[ClockNote, ...],
+) -> BreachEntry:
+    """One audit line: late from `due_on` until `end`; the responsible staff member is the last one of
+    the deadline's responsible role to act on the case by `end`."""
     role = d.responsible or _DEFAULT_RESPONSIBLE
-    staff = None
-    last_day = min(ended_on, as_of) if ended_on is not None else as_of
-    for ev in reversed(events):
-        if ev.role == role and ev.effective_on <= last_day:
-            staff = names.get(ev.actor_id, ev.actor_id)
-            break
+    staff = next(
+        (
+            names.get(ev.actor_id, ev.actor_id)
+            for ev in reversed(events)
+            if ev.role == role and ev.effective_on <= end
+        ),
+        None,
+    )
     assert case.id is not None
     return BreachEntry(
         case_id=case.id,
@@ -374,12 +368,12 @@ def _entry(
         statutory=d.statutory,
         basis=d.basis,
         due_on=due_on,
-        ended_on=ended_on if ended_on is not None and ended_on <= as_of else None,
-        days_overdue=days,
+        ended_on=ended_on,
+        days_overdue=(end - due_on).days,
         responsible_role=role,
         responsible_staff=staff,
         stage=case.stage,
-        clock_notes=tuple(notes),
+        clock_notes=notes,
     )
 
 
