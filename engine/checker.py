@@ -30,7 +30,7 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException
 
-from engine.casefile import Actor
+from engine.casefile import Actor, code_tables
 from engine.checker_invariants import (
     Observed,
     Violation,
@@ -46,7 +46,7 @@ from engine.clockwork import calendar_for
 from engine.db import Database
 from engine.errors import BadInput, CalendarError, EventNotAllowed
 from engine.model import Procedure
-from engine.runtime import CaseService, ProcedureSource, code_tables, ensure_institution
+from engine.runtime import CaseService, ProcedureSource, ensure_institution
 from engine.tables import metadata
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

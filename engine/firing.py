@@ -20,14 +20,13 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, func, select
 
 from engine import machines
 from engine.case_guards import CaseGuardContext, check_refusal, guard_names, holds
-from engine.casefile import SYSTEM_ROLE, Actor, check_facts, decode_facts, with_defaults
+from engine.casefile import SYSTEM_ROLE, Actor, checked_facts, code_tables, decode_facts, with_defaults
 from engine.clockwork import apply_ops, calendar_for, clocks_from_rows, plan_ops
 from engine.errors import (
     BadInput,
@@ -287,106 +286,6 @@ def as_refusal(action: str, stage: str | None, case_id: int | None = None) -> It
         ) from None
 
 
-#: the largest numbers the store keeps: money is NUMERIC(16, 2) in monitoring records, whole numbers
-#: are 32-bit integers there (e.g. `workers`); bigger values are refused as facts, never a database error
-MONEY_LIMIT = Decimal("1e14")
-INT_LIMIT = 2**31 - 1
-#: dates a fact may carry: a typo'd year (9999, 0001) is refused at the door instead of overflowing in
-#: a rule that adds a year to it
-EARLIEST_DATE = dt.date(1900, 1, 1)
-LATEST_DATE = dt.date(2199, 12, 31)
-
-
-def checked_facts(procedure: Procedure, facts: object, at: dt.date) -> dict[str, Any]:
-    """engine.casefile.check_facts with the input shape checked first and the numbers bounded to what
-    the store holds: every problem is a BadInput naming the fact (the runtime's facts boundary)."""
-    from engine.runtime import code_tables
-
-    if facts is not None and not isinstance(facts, Mapping):
-        raise BadInput(
-            f"事实应为“名称: 值”的映射 (facts must be a mapping of fact id to value, e.g. "
-            f'{{"claim_amount": 20000}}; got {type(facts).__name__})',
-            field="facts",
-        )
-    for key in facts or {}:
-        if not isinstance(key, str):
-            raise BadInput(f"事实名称应为文字 (a fact id must be text; got {key!r})", field="facts")
-    try:
-        given = check_facts(procedure, facts, code_tables(), at)
-    except ArithmeticError:  # e.g. an amount with more digits than a decimal can carry
-        for key, value in (facts or {}).items():
-            try:
-                check_facts(procedure, {key: value}, None, at)
-            except ArithmeticError:
-                raise _too_large(procedure, key) from None
-        raise BadInput(
-            "事实中的数值超出范围 (a number in the facts is out of range)", field="facts"
-        ) from None
-    for key, value in given.items():
-        kind = procedure.facts[key].type
-        if kind == "claims" and isinstance(value, list):
-            _check_claims(procedure, key, value)
-        if isinstance(value, Decimal) and kind in ("money", "decimal") and abs(value) >= MONEY_LIMIT:
-            raise _too_large(procedure, key)
-        if isinstance(value, int) and kind == "int" and abs(value) > INT_LIMIT:
-            raise _too_large(procedure, key)
-        if isinstance(value, dt.date) and kind == "date" and not EARLIEST_DATE <= value <= LATEST_DATE:
-            fact = procedure.facts[key]
-            raise BadInput(
-                f"事实 '{key}'（{fact.title}）的日期 {value} 超出范围（{EARLIEST_DATE} 至 {LATEST_DATE}）"
-                f"(fact '{key}': the date must lie between {EARLIEST_DATE} and {LATEST_DATE}; check the year)",
-                field=key,
-            )
-    return given
-
-
-#: the money fields of a claim (DSL record `claim`: item, amount, category, final; documents also read
-#: `awarded`): each must be an amount, or the documents and guards cannot compute with it
-_CLAIM_MONEY = ("amount", "awarded")
-
-
-def _check_claims(procedure: Procedure, key: str, claims: list[Any]) -> None:
-    title = procedure.facts[key].title
-    for n, claim in enumerate(claims, 1):
-        for field_name, value in claim.items():
-            if not isinstance(field_name, str):
-                raise BadInput(
-                    f"事实 '{key}'（{title}）第{n}项的字段名应为文字 (claim {n}: field names must be text; "
-                    f"got {field_name!r})",
-                    field=key,
-                )
-            if field_name in _CLAIM_MONEY and value is not None:
-                amount: Decimal | None = None
-                if isinstance(value, (int, float, str, Decimal)) and not isinstance(value, bool):
-                    try:
-                        amount = Decimal(str(value).replace(",", "").strip())
-                    except ArithmeticError:
-                        amount = None
-                if amount is None or not amount.is_finite() or abs(amount) >= MONEY_LIMIT:
-                    raise BadInput(
-                        f"事实 '{key}'（{title}）第{n}项的“{field_name}”应为金额，收到 {value!r} "
-                        f"(claim {n}: '{field_name}' must be an amount below {MONEY_LIMIT:,.0f}, "
-                        f'e.g. 20000 or "20000.50")',
-                        field=key,
-                    )
-            if field_name == "final" and value is not None and not isinstance(value, bool):
-                raise BadInput(
-                    f"事实 '{key}'（{title}）第{n}项的“final”应为 true 或 false，收到 {value!r} "
-                    f"(claim {n}: 'final' must be true or false)",
-                    field=key,
-                )
-
-
-def _too_large(procedure: Procedure, key: str) -> BadInput:
-    fact = procedure.facts[key]
-    limit = f"{MONEY_LIMIT:,.0f}" if fact.type in ("money", "decimal") else f"{INT_LIMIT:,}"
-    return BadInput(
-        f"事实 '{key}'（{fact.title}）的数值超出范围，绝对值应小于 {limit} "
-        f"(fact '{key}' is out of range: its absolute value must be below {limit})",
-        field=key,
-    )
-
-
 def _did_you_mean(word: str, options: list[str]) -> str:
     close = difflib.get_close_matches(word, options, n=1)
     return f"; did you mean '{close[0]}'?" if close else ""
@@ -455,7 +354,7 @@ def plan_fire(
         calendar=calendar,
     )
     try:
-        given = checked_facts(proc, facts, at)
+        given = checked_facts(proc, facts, code_tables(), at)
     except BadInput as exc:
         raise refuse("facts", str(exc), fact=exc.field) from None
     if spec is not None and check_needs:

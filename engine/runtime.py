@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
@@ -36,9 +35,10 @@ from engine.casefile import (
     ActionAvailability,
     Actor,
     CaseView,
-    CodeValidator,
     EventView,
     TransitionRecord,
+    checked_facts,
+    code_tables,
     with_defaults,
 )
 from engine.clockwork import apply_ops, calendar_for, plan_ops
@@ -50,14 +50,12 @@ from engine.errors import (
     EventNotAllowed,
     GuardRuntimeError,
     UnknownProcedure,
-    ZhongcaiError,
 )
 from engine.firing import (
     CaseState,
     FirePlan,
     as_refusal,
     check_date,
-    checked_facts,
     load_state,
     plan_fire,
 )
@@ -76,17 +74,6 @@ class ProcedureSource(Protocol):
     """What the runtime needs from engine.library.ProcedureLibrary."""
 
     def get(self, procedure_id: str) -> Procedure: ...
-
-
-@functools.cache
-def code_tables() -> CodeValidator | None:
-    """The code tables under codes/ (facts of type `code` are checked against them), if they load."""
-    from engine.codes import CodeTables, default_codes_dir
-
-    try:
-        return CodeTables.load(default_codes_dir())
-    except ZhongcaiError:
-        return None
 
 
 def _compile_snapshot(spec: Mapping[str, Any]) -> Procedure:
@@ -198,7 +185,7 @@ class CaseService:
         """Open a case: check its facts, take the next case number, start the `open` deadlines, write
         event 1 and its monitoring record. Raises BadInput (facts, institution) or EventNotAllowed (date)."""
         procedure = self.library.get(procedure_id)
-        typed = with_defaults(procedure, checked_facts(procedure, facts, at))
+        typed = with_defaults(procedure, checked_facts(procedure, facts, code_tables(), at))
         today = self.today()
         with as_refusal("open", procedure.initial_stage):
             check_date(procedure, actor, at, None, today, action="open", stage=procedure.initial_stage)

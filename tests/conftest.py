@@ -23,9 +23,7 @@ settings.register_profile("dev", max_examples=30, deadline=None)
 settings.register_profile("thorough", max_examples=2000, deadline=None)
 settings.load_profile(os.environ.get("ZHONGCAI_HYPOTHESIS_PROFILE", "dev"))
 
-pytest_plugins = [
-    f"tests.{p.stem}" for p in sorted((ROOT / "tests").glob("fixtures_*.py"))
-]
+pytest_plugins = [f"tests.{p.stem}" for p in sorted((ROOT / "tests").glob("fixtures_*.py"))]
 
 
 def pg_url_or_fail() -> str:

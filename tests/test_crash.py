@@ -20,10 +20,10 @@ from collections.abc import Callable
 import pytest
 from sqlmodel import func, select
 
-from engine.casefile import Actor
+from engine.casefile import Actor, code_tables
 from engine.db import Database
 from engine.errors import CaseConflict, EventNotAllowed
-from engine.runtime import CaseService, code_tables
+from engine.runtime import CaseService
 from engine.tables import CaseEvent
 from engine.verify import verify_store
 from tests.fixtures_runtime import MovableNow, load_mini, prepared_db
