@@ -3,12 +3,12 @@
 Owns: `check_procedure(library, procedure_id, ...) -> CheckReport` and `CaseRun` (one explored case
 on its own in-memory SQLite database, with the clock set to each step's date, as engine.scenarios
 runs a scenario). Each hypothesis example opens a case and runs a random sequence of steps drawn by
-engine.checker_strategies from the procedure itself; after every step the built-in invariants, the
-guard checks and the author's `invariants:` of engine.checker_invariants must hold. The first broken
-property stops the example; hypothesis shrinks it; the smallest counterexample seen is written as a
-scenario file (engine.checker_steps) and run again through engine.scenarios to confirm it
-reproduces. Exploration stops after `examples` examples or when the time budget is spent (shrinking
-gets its own share of the budget).
+engine.checker_strategies from the procedure itself; after every step the built-in invariants
+(engine.checker_invariants), the guard checks and the author's `invariants:` (engine.checker_author)
+must hold. The first broken property stops the example; hypothesis shrinks it; the smallest
+counterexample seen is written as a scenario file (engine.checker_steps) and run again through
+engine.scenarios to confirm it reproduces. Exploration stops after `examples` examples or when the
+time budget is spent (shrinking gets its own share of the budget).
 Stage in the flow: rule authors' checks (DESIGN.md section 2, "rule authors prove their rule sets").
 May import: engine.runtime, engine.model, engine.db, engine.tables, engine.scenarios, engine.casefile,
 engine.clockwork, engine.checker_* and hypothesis. Never Typer.
@@ -31,15 +31,8 @@ from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException
 
 from engine.casefile import Actor, code_tables
-from engine.checker_invariants import (
-    Observed,
-    Violation,
-    author_violations,
-    builtin_violations,
-    guard_violations,
-    observe,
-    refused_guard_violation,
-)
+from engine.checker_author import author_violations, guard_violations, refused_guard_violation
+from engine.checker_invariants import Observed, Violation, builtin_violations, observe
 from engine.checker_steps import Finding, Step, dated_list, scenario_yaml
 from engine.checker_strategies import Explorer
 from engine.clockwork import calendar_for

@@ -10,7 +10,7 @@ text, code from codes/, claims lists) within their `min`/`max`.
 Draws go through `hypothesis.strategies.DataObject`, so hypothesis shrinks a counterexample.
 Stage in the flow: rule authors' checks (engine.checker).
 May import: engine.model, engine.expr (node types), engine.codes, engine.checker_steps,
-engine.checker_invariants (Observed), hypothesis.
+engine.checker_invariants (Observed), engine.checker_author (context_of), hypothesis.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 
 from engine.case_guards import guard_names
 from engine.casefile import with_defaults
-from engine.checker_invariants import Observed, context_of
+from engine.checker_author import context_of
+from engine.checker_invariants import Observed
 from engine.checker_steps import Step
 from engine.expr import Scope, evaluate, walk
 from engine.expr.nodes import Attr, Call, Compare, Expr, In, ListLit, Literal, Name, Quantifier
