@@ -8,7 +8,9 @@ views `case_view` / `event_view`.
 Stage in the flow: 6 (run). Everything here runs in the transaction opened by engine.runtime; an
 exception anywhere rolls all of it back.
 May import: engine.errors, engine.model, engine.tables, engine.casefile, engine.clockwork,
-engine.hashchain, engine.firing, engine.documents, engine.monitoring, engine.doc_context.
+engine.hashchain, engine.firing, engine.documents, engine.monitoring, engine.doc_context, engine.prepared.
+The hot statements (case update, event, monitoring record, documents, deadline rows) run as prepared
+statements (engine.prepared: compiled once, executed on the transaction's DBAPI cursor).
 """
 
 from __future__ import annotations
@@ -36,9 +38,10 @@ from engine.casefile import (
 from engine.clockwork import row_values
 from engine.doc_context import CaseSnapshot, InstitutionInfo
 from engine.errors import BadInput, CaseConflict, DocumentFailed, EventNotAllowed
-from engine.firing import ATTACH, FirePlan
+from engine.firing import ATTACH, CaseRow, DeadlineRow, FirePlan
 from engine.hashchain import GENESIS, event_hash, event_payload
 from engine.model import Procedure
+from engine.prepared import prepared_insert, prepared_update
 from engine.tables import (
     Breach,
     CaseDocument,
@@ -69,11 +72,28 @@ _DEADLINE_COLUMNS = (
     "calendar_version",
     "updated_seq",
 )
-_UPDATE_DEADLINE = (
-    sa.update(_DEADLINES)
-    .where(_DEADLINES.c.id == sa.bindparam("row_id"))
-    .values({c: sa.bindparam(c) for c in _DEADLINE_COLUMNS})
-)
+_UPDATE_DEADLINE = prepared_update(_DEADLINES, (*_DEADLINE_COLUMNS,))
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    """An event as just written (the row's values): what the monitoring record and the caller read."""
+
+    case_id: int
+    seq: int
+    action: str
+    actor_id: str
+    role: str
+    effective_on: dt.date
+    recorded_at: dt.datetime
+    backdated: bool
+    stage_before: str | None
+    stage_after: str
+    facts_changed: dict[str, Any]
+    clock_ops: list[Any]
+    documents: list[Any]
+    prev_hash: str
+    hash: str
 
 
 def jsonable(data: Any) -> Any:
@@ -167,7 +187,9 @@ def render_document(procedure: Procedure, document_id: str, snapshot: CaseSnapsh
     return content, rendered.media_type, hashlib.sha256(content).hexdigest()
 
 
-def monitoring_record(s: Session, case: CaseFile, event: CaseEvent, procedure: Procedure) -> dict[str, Any]:
+def monitoring_record(
+    s: Session, case: CaseRow, event: RecordedEvent, procedure: Procedure
+) -> dict[str, Any]:
     """The monitoring record of one event (engine.monitoring) as its row's column values (all but `id`),
     for a Core insert. The single call site."""
     from engine.monitoring import record_values
@@ -205,6 +227,7 @@ def _document_row(
 
 def _write_deadlines(s: Session, plan: FirePlan, seq: int) -> None:
     state, proc = plan.state, plan.state.procedure
+    conn = s.connection()
     touched = dict.fromkeys(op[0] for op in plan.ops)
     new_rows: list[dict[str, Any]] = []
     for deadline_id in touched:
@@ -232,12 +255,12 @@ def _write_deadlines(s: Session, plan: FirePlan, seq: int) -> None:
                 }
             )
         else:
-            s.execute(_UPDATE_DEADLINE, {"row_id": row.id, "updated_seq": seq, **values})
-    if new_rows:  # the new clocks' rows in one statement, in the order the ops touched them
-        s.execute(sa.insert(_DEADLINES), new_rows)
+            _UPDATE_DEADLINE.run(conn, {"row_id": row.id, "updated_seq": seq, **values})
+    if new_rows:  # the new clocks' rows in one executemany, in the order the ops touched them
+        prepared_insert(_DEADLINES, tuple(new_rows[0])).run_many(conn, new_rows)
 
 
-def _record_late(s: Session, plan: FirePlan, row: Deadline) -> None:
+def _record_late(s: Session, plan: FirePlan, row: DeadlineRow) -> None:
     """A duty done (or a clock stopped) after its due date is a breach, recorded with the event, so the
     breach records agree with the audit even when no scan ran in between (DESIGN.md section 2, step 7)."""
     spec = plan.state.procedure.deadlines.get(row.deadline_id)
@@ -268,9 +291,10 @@ def write_event(
     prev_hash: str | None,
     recorded_at: dt.datetime,
     stage_before: str | None,
-) -> CaseEvent:
+) -> RecordedEvent:
     """Deadline rows, documents, the event and its monitoring record for `plan` (case row already updated)."""
     state = plan.state
+    conn = s.connection()
     case, proc = state.case, state.procedure
     _write_deadlines(s, plan, seq)
     versions = dict(state.versions) if plan.attached or plan.produced else {}
@@ -283,8 +307,8 @@ def write_event(
         for doc_id in plan.produced:
             content, media, _ = render_document(proc, doc_id, snapshot)
             documents.append(_document_row(proc, state.case_id, doc_id, content, media, seq, versions))
-    if documents:  # one statement for all of them
-        s.execute(sa.insert(_DOCUMENTS), documents)
+    if documents:  # one executemany for all of them
+        prepared_insert(_DOCUMENTS, tuple(documents[0])).run_many(conn, documents)
     payload = event_payload(
         case_id=state.case_id,
         seq=seq,
@@ -302,9 +326,10 @@ def write_event(
     )
     prev = prev_hash or GENESIS
     row = {**payload, "prev_hash": prev, "hash": event_hash(payload, prev)}
-    s.execute(sa.insert(_EVENTS), row)
-    event = CaseEvent(**row)  # transient: what the monitoring record is built from
-    s.execute(sa.insert(_MONITORING), monitoring_record(s, case, event, proc))
+    prepared_insert(_EVENTS, tuple(row)).run(conn, row)
+    event = RecordedEvent(**row)
+    record = monitoring_record(s, case, event, proc)
+    prepared_insert(_MONITORING, tuple(record)).run(conn, record)
     return event
 
 
@@ -325,18 +350,14 @@ def commit_plan(s: Session, plan: FirePlan, recorded_at: dt.datetime) -> Transit
         values["accepted_on"] = plan.at
     if target.final and plan.stage_after != stage_before:
         values.update(closed_on=plan.at, closure=target.closure)
-    result = s.execute(
-        sa.update(_CASES)
-        .where(_CASES.c.id == state.case_id, _CASES.c.version == read_version)
-        .values(**values)
+    changed = prepared_update(_CASES, tuple(values)).run(
+        s.connection(), {**values, "row_id": state.case_id, "read_version": read_version}
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if changed != 1:
         raise CaseConflict(state.case_id, read_version, None)
     prev = state.last_hash
     for key, value in values.items():
         setattr(case, key, value)
-    # keep the session's copy of the row in step without a second UPDATE
-    s.expunge(case)
     try:
         event = write_event(
             s, plan, seq=read_version + 1, prev_hash=prev, recorded_at=recorded_at, stage_before=stage_before

@@ -1,7 +1,8 @@
 """Deciding whether an action may fire, and what it would do: the checking half of `fire`.
 
 Owns: `CaseState` (a case as loaded inside a transaction: row, procedure, clocks, documents on file,
-how often each action fired, the last effective date), `load_state`, `check_date` (P11) and
+how often each action fired, the last effective date), the plain rows it is read into (`CaseRow`,
+`DeadlineRow`, `InstitutionRow`) with the prepared reads behind them, `load_state`, `check_date` (P11) and
 `plan_fire`, which runs the checks in the contract's order and returns a `FirePlan` (new stage,
 facts, clock operations and clocks, documents to attach and to produce) without writing anything:
   1 stage `stage`  2 role `role`  3 effective date `date`  4 facts `facts`  5 documents `document`
@@ -9,7 +10,7 @@ facts, clock operations and clocks, documents to attach and to produce) without 
   7 deadline operations `deadline` (e.g. an extension that is too long, too late or a second one).
 Stage in the flow: 6 (run). Used by engine.runtime (fire, available_actions) and engine.case_writes.
 May import: engine.errors, engine.model, engine.periods, engine.casefile, engine.case_guards,
-engine.clockwork, engine.machines, engine.tables.
+engine.clockwork, engine.machines, engine.tables, engine.prepared, sqlalchemy.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session, col, func, select
+import sqlalchemy as sa
+from sqlmodel import Session
 
 from engine import machines
 from engine.case_guards import CaseGuardContext, check_refusal, guard_names, holds
@@ -37,6 +39,7 @@ from engine.errors import (
 )
 from engine.model import Check, Procedure
 from engine.periods import Period
+from engine.prepared import Prepared
 from engine.tables import CaseDocument, CaseEvent, CaseFile, Deadline, Institution
 
 if TYPE_CHECKING:
@@ -45,21 +48,139 @@ if TYPE_CHECKING:
 ATTACH = "attach"
 
 
+#: the case_file columns a firing reads, in the order of `CaseRow`'s fields
+_CASE_COLUMNS = (
+    "id",
+    "case_number",
+    "institution_id",
+    "region_code",
+    "procedure_id",
+    "procedure_version",
+    "procedure_hash",
+    "stage",
+    "returns_to",
+    "facts",
+    "version",
+    "opened_on",
+    "accepted_on",
+    "closed_on",
+    "closure",
+    "channel",
+)
+
+
+@dataclass(slots=True)
+class CaseRow:
+    """The case_file row as a firing reads and updates it (a plain object: no ORM session behind it).
+    `facts` is the stored (encoded) JSON; commit_plan sets the columns it writes."""
+
+    id: int
+    case_number: str
+    institution_id: str
+    region_code: str
+    procedure_id: str
+    procedure_version: str
+    procedure_hash: str
+    stage: str
+    returns_to: str | None
+    facts: dict[str, Any]
+    version: int
+    opened_on: dt.date
+    accepted_on: dt.date | None
+    closed_on: dt.date | None
+    closure: str | None
+    channel: str
+    updated_at: dt.datetime | None = None
+
+    @classmethod
+    def of(cls, case: CaseFile) -> CaseRow:
+        """The row of a case just inserted through the ORM (opening)."""
+        assert case.id is not None
+        return cls(*(getattr(case, name) for name in _CASE_COLUMNS))
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineRow:
+    """A stored deadline row as a firing needs it (its clock, status and due date; who answers for it)."""
+
+    id: int
+    case_id: int
+    deadline_id: str
+    status: str
+    due_on: dt.date | None
+    clock: dict[str, Any]
+    institution_id: str
+    responsible: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class InstitutionRow:
+    """What rendered documents show of the case's institution."""
+
+    name: str
+    case_number_prefix: str | None
+
+
+_CF: sa.Table = CaseFile.__table__  # type: ignore[attr-defined]
+_EV: sa.Table = CaseEvent.__table__  # type: ignore[attr-defined]
+_INST: sa.Table = Institution.__table__  # type: ignore[attr-defined]
+_DL: sa.Table = Deadline.__table__  # type: ignore[attr-defined]
+_DOC: sa.Table = CaseDocument.__table__  # type: ignore[attr-defined]
+#: the case, the date and hash of its last event (seq = version), its institution's name and prefix
+_LOAD_CASE = Prepared(
+    sa.select(
+        *(_CF.c[name] for name in _CASE_COLUMNS),
+        _EV.c.effective_on,
+        _EV.c.hash,
+        _INST.c.name,
+        _INST.c.case_number_prefix,
+    )
+    .select_from(_CF)
+    .outerjoin(_EV, (_EV.c.case_id == _CF.c.id) & (_EV.c.seq == _CF.c.version))
+    .outerjoin(_INST, _INST.c.id == _CF.c.institution_id)
+    .where(_CF.c.id == sa.bindparam("case_id"))
+)
+_LOAD_DEADLINES = Prepared(
+    sa.select(
+        _DL.c.id,
+        _DL.c.case_id,
+        _DL.c.deadline_id,
+        _DL.c.status,
+        _DL.c.due_on,
+        _DL.c.clock,
+        _DL.c.institution_id,
+        _DL.c.responsible,
+    )
+    .where(_DL.c.case_id == sa.bindparam("case_id"))
+    .order_by(_DL.c.id)
+)
+_LOAD_VERSIONS = Prepared(
+    sa.select(_DOC.c.document_id, sa.func.max(_DOC.c.version))
+    .where(_DOC.c.case_id == sa.bindparam("case_id"))
+    .group_by(_DOC.c.document_id)
+)
+_LOAD_HISTORY = Prepared(
+    sa.select(_EV.c.action, _EV.c.effective_on)
+    .where(_EV.c.case_id == sa.bindparam("case_id"))
+    .order_by(_EV.c.seq)
+)
+
+
 class CaseState:
     """A case as read inside the firing transaction. The documents on file and the action counts are
     read only when a check needs them (a guard calling has_document or times_fired, `requires:`)."""
 
     def __init__(
         self,
-        case: CaseFile,
+        case: CaseRow,
         procedure: Procedure,
         clocks: dict[str, Any],
         *,
-        session: Session | None = None,
+        connection: sa.Connection | None = None,
         last_on: dt.date | None = None,
         last_hash: str | None = None,
-        rows: dict[str, Deadline] | None = None,
-        institution: Institution | None = None,
+        rows: dict[str, DeadlineRow] | None = None,
+        institution: InstitutionRow | None = None,
     ) -> None:
         self.case = case
         self.procedure = procedure
@@ -70,10 +191,10 @@ class CaseState:
         #: the case's institution when read with the case (what rendered documents show), else None
         self.institution = institution
         self.deadlines = {k: (r.status, r.due_on) for k, r in self.rows.items()}
-        self._session = session
-        self._versions: dict[str, int] | None = None if session is not None else {}
+        self._conn = connection
+        self._versions: dict[str, int] | None = None if connection is not None else {}
         self._documents: set[str] | None = None
-        self._history: tuple[tuple[str, dt.date], ...] | None = None if session is not None else ()
+        self._history: tuple[tuple[str, dt.date], ...] | None = None if connection is not None else ()
         self._fired: dict[str, int] | None = None
 
     @property
@@ -92,12 +213,8 @@ class CaseState:
         """{document id: its highest stored version} for the documents on file (one grouped read,
         shared by the guards' has_document and the version numbers of the documents written)."""
         if self._versions is None:
-            assert self._session is not None
-            rows = self._session.exec(
-                select(CaseDocument.document_id, func.max(CaseDocument.version))
-                .where(CaseDocument.case_id == self.case_id)
-                .group_by(col(CaseDocument.document_id))
-            ).all()
+            assert self._conn is not None
+            rows = _LOAD_VERSIONS.all(self._conn, {"case_id": self.case_id})
             self._versions = {d: int(v or 0) for d, v in rows}
         return self._versions
 
@@ -106,12 +223,8 @@ class CaseState:
         """(action, effective date) of every event so far, in order (one read, shared by the guards'
         times_fired and the rendered documents' history)."""
         if self._history is None:
-            assert self._session is not None
-            rows = self._session.exec(
-                select(col(CaseEvent.action), col(CaseEvent.effective_on))
-                .where(CaseEvent.case_id == self.case_id)
-                .order_by(col(CaseEvent.seq))
-            ).all()
+            assert self._conn is not None
+            rows = _LOAD_HISTORY.all(self._conn, {"case_id": self.case_id})
             self._history = tuple((a, d) for a, d in rows)
         return self._history
 
@@ -140,26 +253,17 @@ class CaseState:
 def load_state(
     session: Session, service: CaseService, case_id: int, expected_version: int | None
 ) -> CaseState:
-    """Two reads: the case with its last event (whose date is the latest, since dates never go
-    backwards, and whose hash the next event chains to) and its institution (what rendered documents
-    show), and its deadline rows."""
-    found = session.exec(
-        select(
-            CaseFile,
-            col(CaseEvent.effective_on),
-            col(CaseEvent.hash),
-            Institution,
-        )
-        .outerjoin(
-            CaseEvent,
-            (col(CaseEvent.case_id) == col(CaseFile.id)) & (col(CaseEvent.seq) == col(CaseFile.version)),
-        )
-        .outerjoin(Institution, col(Institution.id) == col(CaseFile.institution_id))
-        .where(CaseFile.id == case_id)
-    ).first()
+    """Two reads (prepared statements, engine.prepared): the case with its last event (whose date is
+    the latest, since dates never go backwards, and whose hash the next event chains to) and its
+    institution (what rendered documents show); and its deadline rows."""
+    conn = session.connection()
+    found = _LOAD_CASE.first(conn, {"case_id": case_id})
     if found is None:
         raise CaseNotFound(f"案件 {case_id} 不存在 (no case with id {case_id})")
-    case, last_on, last_hash, institution = found
+    n = len(_CASE_COLUMNS)
+    case = CaseRow(*found[:n])
+    last_on, last_hash, inst_name, inst_prefix = found[n:]
+    institution = None if inst_name is None else InstitutionRow(inst_name, inst_prefix)
     if expected_version is not None and (
         isinstance(expected_version, bool) or not isinstance(expected_version, int)
     ):
@@ -170,12 +274,12 @@ def load_state(
     if expected_version is not None and case.version != expected_version:
         raise CaseConflict(case_id, expected_version, case.version)
     procedure = service.procedure_by_hash(session, case.procedure_id, case.procedure_hash)
-    rows = {d.deadline_id: d for d in session.exec(select(Deadline).where(Deadline.case_id == case_id)).all()}
+    rows = {r[2]: DeadlineRow(*r) for r in _LOAD_DEADLINES.all(conn, {"case_id": case_id})}
     return CaseState(
         case,
         procedure,
         clocks_from_rows({k: r.clock for k, r in rows.items()}),
-        session=session,
+        connection=conn,
         last_on=last_on,
         last_hash=last_hash,
         rows=rows,

@@ -1,6 +1,7 @@
 """The monitoring record (监测记录) written with every event, in the event's own transaction.
 
-Owns: `build_record(case, event, ...)` (and `record_values`, the same row as a dict), which codes one event of one case into a `MonitoringRecord`
+Owns: `build_record(case, event, ...)` (and `record_values`, the same row as a dict; both read a
+case and an event through the `CaseLike` / `EventLike` protocols), which codes one event of one case into a `MonitoringRecord`
 row: who, where, which procedure, from and to which stage, the statistical milestone the event is
 (`received`, `accepted`, `closed`, `ended` = closed without being accepted, or none), the closure
 method (awards told apart as final or not), whether a closure came on time, the coded case data
@@ -20,9 +21,10 @@ May import: engine.errors, engine.model, engine.tables, engine.monitoring_config
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
@@ -34,6 +36,58 @@ from engine.risk import RiskSpec, immediate_flags, risk_spec
 from engine.tables import Breach, CaseEvent, CaseFile, Deadline, MonitoringRecord
 
 MILESTONES = ("received", "accepted", "closed", "ended")
+
+
+class CaseLike(Protocol):
+    """What a record reads of a case: a `CaseFile` row, or the runtime's `engine.firing.CaseRow`."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def facts(self) -> dict[str, Any]: ...
+    @property
+    def institution_id(self) -> str: ...
+    @property
+    def region_code(self) -> str: ...
+    @property
+    def procedure_id(self) -> str: ...
+    @property
+    def procedure_version(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def stage(self) -> str: ...
+    @property
+    def accepted_on(self) -> dt.date | None: ...
+    @property
+    def closed_on(self) -> dt.date | None: ...
+    @property
+    def closure(self) -> str | None: ...
+
+
+class EventLike(Protocol):
+    """What a record reads of an event: a `CaseEvent` row, or the runtime's `engine.case_writes.RecordedEvent`."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def stage_before(self) -> str | None: ...
+    @property
+    def stage_after(self) -> str: ...
+    @property
+    def effective_on(self) -> dt.date: ...
+    @property
+    def recorded_at(self) -> dt.datetime: ...
+    @property
+    def backdated(self) -> bool: ...
+    @property
+    def facts_changed(self) -> dict[str, Any]: ...
+    @property
+    def documents(self) -> list[Any]: ...
 
 
 def build_record(
@@ -57,8 +111,8 @@ def build_record(
 
 
 def record_values(
-    case: CaseFile,
-    event: CaseEvent,
+    case: CaseLike,
+    event: EventLike,
     *,
     session: OrmSession | None = None,
     procedure: Procedure | None = None,
@@ -78,7 +132,8 @@ def record_values(
     collective = bool(facts.get(f.collective)) or workers >= spec.collective_min_workers
     milestone, closure = _milestone(case, event, procedure, spec)
     on_time = None
-    session = session if session is not None else object_session(event)
+    if session is None and isinstance(event, CaseEvent):
+        session = object_session(event)
     if milestone == "closed" and session is not None:
         on_time = _closed_on_time(session, case.id, event, spec)
     flags: list[str] = []
@@ -117,7 +172,7 @@ def record_values(
 
 
 def _milestone(
-    case: CaseFile, event: CaseEvent, procedure: Procedure | None, spec: RecordingSpec
+    case: CaseLike, event: EventLike, procedure: Procedure | None, spec: RecordingSpec
 ) -> tuple[str | None, str | None]:
     before, after = event.stage_before, event.stage_after
     if before is None or event.action in spec.open_actions:
@@ -139,14 +194,14 @@ def _milestone(
     return ("closed" if case.accepted_on is not None else "ended"), closure
 
 
-def _final_stage(case: CaseFile, stage: str, procedure: Procedure | None) -> tuple[bool, str | None]:
+def _final_stage(case: CaseLike, stage: str, procedure: Procedure | None) -> tuple[bool, str | None]:
     if procedure is not None and stage in procedure.stages:
         s = procedure.stages[stage]
         return s.final, s.closure
     return (case.stage == stage and case.closed_on is not None), case.closure
 
 
-def _award_kind(case: CaseFile, event: CaseEvent, spec: RecordingSpec) -> str:
+def _award_kind(case: CaseLike, event: EventLike, spec: RecordingSpec) -> str:
     fa = spec.final_award
     facts = case.facts or {}
     values = [facts.get(name) for name in fa.facts if facts.get(name) is not None]
@@ -172,7 +227,7 @@ def _document_ids(docs: Iterable[Any]) -> list[str]:
     return out
 
 
-def _closed_on_time(session: OrmSession, case_id: int, event: CaseEvent, spec: RecordingSpec) -> bool:
+def _closed_on_time(session: OrmSession, case_id: int, event: EventLike, spec: RecordingSpec) -> bool:
     ids = list(spec.on_time_deadlines)
     if not ids:
         return True

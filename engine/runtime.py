@@ -52,6 +52,7 @@ from engine.errors import (
     UnknownProcedure,
 )
 from engine.firing import (
+    CaseRow,
     CaseState,
     FirePlan,
     as_refusal,
@@ -201,7 +202,7 @@ class CaseService:
             case = w.insert_case(s, procedure, institution, number, typed, at, channel)
             assert case.id is not None
             calendar = calendar_for(procedure, case.region_code)
-            state = CaseState(case, procedure, {})
+            state = CaseState(CaseRow.of(case), procedure, {})
             ops = plan_ops(
                 procedure,
                 "open",

@@ -1,0 +1,211 @@
+"""Prepared statements: SQLAlchemy Core statements compiled once per dialect and run on the DBAPI
+cursor of the caller's transaction.
+
+Owns: `Prepared` (one statement, its compiled SQL per dialect, its bind and result processors and the
+scalar column defaults of an INSERT), `prepared_insert` (the INSERT of a table for a set of columns,
+cached) and `prepared_update` (the optimistic UPDATE of a table for a set of columns, cached).
+
+Why this exists (issue 9): profiling a completed case showed half of the CPU time of an action inside
+SQLAlchemy's per-call statement handling (building the statement, its cache key, the execution
+context, ORM result loading), against 3% in SQLite itself. The firing path runs the same dozen
+statements for every action, so they are compiled once and executed with exactly the SQL, bind
+processing (dates, JSON, booleans, decimals), result processing and column defaults SQLAlchemy would
+use, without the per-call work. Everything still runs inside the connection and transaction
+`engine.db.Database.transaction()` opened: a rollback undoes these statements like any other, and a
+DBAPI error is raised as SQLAlchemy's exception class (IntegrityError, OperationalError, ...), so
+callers catch what they always caught. Statements here are never built from author text.
+
+Limits, checked when a statement is compiled: no expanding IN parameters, no callable column
+defaults (give the value), no RETURNING. Anything else in the engine uses SQLAlchemy as usual.
+May import: sqlalchemy only.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+__all__ = ["Prepared", "prepared_insert", "prepared_update"]
+
+Processor = Callable[[Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """One statement compiled for one dialect."""
+
+    sql: str
+    #: bind names in the order of the SQL's placeholders (positional paramstyles), else None
+    order: tuple[str, ...] | None
+    binds: dict[str, Processor]
+    #: scalar column defaults of an INSERT for the columns a caller did not give
+    defaults: dict[str, Any]
+    result_types: tuple[Any, ...]
+
+
+class Prepared:
+    """A Core statement run with its compiled SQL, without SQLAlchemy's per-call handling.
+
+    >>> import sqlalchemy as sa
+    >>> t = sa.Table("t", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
+    ...              sa.Column("on", sa.Date), sa.Column("data", sa.JSON))
+    >>> engine = sa.create_engine("sqlite://")
+    >>> t.metadata.create_all(engine)
+    >>> import datetime as dt
+    >>> add = prepared_insert(t, ("on", "data"))
+    >>> get = Prepared(sa.select(t.c.on, t.c.data).where(t.c.id == sa.bindparam("id")))
+    >>> with engine.begin() as conn:
+    ...     add.run_many(conn, [{"on": dt.date(2026, 10, 8), "data": {"a": [1]}}])
+    ...     get.all(conn, {"id": 1})
+    [(datetime.date(2026, 10, 8), {'a': [1]})]
+    """
+
+    def __init__(self, statement: sa.sql.ClauseElement, columns: Sequence[str] | None = None) -> None:
+        self.statement = statement
+        self.columns = tuple(columns) if columns is not None else None
+        self._compiled: dict[tuple[str, str, str], _Compiled] = {}
+        self._result_procs: dict[tuple[str, str, str], list[Processor | None]] = {}
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ compiling
+
+    def _for(self, dialect: sa.Dialect) -> _Compiled:
+        key = (dialect.name, str(dialect.driver), str(dialect.paramstyle))
+        got = self._compiled.get(key)
+        if got is None:
+            with self._lock:
+                got = self._compiled.get(key) or self._compile(dialect)
+                self._compiled[key] = got
+        return got
+
+    def _compile(self, dialect: sa.Dialect) -> _Compiled:
+        kwargs: dict[str, Any] = {"dialect": dialect}
+        if self.columns is not None:
+            kwargs["column_keys"] = list(self.columns)
+            kwargs["for_executemany"] = True  # no implicit RETURNING of the primary key
+        compiled: Any = self.statement.compile(**kwargs)
+        if getattr(compiled, "returning", None) or getattr(compiled, "effective_returning", None):
+            raise ValueError("Prepared statements do not support RETURNING")
+        for name, bind in compiled.binds.items():
+            if bind.expanding:
+                raise ValueError(f"Prepared statements do not support expanding IN parameters ({name})")
+        defaults: dict[str, Any] = {}
+        for column in [*compiled.insert_prefetch, *compiled.update_prefetch]:
+            default = column.default if column in compiled.insert_prefetch else column.onupdate
+            if default is None or not getattr(default, "is_scalar", False):
+                raise ValueError(f"Prepared statements need a value for column {column.key!r}")
+            defaults[column.key] = default.arg
+        order = tuple(compiled.positiontup) if compiled.positional else None
+        return _Compiled(
+            sql=compiled.string,
+            order=order,
+            binds=dict(compiled._bind_processors),
+            defaults=defaults,
+            result_types=tuple(entry.type for entry in compiled._result_columns),
+        )
+
+    # ------------------------------------------------------------------ running
+
+    def _params(self, c: _Compiled, given: Mapping[str, Any] | None) -> Any:
+        values = {**c.defaults, **(given or {})}
+        for name, process in c.binds.items():  # as SQLAlchemy: None too (JSON None is JSON null)
+            if name in values:
+                values[name] = process(values[name])
+        if c.order is None:
+            return values
+        try:
+            return tuple(values[name] for name in c.order)
+        except KeyError as exc:
+            raise ValueError(f"missing parameter {exc.args[0]!r} for: {c.sql}") from None
+
+    def _cursor(self, conn: sa.Connection) -> Any:
+        return conn.connection.cursor()
+
+    def _wrap(self, conn: sa.Connection, c: _Compiled, params: Any, exc: Exception) -> Exception:
+        dbapi = conn.dialect.loaded_dbapi
+        if isinstance(exc, dbapi.Error):
+            return sa.exc.DBAPIError.instance(c.sql, params, exc, dbapi.Error, dialect=conn.dialect)
+        return exc
+
+    def run(self, conn: sa.Connection, params: Mapping[str, Any] | None = None) -> int:
+        """Execute once; the number of rows it changed (rowcount)."""
+        c = self._for(conn.dialect)
+        bound = self._params(c, params)
+        cursor = self._cursor(conn)
+        try:
+            cursor.execute(c.sql, bound)
+            return int(cursor.rowcount)
+        except Exception as exc:
+            raise self._wrap(conn, c, bound, exc) from exc
+        finally:
+            cursor.close()
+
+    def run_many(self, conn: sa.Connection, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Execute once per row of parameters (DBAPI executemany)."""
+        c = self._for(conn.dialect)
+        bound = [self._params(c, row) for row in rows]
+        if not bound:
+            return
+        cursor = self._cursor(conn)
+        try:
+            cursor.executemany(c.sql, bound)
+        except Exception as exc:
+            raise self._wrap(conn, c, bound, exc) from exc
+        finally:
+            cursor.close()
+
+    def all(self, conn: sa.Connection, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        """Execute a SELECT; its rows as tuples of Python values (dates, dicts, ...), in column order."""
+        c = self._for(conn.dialect)
+        bound = self._params(c, params)
+        cursor = self._cursor(conn)
+        try:
+            cursor.execute(c.sql, bound)
+            raw = cursor.fetchall()
+            procs = self._processors(conn.dialect, c, cursor.description)
+        except Exception as exc:
+            raise self._wrap(conn, c, bound, exc) from exc
+        finally:
+            cursor.close()
+        if not any(procs):
+            return [tuple(r) for r in raw]
+        return [
+            tuple(v if p is None or v is None else p(v) for p, v in zip(procs, r, strict=True)) for r in raw
+        ]
+
+    def first(self, conn: sa.Connection, params: Mapping[str, Any] | None = None) -> tuple[Any, ...] | None:
+        rows = self.all(conn, params)
+        return rows[0] if rows else None
+
+    def _processors(self, dialect: sa.Dialect, c: _Compiled, description: Any) -> list[Processor | None]:
+        key = (dialect.name, str(dialect.driver), str(dialect.paramstyle))
+        procs = self._result_procs.get(key)
+        if procs is None:
+            procs = [
+                type_._cached_result_processor(dialect, col[1])
+                for type_, col in zip(c.result_types, description, strict=True)
+            ]
+            self._result_procs[key] = procs
+        return procs
+
+
+@functools.cache
+def prepared_insert(table: sa.Table, columns: tuple[str, ...]) -> Prepared:
+    """The INSERT of `columns` into `table` (columns with scalar defaults may be left out)."""
+    return Prepared(sa.insert(table), columns)
+
+
+@functools.cache
+def prepared_update(table: sa.Table, columns: tuple[str, ...]) -> Prepared:
+    """UPDATE `columns` of the row whose primary key `id` is the parameter `row_id` and whose `version`
+    is the parameter `read_version` (the optimistic check; rowcount 0 means someone else changed it).
+    A table without a `version` column is matched on `row_id` alone."""
+    where = table.c.id == sa.bindparam("row_id")
+    if "version" in table.c and "read_version" not in columns:
+        where = where & (table.c.version == sa.bindparam("read_version"))
+    return Prepared(sa.update(table).where(where).values({c: sa.bindparam(c) for c in columns}))
