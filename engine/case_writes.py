@@ -225,17 +225,21 @@ def _document_row(
     }
 
 
-def _write_deadlines(s: Session, plan: FirePlan, seq: int) -> None:
+def _write_deadlines(s: Session, plan: FirePlan, seq: int) -> dict[str, _Due]:
+    """Insert or update the rows of the clocks the action operated; returns their due dates as computed
+    (what the documents of this action show)."""
     state, proc = plan.state, plan.state.procedure
     conn = s.connection()
     touched = dict.fromkeys(op[0] for op in plan.ops)
     new_rows: list[dict[str, Any]] = []
+    computed: dict[str, _Due] = {}
     for deadline_id in touched:
         clock = plan.clocks[deadline_id]
         row = state.rows.get(deadline_id)
         if row is not None and row.status == "running" and row.due_on is not None and row.due_on < plan.at:
             _record_late(s, plan, row)
         values = row_values(proc, deadline_id, clock, plan.calendar)
+        computed[deadline_id] = _Due(values["due_on"], values["status"], tuple(values["steps"]))
         if values["due_on"] is None and values["status"] == "stopped" and row is not None:
             values["due_on"] = row.due_on  # a stopped clock keeps the due date it had (the audit reads it)
         if row is None:
@@ -258,6 +262,7 @@ def _write_deadlines(s: Session, plan: FirePlan, seq: int) -> None:
             _UPDATE_DEADLINE.run(conn, {"row_id": row.id, "updated_seq": seq, **values})
     if new_rows:  # the new clocks' rows in one executemany, in the order the ops touched them
         prepared_insert(_DEADLINES, tuple(new_rows[0])).run_many(conn, new_rows)
+    return computed
 
 
 def _record_late(s: Session, plan: FirePlan, row: DeadlineRow) -> None:
@@ -296,14 +301,14 @@ def write_event(
     state = plan.state
     conn = s.connection()
     case, proc = state.case, state.procedure
-    _write_deadlines(s, plan, seq)
+    computed = _write_deadlines(s, plan, seq)
     versions = dict(state.versions) if plan.attached or plan.produced else {}
     documents = [
         _document_row(proc, state.case_id, doc_id, content, "application/octet-stream", seq, versions)
         for doc_id, content in plan.attached.items()
     ]
     if plan.produced:
-        snapshot = _snapshot(s, plan)
+        snapshot = _snapshot(s, plan, computed)
         for doc_id in plan.produced:
             content, media, _ = render_document(proc, doc_id, snapshot)
             documents.append(_document_row(proc, state.case_id, doc_id, content, media, seq, versions))
@@ -339,7 +344,7 @@ def commit_plan(s: Session, plan: FirePlan, recorded_at: dt.datetime) -> Transit
     state = plan.state
     case, proc = state.case, state.procedure
     read_version, stage_before = case.version, case.stage
-    facts = {**decode_facts(proc, case.facts), **plan.facts_changed}
+    facts = {**state.facts, **plan.facts_changed}
     values: dict[str, Any] = {"version": read_version + 1, "updated_at": recorded_at}
     if plan.stage_after != stage_before:
         values.update(stage=plan.stage_after, returns_to=stage_before)
@@ -378,15 +383,32 @@ def commit_plan(s: Session, plan: FirePlan, recorded_at: dt.datetime) -> Transit
     )
 
 
-def _snapshot(s: Session, plan: FirePlan) -> CaseSnapshot:
+def _stored_due(row: DeadlineRow | None, clock: Any, stored_clock: Any, version: str | None) -> _Due | None:
+    """The due date a deadline row holds, if it still holds for `clock`: the clock unchanged since the
+    row was written, computed on calendar `version`, nothing missing (no `due_note`)."""
+    if row is None or row.due_note is not None or row.calendar_version != version or stored_clock != clock:
+        return None
+    return _Due(row.due_on, row.status, tuple(row.steps or ()))
+
+
+def _snapshot(s: Session, plan: FirePlan, computed: Mapping[str, _Due]) -> CaseSnapshot:
+    """What the documents of this action are rendered from. Due dates: as just computed for the clocks
+    the action operated; as stored for the others when their row was computed on this calendar version
+    and says nothing is missing (an unchanged clock on the same calendar has the same due date), else
+    computed again (e.g. a year added to the calendar since)."""
     state = plan.state
     case, proc = state.case, state.procedure
     inst = state.institution or s.get(Institution, case.institution_id)
+    version = str(getattr(plan.calendar, "version", "")) or None
     dues: dict[str, _Due] = {}
     for deadline_id, clock in plan.clocks.items():
-        v = row_values(proc, deadline_id, clock, plan.calendar)
-        dues[deadline_id] = _Due(v["due_on"], v["status"], tuple(v["steps"]))
-    facts = {**decode_facts(proc, case.facts), **plan.facts_changed}
+        row = state.rows.get(deadline_id)
+        found = computed.get(deadline_id) or _stored_due(row, clock, state.clocks.get(deadline_id), version)
+        if found is None:
+            v = row_values(proc, deadline_id, clock, plan.calendar)
+            found = _Due(v["due_on"], v["status"], tuple(v["steps"]))
+        dues[deadline_id] = found
+    facts = {**state.facts, **plan.facts_changed}
     return CaseSnapshot(
         case_id=state.case_id,
         case_number=case.case_number,

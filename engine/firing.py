@@ -111,6 +111,9 @@ class DeadlineRow:
     clock: dict[str, Any]
     institution_id: str
     responsible: str | None
+    steps: list[Any]
+    due_note: str | None
+    calendar_version: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +153,9 @@ _LOAD_DEADLINES = Prepared(
         _DL.c.clock,
         _DL.c.institution_id,
         _DL.c.responsible,
+        _DL.c.steps,
+        _DL.c.due_note,
+        _DL.c.calendar_version,
     )
     .where(_DL.c.case_id == sa.bindparam("case_id"))
     .order_by(_DL.c.id)
@@ -196,6 +202,14 @@ class CaseState:
         self._documents: set[str] | None = None
         self._history: tuple[tuple[str, dt.date], ...] | None = None if connection is not None else ()
         self._fired: dict[str, int] | None = None
+        self._facts: dict[str, Any] | None = None
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        """The case's facts as typed values (decoded once per action; do not change the dict)."""
+        if self._facts is None:
+            self._facts = decode_facts(self.procedure, self.case.facts)
+        return self._facts
 
     @property
     def case_id(self) -> int:
@@ -480,7 +494,7 @@ def plan_fire(
                 f"“{spec.title}”需要以下文书在卷：{titles} (required documents not on file: {', '.join(lacking)})",
                 documents=lacking,
             )
-    merged = with_defaults(proc, {**decode_facts(proc, case.facts), **given})
+    merged = with_defaults(proc, {**state.facts, **given})
     names = guard_names(proc, merged, at, stage, case.opened_on)
     context = state.context(at, calendar, attached)
     if spec is None:  # attach: no stage change, no clocks

@@ -9,6 +9,7 @@ import hashlib
 import re
 from pathlib import Path
 
+import pytest
 from sqlmodel import col, select
 
 from engine.casefile import Actor
@@ -68,3 +69,46 @@ def test_notices_state_the_due_dates_of_the_case_clocks(tmp_path: Path) -> None:
     extension = _text(_documents(db, case.id)["extension_notice"][0])
     # DOMAIN.md P6: the extension runs from the unrolled day 45 (2026-02-19): 2026-03-06
     assert "本案仲裁审理期限延长15日，至二〇二六年三月六日届满" in extension
+
+
+def test_documents_from_stored_due_dates_equal_documents_from_recomputed_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A document is rendered with the due dates of clocks the action did not touch as their rows hold
+    them (engine.case_writes._stored_due, issue 9); recomputing every clock gives the same due dates,
+    steps and statuses to every template, and the same documents."""
+    from engine import case_writes, documents
+    from engine.db import init_db
+    from engine.demo import run_demo
+
+    render = documents.render_for_case
+
+    def generated(name: str) -> tuple[list[tuple[str, int, str]], list[tuple[str, object]]]:
+        seen: list[tuple[str, object]] = []
+
+        def spy(procedure: object, document_id: str, snapshot: object) -> object:
+            seen.append((document_id, dict(snapshot.deadlines)))  # type: ignore[attr-defined]
+            return render(procedure, document_id, snapshot)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(documents, "render_for_case", spy)
+        db = init_db(f"sqlite:///{tmp_path / name}")
+        result = run_demo(db, load_arbitration(), None)
+        with db.read() as s:
+            rows = s.exec(
+                select(CaseDocument)
+                .where(CaseDocument.case_id == result.case_id)
+                .order_by(col(CaseDocument.id))
+            ).all()
+            out = [(r.document_id, r.version, r.sha256) for r in rows if r.kind == "generated"]
+        db.dispose()
+        return out, seen
+
+    reused, reused_dues = generated("reused.db")
+    stored = case_writes._stored_due
+    calls: list[bool] = []
+    monkeypatch.setattr(case_writes, "_stored_due", lambda *a: calls.append(stored(*a) is not None))
+    recomputed, recomputed_dues = generated("recomputed.db")
+    assert sum(calls) >= 10  # stored rows were usable that often, and recomputed instead here
+    assert len(reused) >= 6 and len(reused_dues) == len(reused)
+    assert reused_dues == recomputed_dues
+    assert reused == recomputed
