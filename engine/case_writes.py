@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from engine.casefile import (
     CaseView,
@@ -41,7 +41,7 @@ from engine.errors import BadInput, CaseConflict, DocumentFailed, EventNotAllowe
 from engine.firing import ATTACH, CaseRow, DeadlineRow, FirePlan
 from engine.hashchain import GENESIS, event_hash, event_payload
 from engine.model import Procedure
-from engine.prepared import prepared_insert, prepared_update
+from engine.prepared import Prepared, prepared_insert, prepared_update
 from engine.tables import (
     Breach,
     CaseDocument,
@@ -138,8 +138,10 @@ def insert_case(
     facts: Mapping[str, Any],
     at: dt.date,
     channel: str,
-) -> CaseFile:
-    case = CaseFile(
+) -> CaseRow:
+    """Insert the case row of a case being opened (stage: the procedure's initial stage, version 1)."""
+    case = CaseRow(
+        id=0,
         case_number=number,
         institution_id=institution.id,
         region_code=institution.region_code,
@@ -147,14 +149,40 @@ def insert_case(
         procedure_version=procedure.version,
         procedure_hash=procedure.content_hash,
         stage=procedure.initial_stage,
+        returns_to=None,
         facts=encode_facts(facts),
         version=1,
         opened_on=at,
+        accepted_on=None,
+        closed_on=None,
+        closure=None,
         channel=channel,
+        updated_at=utc_now(),
     )
-    s.add(case)
-    s.flush()
+    values = {name: getattr(case, name) for name in _NEW_CASE_COLUMNS}
+    found = prepared_insert(_CASES, (*_NEW_CASE_COLUMNS, "created_at"), returning=("id",)).first(
+        s.connection(), {**values, "created_at": case.updated_at}
+    )
+    assert found is not None
+    case.id = int(found[0])
     return case
+
+
+#: the columns an opening writes (the others start empty)
+_NEW_CASE_COLUMNS = (
+    "case_number",
+    "institution_id",
+    "region_code",
+    "procedure_id",
+    "procedure_version",
+    "procedure_hash",
+    "stage",
+    "facts",
+    "version",
+    "opened_on",
+    "channel",
+    "updated_at",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -428,13 +456,47 @@ def _snapshot(s: Session, plan: FirePlan, computed: Mapping[str, _Due]) -> CaseS
     )
 
 
-def case_view(s: Session, case: CaseFile, procedure: Procedure) -> CaseView:
+_VIEW_DEADLINES = Prepared(
+    sa.select(
+        _DEADLINES.c.deadline_id,
+        _DEADLINES.c.title,
+        _DEADLINES.c.status,
+        _DEADLINES.c.due_on,
+        _DEADLINES.c.steps,
+        _DEADLINES.c.due_note,
+        _DEADLINES.c.statutory,
+        _DEADLINES.c.basis,
+    )
+    .where(_DEADLINES.c.case_id == sa.bindparam("case_id"))
+    .order_by(_DEADLINES.c.id)
+)
+_VIEW_DOCUMENTS = Prepared(
+    sa.select(
+        _DOCUMENTS.c.document_id,
+        _DOCUMENTS.c.title,
+        _DOCUMENTS.c.kind,
+        _DOCUMENTS.c.version,
+        _DOCUMENTS.c.media_type,
+        _DOCUMENTS.c.sha256,
+        _DOCUMENTS.c.event_seq,
+    )
+    .where(_DOCUMENTS.c.case_id == sa.bindparam("case_id"))
+    .order_by(_DOCUMENTS.c.id)
+)
+_VIEW_BREACHES = Prepared(
+    sa.select(_BREACHES.c.deadline_id).where(_BREACHES.c.case_id == sa.bindparam("case_id")).distinct()
+)
+
+
+def case_view(s: Session, case: CaseRow | CaseFile, procedure: Procedure) -> CaseView:
+    """The case as callers see it: its row, its deadlines, documents on file (without content) and the
+    deadlines ever breached (three prepared reads)."""
     assert case.id is not None
-    rows = s.exec(select(Deadline).where(Deadline.case_id == case.id).order_by(col(Deadline.id))).all()
-    docs = s.exec(
-        select(CaseDocument).where(CaseDocument.case_id == case.id).order_by(col(CaseDocument.id))
-    ).all()
-    breaches = s.exec(select(Breach.deadline_id).where(Breach.case_id == case.id).distinct()).all()
+    conn = s.connection()
+    params = {"case_id": case.id}
+    rows = _VIEW_DEADLINES.all(conn, params)
+    docs = _VIEW_DOCUMENTS.all(conn, params)
+    breaches = [r[0] for r in _VIEW_BREACHES.all(conn, params)]
     return CaseView(
         id=case.id,
         case_number=case.case_number,
@@ -453,22 +515,12 @@ def case_view(s: Session, case: CaseFile, procedure: Procedure) -> CaseView:
         closure=case.closure,
         channel=case.channel,
         deadlines={
-            r.deadline_id: DeadlineView(
-                r.deadline_id,
-                r.title,
-                r.status,
-                r.due_on,
-                tuple(r.steps or ()),
-                r.due_note,
-                r.statutory,
-                r.basis,
+            deadline_id: DeadlineView(
+                deadline_id, title, status, due_on, tuple(steps or ()), due_note, statutory, basis
             )
-            for r in rows
+            for deadline_id, title, status, due_on, steps, due_note, statutory, basis in rows
         },
-        documents=tuple(
-            DocumentView(d.document_id, d.title, d.kind, d.version, d.media_type, d.sha256, d.event_seq)
-            for d in docs
-        ),
+        documents=tuple(DocumentView(*d) for d in docs),
         breaches=tuple(sorted(breaches)),
     )
 

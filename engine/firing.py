@@ -143,6 +143,9 @@ _LOAD_CASE = Prepared(
     .outerjoin(_INST, _INST.c.id == _CF.c.institution_id)
     .where(_CF.c.id == sa.bindparam("case_id"))
 )
+_READ_CASE = Prepared(
+    sa.select(*(_CF.c[name] for name in _CASE_COLUMNS)).where(_CF.c.id == sa.bindparam("case_id"))
+)
 _LOAD_DEADLINES = Prepared(
     sa.select(
         _DL.c.id,
@@ -170,6 +173,12 @@ _LOAD_HISTORY = Prepared(
     .where(_EV.c.case_id == sa.bindparam("case_id"))
     .order_by(_EV.c.seq)
 )
+
+
+def read_case(conn: sa.Connection, case_id: int) -> CaseRow | None:
+    """The case row, or None when there is no such case."""
+    found = _READ_CASE.first(conn, {"case_id": case_id})
+    return None if found is None else CaseRow(*found)
 
 
 class CaseState:

@@ -16,7 +16,8 @@ DBAPI error is raised as SQLAlchemy's exception class (IntegrityError, Operation
 callers catch what they always caught. Statements here are never built from author text.
 
 Limits, checked when a statement is compiled: no expanding IN parameters, no callable column
-defaults (give the value), no RETURNING. Anything else in the engine uses SQLAlchemy as usual.
+defaults (give the value). An INSERT prepared for a set of columns has no implicit RETURNING; an
+explicit `.returning(...)` is read with `all`/`first`. Anything else uses SQLAlchemy as usual.
 May import: sqlalchemy only.
 """
 
@@ -89,8 +90,6 @@ class Prepared:
             kwargs["column_keys"] = list(self.columns)
             kwargs["for_executemany"] = True  # no implicit RETURNING of the primary key
         compiled: Any = self.statement.compile(**kwargs)
-        if getattr(compiled, "returning", None) or getattr(compiled, "effective_returning", None):
-            raise ValueError("Prepared statements do not support RETURNING")
         for name, bind in compiled.binds.items():
             if bind.expanding:
                 raise ValueError(f"Prepared statements do not support expanding IN parameters ({name})")
@@ -195,9 +194,13 @@ class Prepared:
 
 
 @functools.cache
-def prepared_insert(table: sa.Table, columns: tuple[str, ...]) -> Prepared:
-    """The INSERT of `columns` into `table` (columns with scalar defaults may be left out)."""
-    return Prepared(sa.insert(table), columns)
+def prepared_insert(table: sa.Table, columns: tuple[str, ...], returning: tuple[str, ...] = ()) -> Prepared:
+    """The INSERT of `columns` into `table` (columns with scalar defaults may be left out), returning
+    the columns named in `returning` (read them with `first`)."""
+    statement = sa.insert(table)
+    if returning:
+        statement = statement.returning(*(table.c[name] for name in returning))
+    return Prepared(statement, columns)
 
 
 @functools.cache

@@ -52,13 +52,13 @@ from engine.errors import (
     UnknownProcedure,
 )
 from engine.firing import (
-    CaseRow,
     CaseState,
     FirePlan,
     as_refusal,
     check_date,
     load_state,
     plan_fire,
+    read_case,
 )
 from engine.model import Procedure
 from engine.tables import CaseEvent, CaseFile, Institution, ProcedureSnapshot
@@ -200,9 +200,8 @@ class CaseService:
             self._store_snapshot(s, procedure)
             number = allocate_case_number(s, institution, at.year, procedure.case_number)
             case = w.insert_case(s, procedure, institution, number, typed, at, channel)
-            assert case.id is not None
             calendar = calendar_for(procedure, case.region_code)
-            state = CaseState(CaseRow.of(case), procedure, {})
+            state = CaseState(case, procedure, {})
             ops = plan_ops(
                 procedure,
                 "open",
@@ -227,8 +226,7 @@ class CaseService:
                 calendar=calendar,
             )
             w.write_event(s, plan, seq=1, prev_hash=None, recorded_at=self._recorded_at(), stage_before=None)
-            case_id = case.id
-        return self.get(case_id)
+            return w.case_view(s, case, procedure)
 
     # ------------------------------------------------------------------ firing
 
@@ -337,7 +335,7 @@ class CaseService:
 
     def get(self, case_id: int) -> CaseView:
         with self.db.read() as s:
-            case = s.get(CaseFile, case_id)
+            case = read_case(s.connection(), case_id)
             if case is None:
                 raise CaseNotFound(f"案件 {case_id} 不存在 (no case with id {case_id})")
             procedure = self.procedure_by_hash(s, case.procedure_id, case.procedure_hash)

@@ -133,13 +133,20 @@ def test_missing_parameter_is_named() -> None:
         SELECT.all(conn, {})
 
 
-def test_unsupported_statements_are_refused_when_compiled() -> None:
+def test_expanding_parameters_are_refused_when_compiled() -> None:
     engine = sa.create_engine("sqlite://")
     META.create_all(engine)
     expanding = Prepared(sa.select(ROWS.c.id).where(ROWS.c.label.in_(sa.bindparam("labels", expanding=True))))
-    returning = Prepared(sa.update(ROWS).values(label="x").returning(ROWS.c.id))
-    with engine.begin() as conn:
-        with pytest.raises(ValueError, match="expanding"):
-            expanding.all(conn, {"labels": ["a"]})
-        with pytest.raises(ValueError, match="RETURNING"):
-            returning.run(conn, {})
+    with engine.begin() as conn, pytest.raises(ValueError, match="expanding"):
+        expanding.all(conn, {"labels": ["a"]})
+
+
+def test_insert_returning_gives_the_new_key(db: Database) -> None:
+    insert = prepared_insert(ROWS, ("label", "on"), returning=("id", "on"))
+    with db.engine.begin() as conn:
+        first = insert.first(conn, {"label": "甲", "on": dt.date(2026, 10, 8)})
+        second = insert.first(conn, {"label": "乙", "on": None})
+        stored = conn.execute(sa.select(ROWS.c.id, ROWS.c.label).order_by(ROWS.c.id)).all()
+    assert first is not None and second is not None
+    assert first[1] == dt.date(2026, 10, 8) and second[1] is None
+    assert [tuple(r) for r in stored] == [(first[0], "甲"), (second[0], "乙")]
