@@ -5,7 +5,9 @@ Run: .venv/bin/python bench/run_all.py [--quick] [--pg-url URL | --no-pg] [--onl
 Systems (bench/systems/, one module each): zhongcai on SQLite and on PostgreSQL (a fresh schema,
 dropped afterwards); SpiffWorkflow running bench/fixtures/arbitration.bpmn with the workflow
 serialized to the database after each step; bare `transitions` with a Machine per case and with one
-shared Machine, writing equivalent rows with SQLAlchemy Core; bare SQL for the set-based workloads.
+shared Machine, writing equivalent rows with SQLAlchemy Core; bare SQL for the set-based workloads;
+the SQLite commit floor (raw sqlite3, one event row per step and nothing else: the fastest any system
+with per-step durable persistence can complete a case on this machine).
 The baselines run on SQLite with zhongcai's own engine set-up (WAL, synchronous=FULL, BEGIN IMMEDIATE).
 
 Workloads:
@@ -58,6 +60,7 @@ COLUMNS = (
     "transitions shared",
     "bare SQL SQLite",
     "bare SQL PG",
+    "SQLite commit floor",
 )
 WORKLOADS = ("cases", "memory", "bytes", "scan", "report", "coldstart")
 SIZES = {  # full, quick
@@ -115,7 +118,7 @@ def _fmt(x: float) -> str:
 
 
 def w_cases(res: Results, pg: str | None, tmp: Path, size: Callable[[str], int]) -> None:
-    from bench.systems import bare_transitions, spiff
+    from bench.systems import bare_transitions, commit_floor, spiff
     from bench.systems import zhongcai as zc
 
     runs = size("runs")
@@ -142,6 +145,7 @@ def w_cases(res: Results, pg: str | None, tmp: Path, size: Callable[[str], int])
             f"sqlite:///{tmp}/shared.db",
             nb,
         ),
+        ("SQLite commit floor", commit_floor.complete_cases, f"sqlite:///{tmp}/floor.db", nb),
     ]
     if pg:
         schema = pg_schema(pg)
@@ -179,6 +183,11 @@ def _empty_bytes(system: str, url: str) -> int:
     from bench.systems import zhongcai as zc
 
     eurl = f"sqlite:///{empty}"
+    if system == "SQLite commit floor":
+        from bench.systems import commit_floor
+
+        commit_floor.connect(eurl).close()  # the schema only
+        return db_bytes(eurl)
     if system.startswith("zhongcai"):
         zc.prepare(eurl)[0].dispose()
     elif system.startswith("SpiffWorkflow"):
@@ -412,8 +421,10 @@ RATIOS = [  # (workload, numerator, denominator, target text, ok(ratio))
     ("cases", "zhongcai SQLite", "SpiffWorkflow reload", "", None),
     ("cases", "zhongcai SQLite", "transitions shared", ">= 0.5x", lambda r: r >= 0.5),
     ("cases", "zhongcai PG", "zhongcai SQLite", "", None),
+    ("cases", "SQLite commit floor", "SpiffWorkflow", "", None),
     ("cases_mem", "zhongcai SQLite", "SpiffWorkflow", "", None),
     ("cases_mem", "zhongcai SQLite", "transitions shared", "", None),
+    ("cases_mem", "SQLite commit floor", "SpiffWorkflow", "", None),
     ("scan", "zhongcai SQLite", "bare SQL SQLite", "<= 3x", lambda r: r <= 3),
     ("scan", "zhongcai PG", "bare SQL PG", "<= 3x", lambda r: r <= 3),
     ("report", "zhongcai SQLite", "bare SQL SQLite", "<= 2x", lambda r: r <= 2),
