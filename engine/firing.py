@@ -40,7 +40,7 @@ from engine.errors import (
 from engine.model import Check, Procedure
 from engine.periods import Period
 from engine.prepared import Prepared
-from engine.tables import CaseDocument, CaseEvent, CaseFile, Deadline, Institution
+from engine.tables import CaseEvent, CaseFile, Deadline, Institution
 
 if TYPE_CHECKING:
     from engine.runtime import CaseService
@@ -128,7 +128,6 @@ _CF: sa.Table = CaseFile.__table__  # type: ignore[attr-defined]
 _EV: sa.Table = CaseEvent.__table__  # type: ignore[attr-defined]
 _INST: sa.Table = Institution.__table__  # type: ignore[attr-defined]
 _DL: sa.Table = Deadline.__table__  # type: ignore[attr-defined]
-_DOC: sa.Table = CaseDocument.__table__  # type: ignore[attr-defined]
 #: the case, the date and hash of its last event (seq = version), its institution's name and prefix
 _LOAD_CASE = Prepared(
     sa.select(
@@ -163,13 +162,11 @@ _LOAD_DEADLINES = Prepared(
     .where(_DL.c.case_id == sa.bindparam("case_id"))
     .order_by(_DL.c.id)
 )
-_LOAD_VERSIONS = Prepared(
-    sa.select(_DOC.c.document_id, sa.func.max(_DOC.c.version))
-    .where(_DOC.c.case_id == sa.bindparam("case_id"))
-    .group_by(_DOC.c.document_id)
-)
-_LOAD_HISTORY = Prepared(
-    sa.select(_EV.c.action, _EV.c.effective_on)
+#: every event's action, date and documents, in order: the history, how often each action fired and,
+#: counting the documents each event filed, every document's highest version (engine.verify checks that
+#: the documents on file are exactly the events' lists; uq_case_document refuses a wrong number)
+_LOAD_EVENTS = Prepared(
+    sa.select(_EV.c.action, _EV.c.effective_on, _EV.c.documents)
     .where(_EV.c.case_id == sa.bindparam("case_id"))
     .order_by(_EV.c.seq)
 )
@@ -233,23 +230,28 @@ class CaseState:
 
     @property
     def versions(self) -> dict[str, int]:
-        """{document id: its highest stored version} for the documents on file (one grouped read,
-        shared by the guards' has_document and the version numbers of the documents written)."""
+        """{document id: its highest stored version} for the documents on file (shared by the guards'
+        has_document and the version numbers of the documents written)."""
         if self._versions is None:
-            assert self._conn is not None
-            rows = _LOAD_VERSIONS.all(self._conn, {"case_id": self.case_id})
-            self._versions = {d: int(v or 0) for d, v in rows}
+            self._read_events()
+            assert self._versions is not None
         return self._versions
 
     @property
     def history(self) -> tuple[tuple[str, dt.date], ...]:
-        """(action, effective date) of every event so far, in order (one read, shared by the guards'
-        times_fired and the rendered documents' history)."""
+        """(action, effective date) of every event so far, in order (shared by the guards' times_fired
+        and the rendered documents' history)."""
         if self._history is None:
-            assert self._conn is not None
-            rows = _LOAD_HISTORY.all(self._conn, {"case_id": self.case_id})
-            self._history = tuple((a, d) for a, d in rows)
+            self._read_events()
+            assert self._history is not None
         return self._history
+
+    def _read_events(self) -> None:
+        """One read of the case's events gives both the history and the document versions."""
+        assert self._conn is not None
+        rows = _LOAD_EVENTS.all(self._conn, {"case_id": self.case_id})
+        self._history = tuple((a, d) for a, d, _ in rows)
+        self._versions = dict(Counter(str(doc) for _, _, docs in rows for doc in docs or ()))
 
     @property
     def fired(self) -> dict[str, int]:

@@ -5,7 +5,8 @@ Owns: `verify_store(service) -> VerifyReport` and `verify_case`. For every case 
 - the case's stage equals the last event's `stage_after`, and every event starts where the previous ended;
 - the hash chain verifies (each `prev_hash` is the previous event's hash; each hash matches its content);
 - every event has exactly one monitoring record;
-- every document belongs to an event of the case and its sha256 matches its content;
+- every document belongs to an event of the case, each event's document list is exactly the documents
+  filed with it, numbered 1, 2, ... per document in event order, and each sha256 matches its content;
 - the deadline rows equal a replay of the clock operations recorded in the events (status, clock, due date).
 It reads only; it never repairs. Works on SQLite and PostgreSQL alike.
 Stage in the flow: operations (after a crash, a restore, a migration).
@@ -15,6 +16,7 @@ May import: engine.tables, engine.hashchain, engine.clockwork, engine.casefile, 
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -103,7 +105,20 @@ def verify_case(service: CaseService, s: Session, case: CaseFile) -> list[str]:
         problems.append(f"events without a monitoring record: {missing}")
     if extra or len(monitored) != len(set(monitored)):
         problems.append(f"monitoring records without an event or duplicated: {extra or monitored}")
-    for doc in s.exec(select(CaseDocument).where(CaseDocument.case_id == case.id)).all():
+    docs = s.exec(select(CaseDocument).where(CaseDocument.case_id == case.id)).all()
+    filed = Counter((d.event_seq, d.document_id, d.version) for d in docs)
+    listed: Counter[tuple[int, str, int]] = Counter()
+    numbered: Counter[str] = Counter()
+    for e in sorted(events, key=lambda e: e.seq):
+        for d in e.documents or []:
+            numbered[str(d)] += 1
+            listed[(e.seq, str(d), numbered[str(d)])] += 1
+    if filed != listed:  # the runtime numbers document versions from the events' lists (engine.firing)
+        problems.append(
+            "documents on file differ from the documents the events list: "
+            f"not listed {sorted((filed - listed).elements())}, not on file {sorted((listed - filed).elements())}"
+        )
+    for doc in docs:
         if doc.event_seq not in seqs:
             problems.append(
                 f"document '{doc.document_id}' v{doc.version} belongs to no event (seq {doc.event_seq})"

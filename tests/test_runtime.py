@@ -7,6 +7,7 @@ Expected dates are computed by hand from DOMAIN.md (section d and its worked exa
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import shutil
 from pathlib import Path
 from typing import Any
@@ -367,6 +368,34 @@ def test_verify_finds_tampering(env: Any) -> None:
     problems = " | ".join(f.problem for f in verify_store(svc).findings)
     assert "stage 'awarded' != last event's target 'accepted'" in problems
     assert "events without a monitoring record: [2]" in problems
+
+
+def test_verify_finds_documents_missing_from_or_added_to_the_file(env: Any) -> None:
+    """Document versions are numbered from the events' document lists (engine.firing), so verify checks
+    that the documents on file are exactly those lists; a lost document is also refused a new version
+    number that would collide (uq_case_document)."""
+    svc, _now, db = env
+    case = svc.open_case("mini", D(2025, 12, 30), {}, "inst", CLERK)
+    svc.attach(case.id, {"evidence": b"v1"}, D(2025, 12, 30), CLERK)
+    svc.attach(case.id, {"evidence": b"v2"}, D(2025, 12, 30), CLERK)
+    assert verify_store(svc).ok
+    with db.transaction() as s:
+        first = s.exec(select(CaseDocument).where(CaseDocument.version == 1)).one()
+        s.add(
+            CaseDocument(
+                case_id=case.id,
+                document_id="evidence",
+                kind="submitted",
+                version=9,
+                content=b"x",
+                sha256=hashlib.sha256(b"x").hexdigest(),
+                event_seq=first.event_seq,
+            )
+        )
+        s.delete(first)
+    problems = " | ".join(f.problem for f in verify_store(svc).findings)
+    assert "documents on file differ from the documents the events list" in problems
+    assert "not listed [(2, 'evidence', 9)], not on file [(2, 'evidence', 1)]" in problems
 
 
 def test_a_duty_done_late_is_recorded_as_a_breach_without_a_scan(env: Any) -> None:
