@@ -47,6 +47,8 @@ class _Compiled:
     #: scalar column defaults of an INSERT for the columns a caller did not give
     defaults: dict[str, Any]
     result_types: tuple[Any, ...]
+    #: (bind name, its processor or None) in placeholder order (positional paramstyles)
+    plan: tuple[tuple[str, Processor | None], ...] = ()
 
 
 class Prepared:
@@ -100,27 +102,36 @@ class Prepared:
                 raise ValueError(f"Prepared statements need a value for column {column.key!r}")
             defaults[column.key] = default.arg
         order = tuple(compiled.positiontup) if compiled.positional else None
+        binds = dict(compiled._bind_processors)
         return _Compiled(
             sql=compiled.string,
             order=order,
-            binds=dict(compiled._bind_processors),
+            binds=binds,
             defaults=defaults,
             result_types=tuple(entry.type for entry in compiled._result_columns),
+            plan=tuple((name, binds.get(name)) for name in order or ()),
         )
 
     # ------------------------------------------------------------------ running
 
     def _params(self, c: _Compiled, given: Mapping[str, Any] | None) -> Any:
-        values = {**c.defaults, **(given or {})}
-        for name, process in c.binds.items():  # as SQLAlchemy: None too (JSON None is JSON null)
-            if name in values:
-                values[name] = process(values[name])
+        # as SQLAlchemy, processors see None too (a JSON column's None is stored as JSON null)
+        g: Mapping[str, Any] = given if given is not None else {}
         if c.order is None:
+            values = {**c.defaults, **g}
+            for name, process in c.binds.items():
+                if name in values:
+                    values[name] = process(values[name])
             return values
+        defaults = c.defaults
+        out = []
         try:
-            return tuple(values[name] for name in c.order)
+            for name, step in c.plan:
+                value = g[name] if name in g else defaults[name]
+                out.append(value if step is None else step(value))
         except KeyError as exc:
             raise ValueError(f"missing parameter {exc.args[0]!r} for: {c.sql}") from None
+        return tuple(out)
 
     def _cursor(self, conn: sa.Connection) -> Any:
         return conn.connection.cursor()
@@ -171,11 +182,17 @@ class Prepared:
             raise self._wrap(conn, c, bound, exc) from exc
         finally:
             cursor.close()
-        if not any(procs):
+        active = [(i, p) for i, p in enumerate(procs) if p is not None]
+        if not active:
             return [tuple(r) for r in raw]
-        return [
-            tuple(v if p is None or v is None else p(v) for p, v in zip(procs, r, strict=True)) for r in raw
-        ]
+        rows = []
+        for r in raw:
+            row = list(r)
+            for i, p in active:
+                if row[i] is not None:
+                    row[i] = p(row[i])
+            rows.append(tuple(row))
+        return rows
 
     def first(self, conn: sa.Connection, params: Mapping[str, Any] | None = None) -> tuple[Any, ...] | None:
         rows = self.all(conn, params)
