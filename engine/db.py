@@ -51,7 +51,7 @@ def _sqlite_setup(engine: sa.Engine) -> None:
         # IMMEDIATE takes the write lock at BEGIN: a writer that only read first cannot later fail to
         # upgrade its lock (SQLITE_BUSY without waiting). Reads use DEFERRED.
         mode = "IMMEDIATE" if conn.get_execution_options().get("zc_write", True) else "DEFERRED"
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        conn.connection.driver_connection.execute(f"BEGIN {mode}")  # type: ignore[union-attr]
 
 
 class Database:

@@ -87,3 +87,25 @@ def test_recorded_times_come_back_aware_utc(tmp_path: Path) -> None:
         got = s.get(Institution, "a")
         assert got is not None and got.created_at.tzinfo is not None
         assert got.created_at.utcoffset() == dt.timedelta(0)
+
+
+def test_write_transactions_take_the_write_lock_at_begin_and_reads_do_not(tmp_path: Path) -> None:
+    """engine.db: BEGIN IMMEDIATE for `transaction()` (a second writer waits at its BEGIN instead of
+    failing later to upgrade a read lock), BEGIN DEFERRED for `read()`."""
+    import sqlite3
+
+    path = tmp_path / "locks.db"
+    db = Database(f"sqlite:///{path}")
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        with db.transaction() as s:
+            s.connection()
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+        with db.read() as s:
+            s.connection()
+            other.execute("BEGIN IMMEDIATE")  # a reader holds no write lock
+            other.execute("ROLLBACK")
+    finally:
+        other.close()
+        db.dispose()
