@@ -51,7 +51,15 @@ def _sqlite_setup(engine: sa.Engine) -> None:
         # IMMEDIATE takes the write lock at BEGIN: a writer that only read first cannot later fail to
         # upgrade its lock (SQLITE_BUSY without waiting). Reads use DEFERRED.
         mode = "IMMEDIATE" if conn.get_execution_options().get("zc_write", True) else "DEFERRED"
-        conn.connection.driver_connection.execute(f"BEGIN {mode}")  # type: ignore[union-attr]
+        sql = f"BEGIN {mode}"
+        try:
+            conn.connection.driver_connection.execute(sql)  # type: ignore[union-attr]
+        except conn.dialect.loaded_dbapi.Error as exc:
+            # sent on the DBAPI connection (no per-statement overhead), so raise what SQLAlchemy would:
+            # its exception class (e.g. OperationalError `database is locked` after the busy timeout)
+            raise sa.exc.DBAPIError.instance(
+                sql, (), exc, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
+            ) from exc
 
 
 class Database:

@@ -13,7 +13,8 @@ processing (dates, JSON, booleans, decimals), result processing and column defau
 use, without the per-call work. Everything still runs inside the connection and transaction
 `engine.db.Database.transaction()` opened: a rollback undoes these statements like any other, and a
 DBAPI error is raised as SQLAlchemy's exception class (IntegrityError, OperationalError, ...), so
-callers catch what they always caught. Statements here are never built from author text.
+callers catch what they always caught; a lost connection is detected and invalidated as SQLAlchemy
+does (the pool replaces it). Statements here are never built from author text.
 
 Limits, checked when a statement is compiled: no expanding IN parameters, no callable column
 defaults (give the value). An INSERT prepared for a set of columns has no implicit RETURNING; an
@@ -136,24 +137,42 @@ class Prepared:
     def _cursor(self, conn: sa.Connection) -> Any:
         return conn.connection.cursor()
 
-    def _wrap(self, conn: sa.Connection, c: _Compiled, params: Any, exc: Exception) -> Exception:
-        dbapi = conn.dialect.loaded_dbapi
-        if isinstance(exc, dbapi.Error):
-            return sa.exc.DBAPIError.instance(c.sql, params, exc, dbapi.Error, dialect=conn.dialect)
-        return exc
+    def _wrap(
+        self, conn: sa.Connection, c: _Compiled, params: Any, exc: Exception, cursor: Any = None
+    ) -> Exception:
+        """A DBAPI error as SQLAlchemy raises it. The cursor is the DBAPI's own, so SQLAlchemy's
+        disconnect detection does not see the error: do it here as it does (invalidate the connection,
+        so its transaction ends without a rollback on a dead socket and the pool replaces it)."""
+        dialect = conn.dialect
+        dbapi = dialect.loaded_dbapi
+        if not isinstance(exc, dbapi.Error):
+            return exc
+        invalidated = False
+        if not conn.invalidated:
+            try:
+                raw = conn.connection.dbapi_connection
+                invalidated = bool(dialect.is_disconnect(exc, raw, cursor))
+            except Exception:  # detection must never hide the error itself
+                invalidated = False
+            if invalidated:
+                conn.invalidate(exc)
+        return sa.exc.DBAPIError.instance(
+            c.sql, params, exc, dbapi.Error, connection_invalidated=invalidated, dialect=dialect
+        )
 
     def run(self, conn: sa.Connection, params: Mapping[str, Any] | None = None) -> int:
         """Execute once; the number of rows it changed (rowcount)."""
         c = self._for(conn.dialect)
         bound = self._params(c, params)
-        cursor = self._cursor(conn)
+        cursor = None
         try:
+            cursor = self._cursor(conn)
             cursor.execute(c.sql, bound)
             return int(cursor.rowcount)
         except Exception as exc:
-            raise self._wrap(conn, c, bound, exc) from exc
+            raise self._wrap(conn, c, bound, exc, cursor) from exc
         finally:
-            cursor.close()
+            _close(cursor)
 
     def run_many(self, conn: sa.Connection, rows: Iterable[Mapping[str, Any]]) -> None:
         """Execute once per row of parameters (DBAPI executemany)."""
@@ -161,27 +180,29 @@ class Prepared:
         bound = [self._params(c, row) for row in rows]
         if not bound:
             return
-        cursor = self._cursor(conn)
+        cursor = None
         try:
+            cursor = self._cursor(conn)
             cursor.executemany(c.sql, bound)
         except Exception as exc:
-            raise self._wrap(conn, c, bound, exc) from exc
+            raise self._wrap(conn, c, bound, exc, cursor) from exc
         finally:
-            cursor.close()
+            _close(cursor)
 
     def all(self, conn: sa.Connection, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
         """Execute a SELECT; its rows as tuples of Python values (dates, dicts, ...), in column order."""
         c = self._for(conn.dialect)
         bound = self._params(c, params)
-        cursor = self._cursor(conn)
+        cursor = None
         try:
+            cursor = self._cursor(conn)
             cursor.execute(c.sql, bound)
             raw = cursor.fetchall()
             procs = self._processors(conn.dialect, c, cursor.description)
         except Exception as exc:
-            raise self._wrap(conn, c, bound, exc) from exc
+            raise self._wrap(conn, c, bound, exc, cursor) from exc
         finally:
-            cursor.close()
+            _close(cursor)
         active = [(i, p) for i, p in enumerate(procs) if p is not None]
         if not active:
             return [tuple(r) for r in raw]
@@ -208,6 +229,16 @@ class Prepared:
             ]
             self._result_procs[key] = procs
         return procs
+
+
+def _close(cursor: Any) -> None:
+    """Close a DBAPI cursor; closing one on a lost connection must not replace the error being raised."""
+    if cursor is None:
+        return
+    try:
+        cursor.close()
+    except Exception:  # the statement's own error (if any) is what matters
+        pass
 
 
 @functools.cache

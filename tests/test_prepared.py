@@ -150,3 +150,35 @@ def test_insert_returning_gives_the_new_key(db: Database) -> None:
     assert first is not None and second is not None
     assert first[1] == dt.date(2026, 10, 8) and second[1] is None
     assert [tuple(r) for r in stored] == [(first[0], "甲"), (second[0], "乙")]
+
+
+@pytest.mark.pg
+def test_a_lost_connection_is_reported_and_invalidated_as_sqlalchemy_does(pg_url: str) -> None:
+    """The raw cursor bypasses SQLAlchemy's disconnect detection, so Prepared does it: the caller gets
+    the error that happened (not the failed rollback's), marked connection_invalidated, and the pool
+    hands out a live connection next time."""
+    from tests.conftest import pg_url_or_fail
+
+    database = Database(pg_url)
+    admin = sa.create_engine(pg_url_or_fail())
+    read = Prepared(sa.select(sa.literal_column("1")))
+    try:
+        with pytest.raises(sa.exc.OperationalError) as raised:
+            with database.engine.begin() as conn:
+                pid = conn.exec_driver_sql("select pg_backend_pid()").scalar()
+                with admin.begin() as a:
+                    a.execute(sa.text("select pg_terminate_backend(:p)"), {"p": pid})
+                read.all(conn)
+        assert raised.value.connection_invalidated
+        assert "administrator command" in str(raised.value.orig)
+        with pytest.raises(sa.exc.OperationalError) as again:  # a closed connection: still SQLAlchemy's
+            with database.engine.begin() as conn:
+                conn.connection.driver_connection.close()  # type: ignore[union-attr]
+                read.all(conn)
+        assert again.value.connection_invalidated
+        with database.engine.begin() as conn:
+            assert conn.exec_driver_sql("select pg_backend_pid()").scalar() != pid
+            assert read.all(conn) == [(1,)]
+    finally:
+        admin.dispose()
+        database.dispose()

@@ -109,3 +109,34 @@ def test_write_transactions_take_the_write_lock_at_begin_and_reads_do_not(tmp_pa
     finally:
         other.close()
         db.dispose()
+
+
+def test_a_busy_begin_is_raised_as_sqlalchemys_operational_error(tmp_path: Path) -> None:
+    """BEGIN is sent on the DBAPI connection (engine.db) but a failure there (here `database is locked`
+    after the busy timeout) is still SQLAlchemy's OperationalError, as every other statement's is."""
+    import sqlite3
+
+    from sqlalchemy import event
+
+    path = tmp_path / "busy.db"
+    db = Database(f"sqlite:///{path}")
+
+    @event.listens_for(db.engine, "connect")
+    def _short_wait(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+        dbapi_conn.execute("PRAGMA busy_timeout = 50")  # after engine.db's 30 s: fail fast here
+
+    with db.transaction() as s:  # connected (and in WAL mode) before the lock is taken
+        s.connection()
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(sa.exc.OperationalError, match="locked") as raised:
+            with db.transaction() as s:
+                s.connection()
+        assert isinstance(raised.value.orig, sqlite3.OperationalError)
+        other.execute("ROLLBACK")
+        with db.transaction() as s:  # the connection is usable again
+            assert s.connection().exec_driver_sql("select 1").scalar() == 1
+    finally:
+        other.close()
+        db.dispose()
