@@ -29,6 +29,7 @@ from engine.errors import (
     DocumentFailed,
     EventNotAllowed,
     GuardRuntimeError,
+    StoreInconsistent,
     UnknownProcedure,
     YearNotCovered,
 )
@@ -129,6 +130,12 @@ def install_error_handlers(app: FastAPI) -> None:
         log.error("document template error on %s %s: %s", request.method, request.url.path, exc)
         details = {"document": exc.document_id, "template": exc.template}
         return _json(500, "document_template_error", str(exc), details)
+
+    @app.exception_handler(StoreInconsistent)
+    async def _inconsistent(request: Request, exc: StoreInconsistent) -> JSONResponse:
+        # the store contradicts itself: an administrator verifies and repairs; retrying cannot help
+        log.error("store inconsistent on %s %s: %s", request.method, request.url.path, exc)
+        return _json(500, "store_inconsistent", str(exc), {"case_id": exc.case_id})
 
     @app.exception_handler(GuardRuntimeError)
     async def _procedure_defect(request: Request, exc: GuardRuntimeError) -> JSONResponse:

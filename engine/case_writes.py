@@ -37,7 +37,7 @@ from engine.casefile import (
 )
 from engine.clockwork import row_values
 from engine.doc_context import CaseSnapshot, InstitutionInfo
-from engine.errors import BadInput, CaseConflict, DocumentFailed, EventNotAllowed
+from engine.errors import BadInput, CaseConflict, DocumentFailed, EventNotAllowed, StoreInconsistent
 from engine.firing import ATTACH, CaseRow, DeadlineRow, FirePlan
 from engine.hashchain import GENESIS, event_hash, event_payload
 from engine.model import Procedure
@@ -396,6 +396,11 @@ def commit_plan(s: Session, plan: FirePlan, recorded_at: dt.datetime) -> Transit
             s, plan, seq=read_version + 1, prev_hash=prev, recorded_at=recorded_at, stage_before=stage_before
         )
     except sa.exc.IntegrityError as exc:
+        if "case_document" in str(exc.orig):  # a version number taken by a document no event lists
+            raise StoreInconsistent(
+                state.case_id,
+                "a document on file is not listed by the case's events, so the next version number is taken",
+            ) from exc
         raise CaseConflict(state.case_id, read_version, None) from exc
     return TransitionRecord(
         case_id=state.case_id,
@@ -413,9 +418,12 @@ def commit_plan(s: Session, plan: FirePlan, recorded_at: dt.datetime) -> Transit
 
 def _stored_due(row: DeadlineRow | None, clock: Any, stored_clock: Any, version: str | None) -> _Due | None:
     """The due date a deadline row holds, if it still holds for `clock`: the clock unchanged since the
-    row was written, computed on calendar `version`, nothing missing (no `due_note`)."""
+    row was written, computed on calendar `version`, nothing missing (no `due_note`), and not a clock
+    stopped during a pause (its row keeps the due date it had before, see `_write_deadlines`)."""
     if row is None or row.due_note is not None or row.calendar_version != version or stored_clock != clock:
         return None
+    if clock.status == "stopped" and clock.pauses and clock.pauses[-1][1] is None:
+        return None  # stopped while paused: its row keeps the earlier due date, a recomputation has none
     return _Due(row.due_on, row.status, tuple(row.steps or ()))
 
 

@@ -221,6 +221,21 @@ class CaseConflict(ZhongcaiError):
         )
 
 
+class StoreInconsistent(ZhongcaiError):
+    """The store contradicts itself for a case (e.g. a document on file that no event lists), so the
+    action cannot be numbered; nothing was recorded. Not the user's fault and not a race: an
+    administrator runs `zhongcai verify` and repairs the case."""
+
+    def __init__(self, case_id: int, detail: str) -> None:
+        self.case_id = case_id
+        self.detail = detail
+        super().__init__(
+            f"案件 {case_id} 的存储记录不一致，本次操作未登记 (the stored records of case {case_id} contradict "
+            f"each other; nothing was recorded): {detail}; 请管理员运行 `python cli.py verify` 检查并修复 "
+            "(an administrator should run `python cli.py verify` and repair the case)"
+        )
+
+
 class CaseNotFound(ZhongcaiError, LookupError):
     """No case with that id or case number."""
 

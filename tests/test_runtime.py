@@ -429,3 +429,49 @@ def test_procedure_for_hash(env: Any) -> None:
     assert svc.procedure_for_hash(case.procedure_hash).id == "mini"
     with pytest.raises(UnknownProcedure):
         svc.procedure_for_hash("0" * 64)
+
+
+def test_a_document_number_taken_by_an_unlisted_document_is_reported_not_retried(env: Any) -> None:
+    """A document on file that no event lists takes the version number the next filing needs: that is
+    a damaged store (StoreInconsistent, nothing recorded), not a race to retry (CaseConflict)."""
+    from engine.errors import StoreInconsistent
+
+    svc, _now, db = env
+    case = svc.open_case("mini", D(2025, 12, 30), {}, "inst", CLERK)
+    svc.attach(case.id, {"evidence": b"v1"}, D(2025, 12, 30), CLERK)
+    with db.transaction() as s:
+        s.add(
+            CaseDocument(
+                case_id=case.id,
+                document_id="evidence",
+                kind="submitted",
+                version=2,
+                content=b"x",
+                sha256=hashlib.sha256(b"x").hexdigest(),
+                event_seq=2,
+            )
+        )
+    before = svc.get(case.id).version
+    with pytest.raises(StoreInconsistent, match="verify"):
+        svc.attach(case.id, {"evidence": b"v2"}, D(2025, 12, 30), CLERK)
+    assert svc.get(case.id).version == before
+
+
+def test_a_clock_stopped_while_paused_is_recomputed_for_documents() -> None:
+    """engine.case_writes._stored_due: a row keeps its earlier due date when its clock is stopped
+    during a pause (the audit reads it), but a document must show what the clock says: no date."""
+    from engine.case_writes import _stored_due
+    from engine.clocks import pause, start_clock, stop
+    from engine.firing import DeadlineRow
+    from engine.periods import Period
+
+    running = start_clock("award", Period(45, "days"), D(2026, 1, 5))
+    stopped = stop(pause(running, D(2026, 1, 20)), D(2026, 1, 25))
+
+    def row(clock_status: str) -> DeadlineRow:
+        return DeadlineRow(1, 1, "award", clock_status, D(2026, 2, 19), {}, "inst", None, ["s"], None, "v1")
+
+    assert _stored_due(row("running"), running, running, "v1") is not None
+    assert _stored_due(row("running"), running, running, "v2") is None  # another calendar version
+    assert _stored_due(row("stopped"), stopped, stopped, "v1") is None  # stopped during a pause
+    assert _stored_due(row("stopped"), stop(running, D(2026, 1, 25)), stop(running, D(2026, 1, 25)), "v1")
