@@ -410,9 +410,13 @@ def encode_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def decode_facts(procedure: Procedure, data: Mapping[str, Any]) -> dict[str, Any]:
-    """Stored JSON facts back to typed values; facts the procedure no longer declares are kept as stored."""
+    """Stored JSON facts back to typed values, in the order the procedure declares its facts (JSONB on
+    PostgreSQL does not keep the order they were written in); facts the procedure no longer declares
+    are kept as stored, after the others."""
     out: dict[str, Any] = {}
-    for key, value in data.items():
+    declared = [k for k in procedure.facts if k in data]
+    for key in [*declared, *(k for k in data if k not in procedure.facts)]:
+        value = data[key]
         fact = procedure.facts.get(key)
         try:
             out[key] = _coerce(fact, value) if fact is not None else value

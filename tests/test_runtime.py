@@ -475,3 +475,23 @@ def test_a_clock_stopped_while_paused_is_recomputed_for_documents() -> None:
     assert _stored_due(row("running"), running, running, "v2") is None  # another calendar version
     assert _stored_due(row("stopped"), stopped, stopped, "v1") is None  # stopped during a pause
     assert _stored_due(row("stopped"), stop(running, D(2026, 1, 25)), stop(running, D(2026, 1, 25)), "v1")
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_a_case_shows_its_facts_in_the_procedures_order_on_both_databases(
+    database: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """JSONB does not keep the order facts were written in: views list them in the procedure's order,
+    so the answer to opening a case and every later read agree, on both databases."""
+    from engine.runtime import CaseService
+    from tests.fixtures_runtime import MovableNow, load_arbitration, prepared_db
+
+    url = f"sqlite:///{tmp_path / 'order.db'}" if database == "sqlite" else request.getfixturevalue("pg_url")
+    db = prepared_db(url)
+    svc = CaseService(db, load_arbitration(), now=MovableNow(D(2025, 12, 30)))
+    facts = {"respondent_name": "北京某某科技有限公司", "claim_amount": "36000", "applicant_name": "王小红"}
+    opened = svc.open_case("arbitration", D(2025, 12, 30), facts, "inst", CLERK)
+    declared = list(load_arbitration().get("arbitration").facts)
+    assert list(opened.facts) == [k for k in declared if k in opened.facts]
+    assert list(svc.get(opened.id).facts) == list(opened.facts)
+    db.dispose()
