@@ -41,7 +41,7 @@ from engine.errors import BadInput, CaseConflict, DocumentFailed, EventNotAllowe
 from engine.firing import ATTACH, CaseRow, DeadlineRow, FirePlan
 from engine.hashchain import GENESIS, event_hash, event_payload
 from engine.model import Procedure
-from engine.prepared import Prepared, prepared_insert, prepared_update
+from engine.prepared import prepared_insert, prepared_select, prepared_update
 from engine.tables import (
     Breach,
     CaseDocument,
@@ -464,36 +464,13 @@ def _snapshot(s: Session, plan: FirePlan, computed: Mapping[str, _Due]) -> CaseS
     )
 
 
-_VIEW_DEADLINES = Prepared(
-    sa.select(
-        _DEADLINES.c.deadline_id,
-        _DEADLINES.c.title,
-        _DEADLINES.c.status,
-        _DEADLINES.c.due_on,
-        _DEADLINES.c.steps,
-        _DEADLINES.c.due_note,
-        _DEADLINES.c.statutory,
-        _DEADLINES.c.basis,
-    )
-    .where(_DEADLINES.c.case_id == sa.bindparam("case_id"))
-    .order_by(_DEADLINES.c.id)
+_VIEW_DEADLINES = prepared_select(
+    _DEADLINES, ["deadline_id", "title", "status", "due_on", "steps", "due_note", "statutory", "basis"]
 )
-_VIEW_DOCUMENTS = Prepared(
-    sa.select(
-        _DOCUMENTS.c.document_id,
-        _DOCUMENTS.c.title,
-        _DOCUMENTS.c.kind,
-        _DOCUMENTS.c.version,
-        _DOCUMENTS.c.media_type,
-        _DOCUMENTS.c.sha256,
-        _DOCUMENTS.c.event_seq,
-    )
-    .where(_DOCUMENTS.c.case_id == sa.bindparam("case_id"))
-    .order_by(_DOCUMENTS.c.id)
+_VIEW_DOCUMENTS = prepared_select(
+    _DOCUMENTS, ["document_id", "title", "kind", "version", "media_type", "sha256", "event_seq"]
 )
-_VIEW_BREACHES = Prepared(
-    sa.select(_BREACHES.c.deadline_id).where(_BREACHES.c.case_id == sa.bindparam("case_id")).distinct()
-)
+_VIEW_BREACHES = prepared_select(_BREACHES, ["deadline_id"], order_by=None, distinct=True)
 
 
 def case_view(s: Session, case: CaseRow | CaseFile, procedure: Procedure) -> CaseView:

@@ -20,7 +20,7 @@ import difflib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -39,7 +39,7 @@ from engine.errors import (
 )
 from engine.model import Check, Procedure
 from engine.periods import Period
-from engine.prepared import Prepared
+from engine.prepared import Prepared, prepared_select
 from engine.tables import CaseEvent, CaseFile, Deadline, Institution
 
 if TYPE_CHECKING:
@@ -145,31 +145,11 @@ _LOAD_CASE = Prepared(
 _READ_CASE = Prepared(
     sa.select(*(_CF.c[name] for name in _CASE_COLUMNS)).where(_CF.c.id == sa.bindparam("case_id"))
 )
-_LOAD_DEADLINES = Prepared(
-    sa.select(
-        _DL.c.id,
-        _DL.c.case_id,
-        _DL.c.deadline_id,
-        _DL.c.status,
-        _DL.c.due_on,
-        _DL.c.clock,
-        _DL.c.institution_id,
-        _DL.c.responsible,
-        _DL.c.steps,
-        _DL.c.due_note,
-        _DL.c.calendar_version,
-    )
-    .where(_DL.c.case_id == sa.bindparam("case_id"))
-    .order_by(_DL.c.id)
-)
+_LOAD_DEADLINES = prepared_select(_DL, [f.name for f in fields(DeadlineRow)])
 #: every event's action, date and documents, in order: the history, how often each action fired and,
 #: counting the documents each event filed, every document's highest version (engine.verify checks that
 #: the documents on file are exactly the events' lists; uq_case_document refuses a wrong number)
-_LOAD_EVENTS = Prepared(
-    sa.select(_EV.c.action, _EV.c.effective_on, _EV.c.documents)
-    .where(_EV.c.case_id == sa.bindparam("case_id"))
-    .order_by(_EV.c.seq)
-)
+_LOAD_EVENTS = prepared_select(_EV, ["action", "effective_on", "documents"], order_by="seq")
 
 
 def read_case(conn: sa.Connection, case_id: int) -> CaseRow | None:

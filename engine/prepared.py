@@ -2,8 +2,9 @@
 cursor of the caller's transaction.
 
 Owns: `Prepared` (one statement, its compiled SQL per dialect, its bind and result processors and the
-scalar column defaults of an INSERT), `prepared_insert` (the INSERT of a table for a set of columns,
-cached) and `prepared_update` (the optimistic UPDATE of a table for a set of columns, cached).
+scalar column defaults of an INSERT), `prepared_select` (the rows of one key, e.g. a case's deadline
+rows), `prepared_insert` (the INSERT of a table for a set of columns, cached) and `prepared_update`
+(the optimistic UPDATE of a table for a set of columns, cached).
 
 Why this exists (issue 9): profiling a completed case showed half of the CPU time of an action inside
 SQLAlchemy's per-call statement handling (building the statement, its cache key, the execution
@@ -32,7 +33,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-__all__ = ["Prepared", "prepared_insert", "prepared_update"]
+__all__ = ["Prepared", "prepared_insert", "prepared_select", "prepared_update"]
 
 Processor = Callable[[Any], Any]
 
@@ -260,3 +261,22 @@ def prepared_update(table: sa.Table, columns: tuple[str, ...]) -> Prepared:
     if "version" in table.c and "read_version" not in columns:
         where = where & (table.c.version == sa.bindparam("read_version"))
     return Prepared(sa.update(table).where(where).values({c: sa.bindparam(c) for c in columns}))
+
+
+def prepared_select(
+    table: sa.Table,
+    columns: Sequence[str],
+    *,
+    key: str = "case_id",
+    order_by: str | None = "id",
+    distinct: bool = False,
+) -> Prepared:
+    """SELECT `columns` of the rows of `table` whose `key` column equals the parameter of that name,
+    in `order_by` order (e.g. a case's deadline rows: `prepared_select(deadline, [...])` run with
+    `{"case_id": 7}`)."""
+    statement = sa.select(*(table.c[name] for name in columns)).where(table.c[key] == sa.bindparam(key))
+    if distinct:
+        statement = statement.distinct()
+    if order_by is not None:
+        statement = statement.order_by(table.c[order_by])
+    return Prepared(statement)
