@@ -8,7 +8,10 @@ engine.checker_strategies from the procedure itself; after every step the built-
 must hold. The first broken property stops the example; hypothesis shrinks it; the smallest
 counterexample seen is written as a scenario file (engine.checker_steps) and run again through
 engine.scenarios to confirm it reproduces. Exploration stops after `examples` examples or when the
-time budget is spent (shrinking gets its own share of the budget).
+time budget is spent (shrinking gets its own share of the budget). Examples come in hypothesis runs of
+`ROUND` (the first run: one unguided example); each run is guided by the stages earlier runs reached
+(fixed during a run, so hypothesis can replay and shrink). The report says which stages were reached,
+in how many examples, and which stages the graph reaches that no example did.
 Stage in the flow: rule authors' checks (DESIGN.md section 2, "rule authors prove their rule sets").
 May import: engine.runtime, engine.model, engine.db, engine.tables, engine.scenarios, engine.casefile,
 engine.clockwork, engine.checker_* and hypothesis. Never Typer.
@@ -32,7 +35,7 @@ from hypothesis.errors import HypothesisException
 
 from engine.casefile import Actor, code_tables
 from engine.checker_author import author_violations, guard_violations, refused_guard_violation
-from engine.checker_invariants import Observed, Violation, builtin_violations, observe
+from engine.checker_invariants import Observed, Violation, builtin_violations, observe, reachable
 from engine.checker_steps import Finding, Step, dated_list, scenario_yaml
 from engine.checker_strategies import Explorer
 from engine.clockwork import calendar_for
@@ -46,6 +49,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEFAULT_EXAMPLES = 200
 DEFAULT_BUDGET = 60.0
 DEFAULT_MAX_STEPS = 25
+#: examples per hypothesis run: the coverage that guides exploration is updated between runs
+ROUND = 5
+SHIFTS = 5
 INSTITUTION = "checker"
 
 
@@ -250,10 +256,36 @@ class CheckReport:
     total_stages: int = 0
     total_actions: int = 0
     stage_ids: tuple[str, ...] = ()
+    #: the stages the stage graph reaches from the initial one (what exploration should reach)
+    reachable_ids: tuple[str, ...] = ()
+    #: in how many explored examples each stage was reached
+    stage_examples: dict[str, int] = field(default_factory=dict)
+    #: each distinct broken property seen (headline) and in how many examples (several with keep_going)
+    findings: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return self.finding is None
+
+    @property
+    def unreached(self) -> list[str]:
+        """Stages the graph reaches that no explored case reached: never checked."""
+        return sorted(set(self.reachable_ids) - self.stages)
+
+    def coverage(self) -> str:
+        """Which stages were reached (in how many examples), which were not, and the actions done."""
+        ids = self.reachable_ids or self.stage_ids
+        lines = [
+            f"coverage: {len(self.stages & set(ids))}/{len(ids)} reachable stages reached "
+            f"({self.total_stages} declared), {len(self.actions)}/{self.total_actions} actions done"
+        ]
+        reached = [f"{s} {self.stage_examples.get(s, 0)}" for s in self.stage_ids if s in self.stages]
+        if reached:
+            lines.append(f"stages reached (examples): {', '.join(reached)}")
+        missing = sorted(set(ids) - self.stages)
+        if missing:
+            lines.append(f"never reached: {', '.join(missing)}")
+        return "\n".join(lines)
 
     def text(self) -> str:
         head = (
@@ -261,24 +293,20 @@ class CheckReport:
             f"{self.steps} step(s) in {self.elapsed:.1f} s"
             + (" (time budget spent)" if self.budget_spent else "")
         )
-        cover = (
-            f"coverage: {len(self.stages)}/{self.total_stages} stages reached, "
-            f"{len(self.actions)}/{self.total_actions} actions done"
-        )
         if self.finding is None:
-            missing = sorted(set(self.stage_ids) - self.stages)
-            tail = f" (never reached: {', '.join(missing)})" if missing else ""
-            return f"OK: {head}: every invariant held\n{cover}{tail}\n"
+            return f"OK: {head}: every invariant held\n{self.coverage()}\n"
         lines = [
             f"COUNTEREXAMPLE: {head}",
             f"broken: {self.finding.headline()}",
-            "dated actions:",
-            dated_list(self.finding.steps),
         ]
+        others = [f"  {n}x {h}" for h, n in self.findings.items() if h != self.finding.headline()]
+        if others:
+            lines += ["also broken in other examples:", *others]
+        lines += ["dated actions:", dated_list(self.finding.steps)]
         if self.reproduced is not None:
             verdict = "reproduces" if self.reproduced else "does NOT reproduce"
             lines.append(f"scenario {verdict} with `zhongcai test`: {self.reproduction or ''}".rstrip())
-        lines += ["", self.scenario or ""]
+        lines += [self.coverage(), "", self.scenario or ""]
         return "\n".join(lines)
 
 
@@ -288,6 +316,12 @@ class _Holder:
     examples: int = 0
     steps: int = 0
     found_at: float | None = None
+    #: in how many explored examples each stage was reached (guides the next examples)
+    counts: dict[str, int] = field(default_factory=dict)
+    #: the counts as the current hypothesis run began (its examples, and their shrinking, read them)
+    frozen: dict[str, int] | None = None
+    #: each distinct broken property (headline) and in how many examples it broke
+    findings: dict[str, int] = field(default_factory=dict)
 
 
 def _size(f: Finding) -> tuple[int, int]:
@@ -305,16 +339,23 @@ def check_procedure(
     max_steps: int = DEFAULT_MAX_STEPS,
     procedures_root: str | None = None,
     outages: bool = False,
+    keep_going: bool = False,
 ) -> CheckReport:
     """Explore `procedure_id` with hypothesis; the report holds the smallest counterexample, if any.
 
     The deadline scan runs on the day after each expiry that fires an action (the scheduler is up),
-    and also at random dates; with `outages` it is sometimes skipped, as when the scheduler is down."""
+    and also at random dates; with `outages` it is sometimes skipped, as when the scheduler is down.
+    With `keep_going`, a broken property ends its example only: exploration goes on to its end (the
+    coverage of the whole budget, every distinct finding) and the smallest counterexample seen is
+    simplified without hypothesis' shrinking."""
     procedure = library.get(procedure_id)
     region_code = default_region(procedure, region)
     explorer = Explorer(procedure, calendar_for(procedure, region_code), code_tables())
     report = CheckReport(procedure_id, region_code, seed)
     report.stage_ids = tuple(procedure.stages)
+    report.reachable_ids = tuple(
+        s for s in procedure.stages if s in reachable(procedure, procedure.initial_stage, None)
+    )
     report.total_stages, report.total_actions = len(procedure.stages), len(procedure.actions)
     holder = _Holder()
     shared = Database("sqlite://")
@@ -332,6 +373,7 @@ def check_procedure(
         exploring = holder.found_at is None
         if exploring:
             holder.examples += 1
+        counts = holder.frozen  # the coverage when this run began (guidance reads it); None: unguided
         run = CaseRun(library, procedure, region_code, shared)
         try:
             for _ in range(5):  # facts an opening refuses (a code out of force ...): try other ones
@@ -339,11 +381,12 @@ def check_procedure(
                     break
             else:
                 return
+            shift = data.draw(st.integers(0, SHIFTS), label="which rarely reached stage to aim at")
             for _ in range(max_steps):
                 assert run.obs is not None
                 if procedure.stages[run.obs.view.stage].final and data.draw(st.booleans(), label="stop"):
                     break
-                step = explorer.next_step(data, run.obs, run.day, run.refused())
+                step = explorer.next_step(data, run.obs, run.day, run.refused(), run.stages, counts, shift)
                 if not outages or data.draw(st.integers(0, 99), label="scheduler up") < 80:
                     run.catch_up(step.at)
                 run.run(step)
@@ -352,6 +395,11 @@ def check_procedure(
         except _Found as found:
             if holder.best is None or _size(found.finding) < _size(holder.best):
                 holder.best = found.finding
+            if exploring:
+                headline = found.finding.headline()
+                holder.findings[headline] = holder.findings.get(headline, 0) + 1
+            if keep_going:
+                return
             if holder.found_at is None:
                 holder.found_at = time.monotonic()
             raise
@@ -360,48 +408,74 @@ def check_procedure(
                 holder.steps += len(run.steps)
                 report.stages |= run.stages
                 report.actions |= run.actions
+                for stage in run.stages:
+                    holder.counts[stage] = holder.counts.get(stage, 0) + 1
             run.close()
 
-    test = settings(
-        database=None,
-        max_examples=max(1, examples),
-        deadline=None,
-        derandomize=False,
-        report_multiple_bugs=False,
-        suppress_health_check=list(HealthCheck),
-        phases=[Phase.generate, Phase.shrink],
-        verbosity=Verbosity.quiet,
-        print_blob=False,
-    )(hypothesis_seed(seed)(given(st.data())(example)))
+    def explore_round(number: int, size: int) -> None:
+        """One hypothesis run of `size` examples, guided by the coverage as it begins: hypothesis
+        replays and shrinks choice sequences, so what guides it must not change during a run."""
+        holder.frozen = dict(holder.counts) if number > 0 else None
+        test = settings(
+            database=None,
+            max_examples=size,
+            deadline=None,
+            derandomize=False,
+            report_multiple_bugs=False,
+            suppress_health_check=list(HealthCheck),
+            phases=[Phase.generate, Phase.shrink],
+            verbosity=Verbosity.quiet,
+            print_blob=False,
+        )(hypothesis_seed(seed if number == 0 else seed * 100_003 + number)(given(st.data())(example)))
+        test()
+
     engine_log = logging.getLogger("engine")
     level = engine_log.level
     engine_log.setLevel(logging.ERROR)  # a refused on_expiry is a finding here, not a log line per example
     try:
         try:
-            test()
-        except (_Found, _OutOfTime, HypothesisException):
+            number = 0
+            while holder.examples < max(1, examples) and not report.budget_spent:
+                before = holder.examples
+                try:
+                    # the first run is one unguided example: hypothesis' simplest choices, the most
+                    # promising actions on the dates most likely to break something (holidays, bounds)
+                    size = 1 if number == 0 else ROUND
+                    explore_round(number, min(size, max(1, examples) - holder.examples))
+                except HypothesisException:
+                    pass  # hypothesis gave up on this run (e.g. nothing left to generate)
+                if holder.found_at is not None or holder.examples == before:
+                    break
+                number += 1
+        except (_Found, _OutOfTime):
             pass
-        finally:
-            shared.dispose()
         report.examples = holder.examples
         report.steps = holder.steps
+        report.stage_examples = dict(holder.counts)
+        report.findings = dict(holder.findings)
         if holder.best is not None:
             seconds = min(max(5.0, budget / 6), 20.0)
-            best = simplify(library, procedure, region_code, holder.best, seconds=seconds)
+            best = simplify(library, procedure, region_code, holder.best, seconds=seconds, db=shared)
             report.finding = best
             report.scenario = scenario_yaml(procedure_id, best, region, seed, procedures_root)
             report.reproduced, report.reproduction = reproduces(library, report.scenario)
     finally:
+        shared.dispose()
         engine_log.setLevel(level)
     report.elapsed = time.monotonic() - started
     return report
 
 
 def replay(
-    library: ProcedureSource, procedure: Procedure, region: str, steps: tuple[Step, ...]
+    library: ProcedureSource,
+    procedure: Procedure,
+    region: str,
+    steps: tuple[Step, ...],
+    db: Database | None = None,
 ) -> Finding | None:
-    """Run a concrete trace again (no hypothesis); the finding it ends in, or None."""
-    run = CaseRun(library, procedure, region)
+    """Run a concrete trace again (no hypothesis); the finding it ends in, or None. With `db`, on that
+    database, emptied first (no schema to create)."""
+    run = CaseRun(library, procedure, region, db)
     try:
         for step in steps:
             run.run(replace(step, outcome=None))
@@ -415,7 +489,12 @@ def replay(
 
 
 def simplify(
-    library: ProcedureSource, procedure: Procedure, region: str, finding: Finding, seconds: float
+    library: ProcedureSource,
+    procedure: Procedure,
+    region: str,
+    finding: Finding,
+    seconds: float,
+    db: Database | None = None,
 ) -> Finding:
     """Make hypothesis' counterexample shorter where it could not: drop the refused steps (a refusal
     changes nothing), then each other step, keeping every removal after which the same property
@@ -429,13 +508,13 @@ def simplify(
     last = len(steps) - 1
     quiet = tuple(s for i, s in enumerate(steps) if i == last or s.outcome in (None, "ok"))
     if len(quiet) < len(steps):
-        got = replay(library, procedure, region, quiet)
+        got = replay(library, procedure, region, quiet, db)
         if same(got) and got is not None:
             finding, steps = got, got.steps
     i = len(steps) - 2
     while i >= 1 and time.monotonic() < deadline:
         candidate = steps[:i] + steps[i + 1 :]
-        got = replay(library, procedure, region, candidate)
+        got = replay(library, procedure, region, candidate, db)
         if same(got) and got is not None and len(got.steps) <= len(candidate):
             finding, steps = got, got.steps
         i = min(i - 1, len(steps) - 2)
@@ -472,4 +551,10 @@ def describe(report: CheckReport) -> dict[str, Any]:
         "budget_spent": report.budget_spent,
         "finding": None if report.finding is None else report.finding.headline(),
         "reproduced": report.reproduced,
+        "stages_reached": {
+            s: report.stage_examples.get(s, 0) for s in report.stage_ids if s in report.stages
+        },
+        "stages_never_reached": report.unreached,
+        "actions_done": sorted(report.actions),
+        "findings": dict(report.findings),
     }

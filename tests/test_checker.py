@@ -122,19 +122,72 @@ KNOWN_BUGS: tuple[tuple[str, str], ...] = (
     # and public notice running on after revoke/transfer (they now end there), a claim over 100000 yuan
     # crashing template rendering (only size parameters are bounded now). Add an entry here only
     # together with a report of the bug; remove it with the fix.
+    #
+    # Found once exploration reached the hearing path (reported to the lead; procedures/arbitration.yaml,
+    # inherited by the regions): a hearing and an award with the application copy never served
+    # (send_collective_notice sets a hearing without the service guard schedule_hearing has;
+    # posting_served / public_notice_served can be recorded with no posting or notice);
+    ("deadline_stoppable", "deadline 'service' is running in stage 'awarded'"),
+    # an award with the defence copy not served, or a recusal application not decided (award ends
+    # neither deadline and no guard waits for them);
+    ("deadline_stoppable", "deadline 'defence_copy' is running in stage 'awarded'"),
+    ("deadline_stoppable", "deadline 'recusal_decision' is running in stage 'awarded'"),
+    # a public notice that expires after the case left `accepted` (a hearing or a suspension):
+    # its on_expiry action public_notice_served is only permitted in `accepted`.
+    ("on_expiry_done", "deadline 'public_notice' expired"),
 )
 
+SHIPPED = ["arbitration", "guangxi", "mediation", "zhejiang"]
 
-@pytest.mark.parametrize("procedure_id", ["arbitration", "guangxi", "mediation", "zhejiang"])
+
+def _known(headline: str) -> bool:
+    return any(f"[{i}]" in headline and w in headline for i, w in KNOWN_BUGS)
+
+
+def ci_report(library: ProcedureLibrary, procedure_id: str) -> CheckReport:
+    """The checker at the CI budget (seed 0, so the same cases each run), exploring to the end of the
+    budget whatever it finds (`keep_going`): its coverage and every finding; computed once per module."""
+    key = f"ci:{procedure_id}"
+    if key not in _REPORTS:
+        _REPORTS[key] = check_procedure(
+            library,
+            procedure_id,
+            examples=CI_EXAMPLES,
+            seed=0,
+            budget=40,
+            max_steps=CI_STEPS,
+            keep_going=True,
+        )
+    return _REPORTS[key]
+
+
+@pytest.mark.parametrize("procedure_id", SHIPPED)
 def test_shipped_procedures_pass_the_checker(shipped: ProcedureLibrary, procedure_id: str) -> None:
-    report = check_procedure(
-        shipped, procedure_id, examples=CI_EXAMPLES, seed=0, budget=40, max_steps=CI_STEPS
-    )
-    assert report.examples >= 1 and report.steps > report.examples
-    finding = report.finding
-    if finding is not None and any(finding.invariant == i and w in finding.message for i, w in KNOWN_BUGS):
-        pytest.xfail(f"known bug, reported to the lead: {finding.headline()}")
+    report = ci_report(shipped, procedure_id)
+    assert report.examples == CI_EXAMPLES and report.steps > report.examples
+    unknown = [h for h in report.findings if not _known(h)]
+    assert unknown == [], report.text()
+    if report.findings:
+        pytest.xfail(f"known bug(s), reported to the lead: {'; '.join(report.findings)}")
     assert report.ok, report.text()
+
+
+@pytest.mark.parametrize("procedure_id", SHIPPED)
+def test_exploration_reaches_every_reachable_stage(shipped: ProcedureLibrary, procedure_id: str) -> None:
+    """At the CI budget every stage the stage graph reaches is reached by some explored case (the
+    hearing path included: 9 of 18 stages of arbitration before guided exploration), and the report
+    says so: stages never reached are stages never checked."""
+    proc = shipped.get(procedure_id)
+    report = ci_report(shipped, procedure_id)
+    graph = reachable(proc, proc.initial_stage, None)
+    assert set(report.reachable_ids) == graph
+    assert report.unreached == [], report.coverage()
+    assert graph <= report.stages
+    text = report.coverage()
+    assert f"{len(graph)}/{len(graph)} reachable stages reached" in text
+    assert "never reached" not in text and all(f"{s} " in text for s in graph)
+    if procedure_id == "arbitration":
+        assert {"heard", "awarded", "effective", "in_court"} <= report.stages
 
 
 def test_reachability_follows_returns(shipped: ProcedureLibrary) -> None:
