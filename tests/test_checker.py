@@ -116,32 +116,16 @@ def test_trap_needs_the_overlay(broken: ProcedureLibrary) -> None:
 #: REAL bugs the checker found in the shipped procedures and the runtime (reported to the lead; not the
 #: checker's files to fix). A report naming exactly one of these is an expected failure until the fix;
 #: any other finding fails the test. Remove an entry with its fix.
-KNOWN_BUGS: tuple[tuple[str, str], ...] = (
-    # Findings of the checker that are fixed now, kept as a record of what it caught in the shipped
-    # procedures: an award without service (schedule_hearing now needs the respondent served), posting
-    # and public notice running on after revoke/transfer (they now end there), a claim over 100000 yuan
-    # crashing template rendering (only size parameters are bounded now). Add an entry here only
-    # together with a report of the bug; remove it with the fix.
-    #
-    # Found once exploration reached the hearing path (reported to the lead; procedures/arbitration.yaml,
-    # inherited by the regions): a hearing and an award with the application copy never served
-    # (send_collective_notice sets a hearing without the service guard schedule_hearing has;
-    # posting_served / public_notice_served can be recorded with no posting or notice);
-    ("deadline_stoppable", "deadline 'service' is running in stage 'awarded'"),
-    # an award with the defence copy not served, or a recusal application not decided (award ends
-    # neither deadline and no guard waits for them);
-    ("deadline_stoppable", "deadline 'defence_copy' is running in stage 'awarded'"),
-    ("deadline_stoppable", "deadline 'recusal_decision' is running in stage 'awarded'"),
-    # a public notice that expires after the case left `accepted` (a hearing or a suspension):
-    # its on_expiry action public_notice_served is only permitted in `accepted`.
-    ("on_expiry_done", "deadline 'public_notice' expired"),
-)
+# Findings of the checker in the shipped procedures, all fixed (kept as a record of what it caught):
+# an award without service (schedule_hearing needs the respondent served); posting and public notice
+# running on after revoke/transfer (they end there); a claim over 100000 yuan crashing template
+# rendering (only size parameters are bounded). Found once exploration reached the hearing path, fixed
+# in procedures/arbitration.yaml (inherited by the regions): send_collective_notice set a hearing
+# without the respondent served, and posting_served / public_notice_served could be recorded with no
+# posting or notice; an award left the defence copy unserved or a recusal application undecided; a
+# public notice expiring after the case had been heard or suspended could not be recorded.
 
 SHIPPED = ["arbitration", "guangxi", "mediation", "zhejiang"]
-
-
-def _known(headline: str) -> bool:
-    return any(f"[{i}]" in headline and w in headline for i, w in KNOWN_BUGS)
 
 
 def ci_report(library: ProcedureLibrary, procedure_id: str) -> CheckReport:
@@ -165,10 +149,7 @@ def ci_report(library: ProcedureLibrary, procedure_id: str) -> CheckReport:
 def test_shipped_procedures_pass_the_checker(shipped: ProcedureLibrary, procedure_id: str) -> None:
     report = ci_report(shipped, procedure_id)
     assert report.examples == CI_EXAMPLES and report.steps > report.examples
-    unknown = [h for h in report.findings if not _known(h)]
-    assert unknown == [], report.text()
-    if report.findings:
-        pytest.xfail(f"known bug(s), reported to the lead: {'; '.join(report.findings)}")
+    assert not report.findings, report.text()
     assert report.ok, report.text()
 
 
