@@ -23,8 +23,8 @@ from bench.systems import zhongcai as zc  # noqa: E402
 #: (label, file suffix, function name)
 PHASES = [
     ("checks, guards, clock planning (plan_fire)", "engine/firing.py", "plan_fire"),
-    ("case, deadline rows read (load_state)", "engine/firing.py", "load_state"),
-    ("events read: history and document versions", "engine/firing.py", "_read_events"),
+    ("case, deadline rows read (load_state)", "engine/case_state.py", "load_state"),
+    ("events read: history and document versions", "engine/case_state.py", "_read_events"),
     ("writing the action (commit_plan)", "engine/case_writes.py", "commit_plan"),
     ("  rendering the produced documents", "engine/case_writes.py", "render_document"),
     ("  deadline rows", "engine/case_writes.py", "_write_deadlines"),

@@ -8,7 +8,7 @@ views `case_view` / `event_view`.
 Stage in the flow: 6 (run). Everything here runs in the transaction opened by engine.runtime; an
 exception anywhere rolls all of it back.
 May import: engine.errors, engine.model, engine.tables, engine.casefile, engine.clockwork,
-engine.hashchain, engine.firing, engine.documents, engine.monitoring, engine.doc_context, engine.prepared.
+engine.hashchain, engine.case_state, engine.firing, engine.documents, engine.monitoring, engine.doc_context, engine.prepared.
 The hot statements (case update, event, monitoring record, documents, deadline rows) run as prepared
 statements (engine.prepared: compiled once, executed on the transaction's DBAPI cursor).
 """
@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from engine.case_state import CaseRow, DeadlineRow
 from engine.casefile import (
     CaseView,
     DeadlineView,
@@ -38,7 +39,7 @@ from engine.casefile import (
 from engine.clockwork import row_values
 from engine.doc_context import CaseSnapshot, InstitutionInfo
 from engine.errors import BadInput, CaseConflict, DocumentFailed, EventNotAllowed, StoreInconsistent
-from engine.firing import ATTACH, CaseRow, DeadlineRow, FirePlan
+from engine.firing import ATTACH, FirePlan
 from engine.hashchain import GENESIS, event_hash, event_payload
 from engine.model import Procedure
 from engine.prepared import prepared_insert, prepared_select, prepared_update

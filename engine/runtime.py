@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 
 from engine import case_writes as w
 from engine.case_numbers import allocate_case_number
+from engine.case_state import CaseState, load_state, read_case
 from engine.casefile import (
     SYSTEM,
     ActionAvailability,
@@ -51,15 +52,7 @@ from engine.errors import (
     GuardRuntimeError,
     UnknownProcedure,
 )
-from engine.firing import (
-    CaseState,
-    FirePlan,
-    as_refusal,
-    check_date,
-    load_state,
-    plan_fire,
-    read_case,
-)
+from engine.firing import FirePlan, as_refusal, check_date, plan_fire
 from engine.model import Procedure
 from engine.tables import CaseEvent, CaseFile, Institution, ProcedureSnapshot
 

@@ -460,9 +460,9 @@ def test_a_document_number_taken_by_an_unlisted_document_is_reported_not_retried
 def test_a_clock_stopped_while_paused_is_recomputed_for_documents() -> None:
     """engine.case_writes._stored_due: a row keeps its earlier due date when its clock is stopped
     during a pause (the audit reads it), but a document must show what the clock says: no date."""
+    from engine.case_state import DeadlineRow
     from engine.case_writes import _stored_due
     from engine.clocks import pause, start_clock, stop
-    from engine.firing import DeadlineRow
     from engine.periods import Period
 
     running = start_clock("award", Period(45, "days"), D(2026, 1, 5))
