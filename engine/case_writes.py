@@ -3,8 +3,8 @@
 Owns: `commit_plan` (case row with the optimistic version check, documents attached and produced,
 deadline rows, the hash-chained event, the monitoring record), `insert_case`, `write_event`,
 `submitted` (documents given by a caller, checked against the procedure), `render_document` and
-`monitoring_record` (the single call sites of engine.documents and engine.monitoring), and the read
-views `case_view` / `event_view`.
+`monitoring_record` (the single call sites of engine.documents and engine.monitoring). The read views
+are in engine.case_views.
 Stage in the flow: 6 (run). Everything here runs in the transaction opened by engine.runtime; an
 exception anywhere rolls all of it back.
 May import: engine.errors, engine.model, engine.tables, engine.casefile, engine.clockwork,
@@ -27,12 +27,7 @@ from sqlmodel import Session
 
 from engine.case_state import CaseRow, DeadlineRow
 from engine.casefile import (
-    CaseView,
-    DeadlineView,
-    DocumentView,
-    EventView,
     TransitionRecord,
-    decode_facts,
     encode_facts,
     encode_value,
 )
@@ -42,7 +37,7 @@ from engine.errors import BadInput, CaseConflict, DocumentFailed, EventNotAllowe
 from engine.firing import ATTACH, FirePlan
 from engine.hashchain import GENESIS, event_hash, event_payload
 from engine.model import Procedure
-from engine.prepared import prepared_insert, prepared_select, prepared_update
+from engine.prepared import prepared_insert, prepared_update
 from engine.tables import (
     Breach,
     CaseDocument,
@@ -54,7 +49,7 @@ from engine.tables import (
     utc_now,
 )
 
-__all__ = ["ATTACH", "commit_plan", "insert_case", "write_event", "submitted", "case_view", "event_view"]
+__all__ = ["ATTACH", "commit_plan", "insert_case", "write_event", "submitted"]
 
 _CASES: sa.Table = CaseFile.__table__  # type: ignore[attr-defined]
 _BREACHES: sa.Table = Breach.__table__  # type: ignore[attr-defined]
@@ -462,68 +457,4 @@ def _snapshot(s: Session, plan: FirePlan, computed: Mapping[str, _Due]) -> CaseS
         deadlines=dues,
         history=(*state.history, (plan.action, plan.at)),
         documents=tuple(sorted(state.documents | set(plan.attached) | set(plan.produced))),
-    )
-
-
-_VIEW_DEADLINES = prepared_select(
-    _DEADLINES, ["deadline_id", "title", "status", "due_on", "steps", "due_note", "statutory", "basis"]
-)
-_VIEW_DOCUMENTS = prepared_select(
-    _DOCUMENTS, ["document_id", "title", "kind", "version", "media_type", "sha256", "event_seq"]
-)
-_VIEW_BREACHES = prepared_select(_BREACHES, ["deadline_id"], order_by=None, distinct=True)
-
-
-def case_view(s: Session, case: CaseRow | CaseFile, procedure: Procedure) -> CaseView:
-    """The case as callers see it: its row, its deadlines, documents on file (without content) and the
-    deadlines ever breached (three prepared reads)."""
-    assert case.id is not None
-    conn = s.connection()
-    params = {"case_id": case.id}
-    rows = _VIEW_DEADLINES.all(conn, params)
-    docs = _VIEW_DOCUMENTS.all(conn, params)
-    breaches = [r[0] for r in _VIEW_BREACHES.all(conn, params)]
-    return CaseView(
-        id=case.id,
-        case_number=case.case_number,
-        institution_id=case.institution_id,
-        region_code=case.region_code,
-        procedure_id=case.procedure_id,
-        procedure_version=case.procedure_version,
-        procedure_hash=case.procedure_hash,
-        stage=case.stage,
-        stage_title=procedure.stages[case.stage].title if case.stage in procedure.stages else case.stage,
-        facts=decode_facts(procedure, case.facts),
-        version=case.version,
-        opened_on=case.opened_on,
-        accepted_on=case.accepted_on,
-        closed_on=case.closed_on,
-        closure=case.closure,
-        channel=case.channel,
-        deadlines={
-            deadline_id: DeadlineView(
-                deadline_id, title, status, due_on, tuple(steps or ()), due_note, statutory, basis
-            )
-            for deadline_id, title, status, due_on, steps, due_note, statutory, basis in rows
-        },
-        documents=tuple(DocumentView(*d) for d in docs),
-        breaches=tuple(sorted(breaches)),
-    )
-
-
-def event_view(e: CaseEvent) -> EventView:
-    return EventView(
-        seq=e.seq,
-        action=e.action,
-        actor_id=e.actor_id,
-        role=e.role,
-        effective_on=e.effective_on,
-        recorded_at=e.recorded_at,
-        stage_before=e.stage_before,
-        stage_after=e.stage_after,
-        facts_changed=dict(e.facts_changed or {}),
-        clock_ops=tuple(e.clock_ops or ()),
-        documents=tuple(e.documents or ()),
-        backdated=e.backdated,
-        hash=e.hash,
     )

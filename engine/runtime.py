@@ -31,6 +31,7 @@ from sqlmodel import Session, col, select
 from engine import case_writes as w
 from engine.case_numbers import allocate_case_number
 from engine.case_state import CaseState, load_state, read_case
+from engine.case_views import case_view, event_view
 from engine.casefile import (
     SYSTEM,
     ActionAvailability,
@@ -219,7 +220,7 @@ class CaseService:
                 calendar=calendar,
             )
             w.write_event(s, plan, seq=1, prev_hash=None, recorded_at=self._recorded_at(), stage_before=None)
-            return w.case_view(s, case, procedure)
+            return case_view(s, case, procedure)
 
     # ------------------------------------------------------------------ firing
 
@@ -332,14 +333,14 @@ class CaseService:
             if case is None:
                 raise CaseNotFound(f"案件 {case_id} 不存在 (no case with id {case_id})")
             procedure = self.procedure_by_hash(s, case.procedure_id, case.procedure_hash)
-            return w.case_view(s, case, procedure)
+            return case_view(s, case, procedure)
 
     def find(self, case_number: str) -> CaseView:
         with self.db.read() as s:
             case = s.exec(select(CaseFile).where(CaseFile.case_number == case_number)).first()
             if case is None or case.id is None:
                 raise CaseNotFound(f"案号 {case_number} 不存在 (no case numbered {case_number})")
-            return w.case_view(s, case, self.procedure_by_hash(s, case.procedure_id, case.procedure_hash))
+            return case_view(s, case, self.procedure_by_hash(s, case.procedure_id, case.procedure_hash))
 
     def history(self, case_id: int) -> list[EventView]:
         with self.db.read() as s:
@@ -348,7 +349,7 @@ class CaseService:
             rows = s.exec(
                 select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(col(CaseEvent.seq))
             ).all()
-            return [w.event_view(e) for e in rows]
+            return [event_view(e) for e in rows]
 
     def list_cases(
         self, institution_id: str | None = None, stage: str | None = None, limit: int = 100, offset: int = 0
