@@ -35,26 +35,6 @@ from engine.tables import CaseEvent, CaseFile, Deadline, Institution
 if TYPE_CHECKING:
     from engine.runtime import CaseService
 
-#: the case_file columns a firing reads, in the order of `CaseRow`'s fields
-_CASE_COLUMNS = (
-    "id",
-    "case_number",
-    "institution_id",
-    "region_code",
-    "procedure_id",
-    "procedure_version",
-    "procedure_hash",
-    "stage",
-    "returns_to",
-    "facts",
-    "version",
-    "opened_on",
-    "accepted_on",
-    "closed_on",
-    "closure",
-    "channel",
-)
-
 
 @dataclass(slots=True)
 class CaseRow:
@@ -79,11 +59,9 @@ class CaseRow:
     channel: str
     updated_at: dt.datetime | None = None
 
-    @classmethod
-    def of(cls, case: CaseFile) -> CaseRow:
-        """The row of a case just inserted through the ORM (opening)."""
-        assert case.id is not None
-        return cls(*(getattr(case, name) for name in _CASE_COLUMNS))
+
+#: the case_file columns a firing reads: CaseRow's fields but `updated_at`, which only writes set
+_CASE_COLUMNS = tuple(f.name for f in fields(CaseRow) if f.name != "updated_at")
 
 
 @dataclass(frozen=True, slots=True)

@@ -370,6 +370,19 @@ def test_verify_finds_tampering(env: Any) -> None:
     assert "events without a monitoring record: [2]" in problems
 
 
+def _unlisted_evidence(case_id: int, *, version: int, event_seq: int) -> CaseDocument:
+    """An evidence document filed behind the runtime's back: no event lists it."""
+    return CaseDocument(
+        case_id=case_id,
+        document_id="evidence",
+        kind="submitted",
+        version=version,
+        content=b"x",
+        sha256=hashlib.sha256(b"x").hexdigest(),
+        event_seq=event_seq,
+    )
+
+
 def test_verify_finds_documents_missing_from_or_added_to_the_file(env: Any) -> None:
     """Document versions are numbered from the events' document lists (engine.firing), so verify checks
     that the documents on file are exactly those lists; a lost document is also refused a new version
@@ -381,17 +394,7 @@ def test_verify_finds_documents_missing_from_or_added_to_the_file(env: Any) -> N
     assert verify_store(svc).ok
     with db.transaction() as s:
         first = s.exec(select(CaseDocument).where(CaseDocument.version == 1)).one()
-        s.add(
-            CaseDocument(
-                case_id=case.id,
-                document_id="evidence",
-                kind="submitted",
-                version=9,
-                content=b"x",
-                sha256=hashlib.sha256(b"x").hexdigest(),
-                event_seq=first.event_seq,
-            )
-        )
+        s.add(_unlisted_evidence(case.id, version=9, event_seq=first.event_seq))
         s.delete(first)
     problems = " | ".join(f.problem for f in verify_store(svc).findings)
     assert "documents on file differ from the documents the events list" in problems
@@ -440,17 +443,7 @@ def test_a_document_number_taken_by_an_unlisted_document_is_reported_not_retried
     case = svc.open_case("mini", D(2025, 12, 30), {}, "inst", CLERK)
     svc.attach(case.id, {"evidence": b"v1"}, D(2025, 12, 30), CLERK)
     with db.transaction() as s:
-        s.add(
-            CaseDocument(
-                case_id=case.id,
-                document_id="evidence",
-                kind="submitted",
-                version=2,
-                content=b"x",
-                sha256=hashlib.sha256(b"x").hexdigest(),
-                event_seq=2,
-            )
-        )
+        s.add(_unlisted_evidence(case.id, version=2, event_seq=2))
     before = svc.get(case.id).version
     with pytest.raises(StoreInconsistent, match="verify"):
         svc.attach(case.id, {"evidence": b"v2"}, D(2025, 12, 30), CLERK)
