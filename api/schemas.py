@@ -17,8 +17,10 @@ InstitutionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-
 RegionCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{2,12}$")]
 CaseNumber = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 QueryCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z -]{4,20}$")]
-#: facts are checked by the runtime against the procedure's declared types; here only their shape
-FactValue = str | int | float | bool | None | list[Any] | dict[str, Any]
+#: facts are checked by the runtime against the procedure's declared types (each action's facts with their
+#: types are listed by GET /v1/procedures/{id}); here their shape and the largest sizes any fact allows
+FactText = Annotated[str, StringConstraints(max_length=100_000)]
+FactValue = FactText | int | float | bool | None | Annotated[list[dict[str, Any]], Field(max_length=200)]
 Facts = Annotated[dict[Ident, FactValue], Field(max_length=64)]
 INT32 = 2**31 - 1
 MIN_DATE = dt.date(2000, 1, 1)
@@ -240,10 +242,37 @@ class ProcedureSummaryOut(BaseModel):
     extends: str | None
 
 
+class FactOut(BaseModel):
+    """A fact a caller may state: its type and bounds, and whether the action requires it."""
+
+    id: str
+    title: str
+    type: str = Field(description="money, int, decimal, bool, date (YYYY-MM-DD), text, code or claims")
+    required: bool = Field(description="the action needs it (`needs`); else it may be given (`takes`)")
+    max_length: int | None = Field(default=None, description="text and claims: the most characters")
+    table: str | None = Field(default=None, description="code: the code table its values come from")
+    min: str | None = None
+    max: str | None = None
+    set_by: list[str] | None = Field(default=None, description="the only roles that may state it")
+
+
+class ActionDefOut(BaseModel):
+    id: str
+    title: str
+    from_: list[str] = Field(alias="from")
+    to: str | None
+    roles: list[str]
+    requires: list[str]
+    produces: list[str]
+    when: list[str]
+    facts: list[FactOut] = Field(description="the facts this action takes; any other is refused (facts)")
+
+
 class ProcedureOut(ProcedureSummaryOut):
     roles: dict[str, str]
     stages: list[dict[str, Any]]
-    actions: list[dict[str, Any]]
+    opening_facts: list[FactOut] = Field(description="the facts opening a case takes")
+    actions: list[ActionDefOut]
     deadlines: list[dict[str, Any]]
     documents: list[dict[str, Any]]
     content_hash: str

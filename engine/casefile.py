@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from engine.errors import BadInput, EventNotAllowed, ZhongcaiError
 from engine.identifiers import IdentifierError, check_resident_id, check_uscc
 from engine.model import Fact, Procedure
+from engine.text_input import clean_text, plain_digits
 
 SYSTEM_ROLE = "system"
 
@@ -150,7 +151,39 @@ _TYPE_ZH = {
 }
 
 
-def _coerce(fact: Fact, value: Any) -> Any:
+#: the longest code of a code table a fact may carry, and the most items a claims fact may list
+CODE_LENGTH = 64
+CLAIMS_LIMIT = 200
+#: the values a field of a claim item may have: text, numbers, true/false or nothing
+_CLAIM_SCALARS = (str, int, float, bool, Decimal, type(None))
+
+
+def _shown(value: Any) -> str:
+    """A value as an error message may quote it: its repr, cut to 40 characters."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
+
+
+def _clean_claim(fact: Fact, n: int, claim: Mapping[Any, Any]) -> dict[Any, Any]:
+    """One claim item with its texts cleaned (`clean_text`); a nested value is refused."""
+    out: dict[Any, Any] = {}
+    for name, value in claim.items():
+        if isinstance(name, str):
+            name = clean_text(name, field=f"{fact.id}[{n}]", title=fact.title, limit=CODE_LENGTH)
+        if not isinstance(value, _CLAIM_SCALARS):
+            raise BadInput(
+                f"事实 '{fact.id}'（{fact.title}）第{n}项的“{name}”应为文字、数值或是否 "
+                f"(claim {n}: '{name}' must be text, a number, true or false; got {type(value).__name__})",
+                field=fact.id,
+            )
+        if isinstance(value, str):
+            value = clean_text(value, field=f"{fact.id}[{n}].{name}", title=fact.title, limit=fact.max_length)
+        out[name] = value
+    return out
+
+
+def _coerce(fact: Fact, value: Any, clean: bool = True) -> Any:
+    """`value` as the fact's type; with `clean`, texts pass `clean_text` (input; not stored values)."""
     t = fact.type
     if value is None:
         return None
@@ -190,11 +223,22 @@ def _coerce(fact: Fact, value: Any) -> Any:
         raise ValueError
     if t in ("text", "code"):
         if isinstance(value, (str, int)) and not isinstance(value, bool):
-            return str(value)
+            if not clean:
+                return str(value)
+            limit = fact.max_length if t == "text" else CODE_LENGTH
+            return clean_text(str(value), field=fact.id, title=fact.title, limit=limit)
         raise ValueError
     if t == "claims":
         if isinstance(value, list) and all(isinstance(c, Mapping) for c in value):
-            return [dict(c) for c in value]
+            if not clean:
+                return [dict(c) for c in value]
+            if len(value) > CLAIMS_LIMIT:
+                raise BadInput(
+                    f"事实 '{fact.id}'（{fact.title}）最多 {CLAIMS_LIMIT} 项，收到 {len(value)} 项 "
+                    f"(fact '{fact.id}' holds at most {CLAIMS_LIMIT} items; got {len(value)})",
+                    field=fact.id,
+                )
+            return [_clean_claim(fact, n, c) for n, c in enumerate(value, 1)]
         raise ValueError
     raise ValueError
 
@@ -226,22 +270,24 @@ def check_facts(
             )
         try:
             typed = _coerce(fact, value)
+        except BadInput:
+            raise
         except (ValueError, TypeError):
             raise BadInput(
-                f"事实 '{key}'（{fact.title}）应为{_TYPE_ZH.get(fact.type, fact.type)}，收到 {value!r} "
-                f"(fact '{key}' must be of type {fact.type}; got {value!r})",
+                f"事实 '{key}'（{fact.title}）应为{_TYPE_ZH.get(fact.type, fact.type)}，收到 {_shown(value)} "
+                f"(fact '{key}' must be of type {fact.type}; got {_shown(value)})",
                 field=key,
             ) from None
         if typed is not None and fact.type in ("money", "int", "decimal"):
             if fact.min is not None and typed < fact.min:
                 raise BadInput(
-                    f"事实 '{key}'（{fact.title}）不得小于 {fact.min}，收到 {value!r} "
+                    f"事实 '{key}'（{fact.title}）不得小于 {fact.min}，收到 {_shown(value)} "
                     f"(fact '{key}' must be at least {fact.min})",
                     field=key,
                 )
             if fact.max is not None and typed > fact.max:
                 raise BadInput(
-                    f"事实 '{key}'（{fact.title}）不得大于 {fact.max}，收到 {value!r} "
+                    f"事实 '{key}'（{fact.title}）不得大于 {fact.max}，收到 {_shown(value)} "
                     f"(fact '{key}' must be at most {fact.max})",
                     field=key,
                 )
@@ -262,6 +308,7 @@ def check_facts(
 def _checked_identifier(key: str, fact: Fact, value: str, on: dt.date | None) -> str:
     """The identifier in its normal form (no spaces, upper case) when its check passes; else BadInput
     naming the fact, e.g. 事实 'applicant_id_number'（申请人身份证件号码）：身份证号码 ... 校验位错误，应为X."""
+    value = plain_digits(value)
     try:
         if fact.check == "resident_id":
             return check_resident_id(value, on=on, field=key).number
@@ -360,14 +407,14 @@ def _check_claims(procedure: Procedure, key: str, claims: list[Any]) -> None:
                         amount = None
                 if amount is None or not amount.is_finite() or abs(amount) >= MONEY_LIMIT:
                     raise BadInput(
-                        f"事实 '{key}'（{title}）第{n}项的“{field_name}”应为金额，收到 {value!r} "
+                        f"事实 '{key}'（{title}）第{n}项的“{field_name}”应为金额，收到 {_shown(value)} "
                         f"(claim {n}: '{field_name}' must be an amount below {MONEY_LIMIT:,.0f}, "
                         f'e.g. 20000 or "20000.50")',
                         field=key,
                     )
             if field_name == "final" and value is not None and not isinstance(value, bool):
                 raise BadInput(
-                    f"事实 '{key}'（{title}）第{n}项的“final”应为 true 或 false，收到 {value!r} "
+                    f"事实 '{key}'（{title}）第{n}项的“final”应为 true 或 false，收到 {_shown(value)} "
                     f"(claim {n}: 'final' must be true or false)",
                     field=key,
                 )
@@ -419,7 +466,7 @@ def decode_facts(procedure: Procedure, data: Mapping[str, Any]) -> dict[str, Any
         value = data[key]
         fact = procedure.facts.get(key)
         try:
-            out[key] = _coerce(fact, value) if fact is not None else value
+            out[key] = _coerce(fact, value, clean=False) if fact is not None else value
         except (ValueError, TypeError):
             out[key] = value
     return out

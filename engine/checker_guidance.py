@@ -291,7 +291,7 @@ class Guidance:
         spec = self.procedure.actions[action_id]
         for check in spec.when:
             if not self._holds(check, names, context) and any(
-                isinstance(node, Name) and node.id in self.procedure.facts and node.id not in spec.needs
+                isinstance(node, Name) and node.id in self.procedure.facts and node.id not in spec.accepts
                 for node in walk(check.expr)
             ):
                 return True
@@ -346,8 +346,8 @@ class Guidance:
             for fid in self.reads.get(action, [])
             if fid not in spec.needs and data.draw(st.integers(0, 99), label=f"odd {fid}") >= 100 - ODD
         ]
-        if data.draw(st.integers(0, 99), label="another fact") >= 92:
-            odd.append(data.draw(st.sampled_from(self.free), label="which fact"))
+        if spec.accepts and data.draw(st.integers(0, 99), label="another fact") >= 92:
+            odd.append(data.draw(st.sampled_from(spec.accepts), label="which fact"))
         kept = self.facts(data, list(dict.fromkeys(odd)), day)
         ids = [fid for fid in spec.needs if fid not in kept]
         facts = {**kept, **self.facts(data, ids, day)}
@@ -361,6 +361,7 @@ class Guidance:
                             isinstance(node, Name)
                             and node.id in proc.facts
                             and node.id not in self.managed
+                            and node.id in spec.accepts
                             and node.id not in ids
                             and node.id not in kept
                         ):

@@ -96,6 +96,7 @@ class Explorer(Guidance):
         #: the checker never supplies them by hand
         self.managed = {fid for a in procedure.actions.values() for fid, _ in a.sets}
         self.reads: dict[str, list[str]] = {}
+        self.read_anywhere: set[str] = set()
         for a in procedure.actions.values():
             names: list[str] = []
             for check in (*a.when, *(c for _, c in a.sets)):
@@ -107,8 +108,10 @@ class Explorer(Guidance):
                         and node.id not in self.managed
                     ):
                         names.append(node.id)
-            self.reads[a.id] = names
-        self.free = sorted(set(procedure.facts) - self.managed)
+            self.read_anywhere.update(names)
+            self.reads[a.id] = [n for n in names if n in a.accepts]  # it refuses any other fact
+        #: the facts opening a case takes (`opening: true`)
+        self.opening = [f.id for f in procedure.facts.values() if f.opening and f.id not in self.managed]
         #: what an action's guards compare `at` with (the hearing day, `add_workdays(suspended_on, 3)`):
         #: effective dates are tried on those bounds and the day after
         self.at_bounds: dict[str, list[Expr]] = {}
@@ -328,11 +331,13 @@ class Explorer(Guidance):
 
     def open_step(self, data: st.DataObject) -> Step:
         day = self.open_date(data)
-        ids = [f for f in ("claim_amount",) if f in self.procedure.facts]
+        ids = [f for f in ("claim_amount",) if f in self.opening]
+        # the opening facts a guard reads (`workers` for a collective case), and those without a default
         required = [
-            f.id
-            for f in self.procedure.facts.values()
-            if not f.has_default and f.type != "date" and f.id in self.free
+            f
+            for f in self.opening
+            if f in self.read_anywhere
+            or (not self.procedure.facts[f].has_default and self.procedure.facts[f].type != "date")
         ]
         extra = (
             data.draw(st.lists(st.sampled_from(required), max_size=3, unique=True), label="open facts")
@@ -407,8 +412,8 @@ class Explorer(Guidance):
         for fid in self.reads.get(action, []):
             if fid not in ids and data.draw(st.integers(0, 99), label=f"give {fid}") < 20:
                 ids.append(fid)
-        if data.draw(st.integers(0, 99), label="another fact") < 8:
-            ids.append(data.draw(st.sampled_from(self.free), label="which fact"))
+        if spec.accepts and data.draw(st.integers(0, 99), label="another fact") < 8:
+            ids.append(data.draw(st.sampled_from(spec.accepts), label="which fact"))
         facts = self.facts(data, list(dict.fromkeys(ids)), at)
         on_file = {d.document_id for d in obs.view.documents}
         missing = [d for d in spec.requires if d not in on_file and proc.documents[d].kind == "submitted"]

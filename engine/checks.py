@@ -169,6 +169,7 @@ def check_unknown_names(spec: ProcedureSpec, names: Names, where: Where) -> list
                     )
                 )
         out += _refs(names, "fact", a.needs, (*p, "needs"), where, f"'needs' of {ctx}")
+        out += _refs(names, "fact", a.takes, (*p, "takes"), where, f"'takes' of {ctx}")
         for fact in a.sets:
             if fact not in names.enabled["fact"]:
                 out.append(
@@ -198,6 +199,11 @@ def check_unknown_names(spec: ProcedureSpec, names: Names, where: Where) -> list
         if d.responsible is not None:
             out += _ref1(names, "role", d.responsible, where((*p, "responsible")), f"'responsible' of {ctx}")
     out += _refs(names, "role", spec.backdating.roles, ("backdating", "roles"), where, "'backdating.roles'")
+    for fid, f in enabled_items(spec.facts):
+        if f.set_by is not None:
+            out += _refs(
+                names, "role", f.set_by, ("facts", fid, "set_by"), where, f"'set_by' of fact '{fid}'"
+            )
     return out
 
 

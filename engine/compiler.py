@@ -24,7 +24,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from engine import checks, graph_checks
+from engine import checks, fact_checks, graph_checks
 from engine.dsl import ProcedureSpec, ProduceSpec
 from engine.errors import Diagnostic, ProcedureInvalid, Span
 from engine.expr import FACT_TYPES, Expr, GType, TypeEnv, check_guard, parse_guard, walk
@@ -33,6 +33,7 @@ from engine.expr.nodes import Call, Literal
 from engine.model import Action, Check, Deadline, Document, Extension, Fact, Param, Procedure, Role, Stage
 from engine.source import KeyPath, locate
 from engine.spec_errors import validate_spec
+from engine.text_input import DEFAULT_TEXT_LENGTH
 
 #: Guard functions whose first text argument names an element: checked like any other reference.
 _NAMED_ARGS = {
@@ -118,6 +119,8 @@ def check_procedure(
     guards = _Guards(spec, names, where, invalid)
     proc = _build(spec, guards, where, sources)
     diags += guards.diagnostics
+    if not invalid and not any(d.severity == "error" for d in guards.diagnostics):
+        diags += fact_checks.check_fact_sources(proc, where)
     diags = _dedupe(diags)
     if invalid or any(d.severity == "error" for d in diags):
         return None, diags
@@ -250,6 +253,7 @@ def _build(spec: ProcedureSpec, guards: _Guards, where: _Where, sources: tuple[s
             produces_when=tuple(produces_when),
             when=when,
             needs=tuple(a.needs),
+            takes=tuple(a.takes),
             sets=tuple(sets),
         )
     deadlines: dict[str, Deadline] = {}
@@ -294,7 +298,18 @@ def _build(spec: ProcedureSpec, guards: _Guards, where: _Where, sources: tuple[s
         facts=MappingProxyType(
             {
                 k: Fact(
-                    k, f.type, f.title or k, f.default, f.default is not None, f.table, f.min, f.max, f.check
+                    k,
+                    f.type,
+                    f.title or k,
+                    f.default,
+                    f.default is not None,
+                    f.table,
+                    f.min,
+                    f.max,
+                    f.check,
+                    f.opening,
+                    tuple(f.set_by) if f.set_by is not None else None,
+                    f.max_length or DEFAULT_TEXT_LENGTH,
                 )
                 for k, f in checks.enabled_items(spec.facts)
             }

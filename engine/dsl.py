@@ -67,7 +67,19 @@ class FactSpec(_Spec):
     #: an identifier check for a text fact, enforced whenever a value is supplied (empty text = not yet
     #: known): `resident_id` (公民身份号码, GB 11643) or `uscc` (统一社会信用代码, GB 32100)
     check: IdentifierCheck | None = None
+    #: the case's descriptive facts that opening a case may state (the application's particulars)
+    opening: Flag = False
+    #: the roles that may ever state this fact (when given: an action taking it by another role is
+    #: refused with code `role`); unset = any role of an action that takes it
+    set_by: list[Ident] | None = None
+    #: the longest text a text fact (or a claim item's text) may hold, in characters
+    max_length: int | None = Field(default=None, ge=1, le=100_000)
     disabled: Flag = False
+
+    @field_validator("set_by", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
 
     @model_validator(mode="after")
     def _code_needs_table(self) -> FactSpec:
@@ -77,14 +89,19 @@ class FactSpec(_Spec):
             raise ValueError("'table' is only for facts of type 'code'")
         if self.check is not None and self.type != "text":
             raise ValueError(f"'check: {self.check}' is only for facts of type 'text'")
+        if self.max_length is not None and self.type not in ("text", "claims"):
+            raise ValueError("'max_length' is only for facts of type 'text' or 'claims'")
         return self
 
     @model_serializer(mode="wrap")
     def _without_unset_check(self, handler: SerializerFunctionWrapHandler) -> Any:
-        # `check` is left out of snapshots when not written, so older procedures keep their hash
+        # keys added later are left out of snapshots when not written, so older procedures keep
+        # their hash
         data = handler(self)
-        if isinstance(data, dict) and data.get("check") is None:
-            data.pop("check", None)
+        if isinstance(data, dict):
+            for key, unset in (("check", None), ("opening", False), ("set_by", None), ("max_length", None)):
+                if key in data and data[key] == unset:
+                    data.pop(key)
         return data
 
 
@@ -153,11 +170,20 @@ class ActionSpec(_Spec):
     produces: list[Ident | ProduceSpec] = []
     when: list[CheckSpec] = []
     needs: list[Ident] = []  # facts the caller must supply with this action
+    takes: list[Ident] = []  # facts the caller may supply with this action (besides `needs`)
     sets: dict[Ident, str] = {}  # facts this action assigns: fact id -> expression
     mandatory: Flag = False  # a regional overlay may not switch it off
     disabled: Flag = False
 
-    @field_validator("from_", "roles", "requires", "produces", "needs", mode="before")
+    @model_serializer(mode="wrap")
+    def _without_empty_takes(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # `takes` is left out of snapshots when empty, so older procedures keep their hash
+        data = handler(self)
+        if isinstance(data, dict) and data.get("takes") == []:
+            data.pop("takes")
+        return data
+
+    @field_validator("from_", "roles", "requires", "produces", "needs", "takes", mode="before")
     @classmethod
     def _one_or_many(cls, v: Any) -> Any:
         return [v] if isinstance(v, str) else v

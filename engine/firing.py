@@ -1,6 +1,6 @@
 """Deciding whether an action may fire, and what it would do: the checking half of `fire`.
 
-Owns: `check_date` (P11), `as_refusal` and
+Owns: `check_date` (P11), `as_refusal`, `check_declared` (the facts an action takes, from whom) and
 `plan_fire`, which runs the checks in the contract's order and returns a `FirePlan` (new stage,
 facts, clock operations and clocks, documents to attach and to produce) without writing anything:
   1 stage `stage`  2 role `role`  3 effective date `date`  4 facts `facts`  5 documents `document`
@@ -8,14 +8,14 @@ facts, clock operations and clocks, documents to attach and to produce) without 
   7 deadline operations `deadline` (e.g. an extension that is too long, too late or a second one).
 Stage in the flow: 6 (run). Used by engine.runtime (fire, available_actions) and engine.case_writes.
 May import: engine.errors, engine.model, engine.periods, engine.casefile, engine.case_guards,
-engine.clockwork, engine.machines, engine.case_state.
+engine.clockwork, engine.machines, engine.case_state, engine.dsl (the name of the opening only).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,7 @@ from engine.case_guards import check_refusal, guard_names, holds
 from engine.case_state import CaseState
 from engine.casefile import SYSTEM_ROLE, Actor, checked_facts, code_tables, with_defaults
 from engine.clockwork import apply_ops, calendar_for, plan_ops
+from engine.dsl import OPEN_ACTION
 from engine.errors import (
     BadInput,
     EventNotAllowed,
@@ -142,6 +143,57 @@ def as_refusal(action: str, stage: str | None, case_id: int | None = None) -> It
         ) from None
 
 
+def accepted_facts(proc: Procedure, action: str) -> tuple[str, ...]:
+    """The facts a caller may state with `action`: its `needs` and `takes`; opening a case takes the
+    facts marked `opening: true`; attaching documents takes none."""
+    if action == OPEN_ACTION:
+        return tuple(f.id for f in proc.facts.values() if f.opening)
+    spec = proc.actions.get(action)
+    return spec.accepts if spec is not None else ()
+
+
+def check_declared(
+    proc: Procedure,
+    action: str,
+    actor: Actor,
+    given: Mapping[str, Any],
+    refuse: Callable[..., EventNotAllowed],
+) -> None:
+    """Refuse facts the action does not take (code `facts`), and facts the actor's role may never state
+    (code `role`): an action changes only the facts it declares, from the roles it names."""
+    accepts = accepted_facts(proc, action)
+    spec = proc.actions.get(action)
+    title = spec.title if spec is not None else ("立案登记" if action == OPEN_ACTION else "提交文书")
+    undeclared = [k for k in given if k not in accepts]
+    if undeclared:
+        takers = {
+            k: [a for a in (OPEN_ACTION, *proc.actions) if k in accepted_facts(proc, a)] for k in undeclared
+        }
+        where = "; ".join(f"{k}: {', '.join(v[:6]) or 'no action'}" for k, v in takers.items())
+        raise refuse(
+            "facts",
+            f"“{title}”不能记录事实：{'、'.join(proc.facts[k].title for k in undeclared)}"
+            f"（本操作只接受：{'、'.join(accepts) or '无'}） (action '{action}' does not take the facts "
+            f"{', '.join(undeclared)}; it takes: {', '.join(accepts) or 'none'}; the actions that take them: "
+            f"{where})",
+            facts=undeclared,
+        )
+    if actor.role == SYSTEM_ROLE:
+        return
+    barred = [k for k in given if (who := proc.facts[k].set_by) is not None and actor.role not in who]
+    if barred:
+        fact = proc.facts[barred[0]]
+        allowed = ", ".join(fact.set_by or ())
+        raise refuse(
+            "role",
+            f"角色“{proc.roles[actor.role].title if actor.role in proc.roles else actor.role}”不能记录"
+            f"事实“{fact.title}”（只能由 {allowed} 记录） (role '{actor.role}' may not state the fact "
+            f"'{fact.id}'; only: {allowed})",
+            role=actor.role,
+            facts=barred,
+        )
+
+
 def _did_you_mean(word: str, options: list[str]) -> str:
     close = difflib.get_close_matches(word, options, n=1)
     return f"; did you mean '{close[0]}'?" if close else ""
@@ -213,6 +265,8 @@ def plan_fire(
         given = checked_facts(proc, facts, code_tables(), at)
     except BadInput as exc:
         raise refuse("facts", str(exc), fact=exc.field) from None
+    if given:
+        check_declared(proc, action, actor, given, refuse)
     if spec is not None and check_needs:
         missing = [n for n in spec.needs if given.get(n) is None]
         if missing:

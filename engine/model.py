@@ -41,6 +41,12 @@ class Fact:
     max: Any = None
     #: identifier check of a text fact: "resident_id" or "uscc" (engine.identifiers), or None
     check: str | None = None
+    #: a descriptive fact that opening a case may state
+    opening: bool = False
+    #: the roles that may ever state it; None = any role of an action that takes it
+    set_by: tuple[str, ...] | None = None
+    #: the longest text it may hold (text facts, and each text of a claim item), in characters
+    max_length: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +102,16 @@ class Action:
     produces_when: tuple[tuple[str, Check], ...] = ()
     when: tuple[Check, ...] = ()
     needs: tuple[str, ...] = ()
+    #: facts the caller may supply besides `needs`; every other fact is refused (code `facts`)
+    takes: tuple[str, ...] = ()
     sets: tuple[tuple[str, Check], ...] = ()
     #: `stays: true`: the action leaves the case in its current stage (a reflexive transition)
     stays: bool = False
+
+    @property
+    def accepts(self) -> tuple[str, ...]:
+        """Every fact a caller may state with this action: `needs`, then `takes`."""
+        return (*self.needs, *(f for f in self.takes if f not in self.needs))
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,6 +45,7 @@ from engine.casefile import (
 )
 from engine.clockwork import apply_ops, calendar_for, plan_ops
 from engine.db import Database
+from engine.dsl import OPEN_ACTION
 from engine.errors import (
     BadInput,
     CaseNotFound,
@@ -53,7 +54,7 @@ from engine.errors import (
     GuardRuntimeError,
     UnknownProcedure,
 )
-from engine.firing import FirePlan, as_refusal, check_date, plan_fire
+from engine.firing import FirePlan, as_refusal, check_date, check_declared, plan_fire
 from engine.model import Procedure
 from engine.tables import CaseEvent, CaseFile, Institution, ProcedureSnapshot
 
@@ -180,7 +181,18 @@ class CaseService:
         """Open a case: check its facts, take the next case number, start the `open` deadlines, write
         event 1 and its monitoring record. Raises BadInput (facts, institution) or EventNotAllowed (date)."""
         procedure = self.library.get(procedure_id)
-        typed = with_defaults(procedure, checked_facts(procedure, facts, code_tables(), at))
+        given = checked_facts(procedure, facts, code_tables(), at)
+        if given:
+            check_declared(
+                procedure,
+                OPEN_ACTION,
+                actor,
+                given,
+                lambda code, message, **details: EventNotAllowed(
+                    code, message, action=OPEN_ACTION, stage=procedure.initial_stage, details=details
+                ),
+            )
+        typed = with_defaults(procedure, given)
         today = self.today()
         with as_refusal("open", procedure.initial_stage):
             check_date(procedure, actor, at, None, today, action="open", stage=procedure.initial_stage)

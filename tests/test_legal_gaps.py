@@ -340,7 +340,7 @@ title: 两个期限同日届满
 calendar: cn
 roles: {clerk: 立案人员}
 facts:
-  claim_amount: {type: money, title: 请求金额, min: 0}
+  claim_amount: {type: money, title: 请求金额, min: 0, opening: true}
 stages:
   open_stage: {title: 办理中, initial: true}
   done: {title: 结案, final: true, closure: withdrawal}

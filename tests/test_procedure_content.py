@@ -395,10 +395,12 @@ def _fire(
 
 def _accepted(svc: CaseService, now: list[dt.datetime], procedure: str, **facts: object) -> int:
     opened = {"claim_amount": 20000, "applicant_name": "张三", "applicant_gender": "男", **facts}
+    # the track is chosen on acceptance (`accept` takes it), the rest when the application comes in
+    on_acceptance = {k: opened.pop(k) for k in ("track", "representatives") if k in opened}
     case = svc.open_case(procedure, D(2026, 9, 29), opened, "zj", Actor("c", "clerk")).id
     now[0] = dt.datetime(2026, 10, 9, 10)
     svc.attach(case, ["application", "applicant_identity"], D(2026, 10, 9), Actor("c", "clerk"))
-    _fire(svc, now, case, "accept", D(2026, 10, 9), "clerk")
+    _fire(svc, now, case, "accept", D(2026, 10, 9), "clerk", **on_acceptance)
     return case
 
 

@@ -73,7 +73,12 @@ def _procedure_dir(tmp_path: Path, template: str) -> tuple[Path, Path]:
     text = text.replace("actions:\n", "actions:\n" + EXTRA_ACTIONS, 1)
     text = text.replace(
         "  days: {type: int, title: 延长天数, default: 0}",
-        "  days: {type: int, title: 延长天数, default: 0}\n  per: {type: money, title: 人均}",
+        "  days: {type: int, title: 延长天数, default: 0, opening: true}\n  per: {type: money, title: 人均}",
+    )
+    # the cases here state the hearing day and the days when they open
+    text = text.replace(
+        "  hearing_on: {type: date, title: 开庭日期, default: null}",
+        "  hearing_on: {type: date, title: 开庭日期, default: null, opening: true}",
     )
     text = text.replace(
         "  evidence: {title: 证据, kind: submitted}",

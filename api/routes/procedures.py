@@ -17,9 +17,19 @@ from sqlmodel import select
 from api.deps import Caller, State
 from api.errors import ApiError
 from api.routes.cases import ERRORS
-from api.schemas import ErrorOut, MeOut, ProcedureOut, ProcedureSummaryOut, ProgressLookupIn, ProgressOut
+from api.schemas import (
+    ActionDefOut,
+    ErrorOut,
+    FactOut,
+    MeOut,
+    ProcedureOut,
+    ProcedureSummaryOut,
+    ProgressLookupIn,
+    ProgressOut,
+)
 from api.views import procedure_of, progress_out
 from engine.access import AccessDenied, query_code_matches
+from engine.model import Fact
 from engine.tables import CaseFile
 
 router = APIRouter(prefix="/v1", tags=["procedures 程序"])
@@ -39,6 +49,20 @@ def list_procedures(st: State, p: Caller) -> list[ProcedureSummaryOut]:
     return [_summary(st.library.get(pid)) for pid in st.library.ids()]
 
 
+def _fact_out(fact: Fact, required: bool) -> FactOut:
+    return FactOut(
+        id=fact.id,
+        title=fact.title,
+        type=fact.type,
+        required=required,
+        max_length=fact.max_length if fact.type in ("text", "claims") else None,
+        table=fact.table,
+        min=None if fact.min is None else str(fact.min),
+        max=None if fact.max is None else str(fact.max),
+        set_by=list(fact.set_by) if fact.set_by is not None else None,
+    )
+
+
 @router.get("/procedures/{procedure_id}", response_model=ProcedureOut, responses=ERRORS)
 def show_procedure(procedure_id: ProcedureId, st: State, p: Caller) -> ProcedureOut:
     """程序详情: stages, actions (roles, required and produced documents), deadlines with legal basis."""
@@ -50,17 +74,21 @@ def show_procedure(procedure_id: ProcedureId, st: State, p: Caller) -> Procedure
             {"id": s.id, "title": s.title, "initial": s.initial, "final": s.final, "closure": s.closure}
             for s in proc.stages.values()
         ],
+        opening_facts=[_fact_out(f, False) for f in proc.facts.values() if f.opening],
         actions=[
-            {
-                "id": a.id,
-                "title": a.title,
-                "from": list(a.sources),
-                "to": a.target,
-                "roles": list(a.roles),
-                "requires": list(a.requires),
-                "produces": list(a.produces),
-                "when": [c.source for c in a.when],
-            }
+            ActionDefOut.model_validate(
+                {
+                    "id": a.id,
+                    "title": a.title,
+                    "from": list(a.sources),
+                    "to": a.target,
+                    "roles": list(a.roles),
+                    "requires": list(a.requires),
+                    "produces": list(a.produces),
+                    "when": [c.source for c in a.when],
+                    "facts": [_fact_out(proc.facts[f], f in a.needs) for f in a.accepts if f in proc.facts],
+                }
+            )
             for a in proc.actions.values()
         ],
         deadlines=[
