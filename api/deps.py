@@ -32,20 +32,12 @@ from engine.access import (
     principal_for_token,
 )
 from engine.db import Database
+from engine.media_types import UPLOAD_TYPES
 from engine.scheduler import SHANGHAI, shanghai_now
 from engine.tables import CaseFile
 
 ROOT = Path(__file__).resolve().parent.parent
 INT32 = 2**31 - 1
-
-#: media types a party or clerk may upload, with the magic bytes their content must start with
-UPLOAD_TYPES: dict[str, tuple[bytes, ...]] = {
-    "application/pdf": (b"%PDF-",),
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "application/ofd": (b"PK\x03\x04",),
-    "text/plain": (),
-}
 
 
 @dataclass

@@ -8,7 +8,8 @@ are in engine.case_views.
 Stage in the flow: 6 (run). Everything here runs in the transaction opened by engine.runtime; an
 exception anywhere rolls all of it back.
 May import: engine.errors, engine.model, engine.tables, engine.casefile, engine.clockwork,
-engine.hashchain, engine.case_state, engine.firing, engine.documents, engine.monitoring, engine.doc_context, engine.prepared.
+engine.hashchain, engine.case_state, engine.firing, engine.documents, engine.monitoring, engine.doc_context, engine.prepared,
+engine.media_types (a submitted file is stored with its media type in the same transaction).
 The hot statements (case update, event, monitoring record, documents, deadline rows) run as prepared
 statements (engine.prepared: compiled once, executed on the transaction's DBAPI cursor).
 """
@@ -36,6 +37,7 @@ from engine.doc_context import CaseSnapshot, InstitutionInfo
 from engine.errors import BadInput, CaseConflict, DocumentFailed, EventNotAllowed, StoreInconsistent
 from engine.firing import ATTACH, FirePlan
 from engine.hashchain import GENESIS, event_hash, event_payload
+from engine.media_types import UNSTATED, Upload
 from engine.model import Procedure
 from engine.prepared import prepared_insert, prepared_update
 from engine.tables import (
@@ -122,7 +124,7 @@ def submitted(
             content = f"{doc.title}：已于 {at.isoformat()} 收到 (received {at.isoformat()})".encode()
         if not isinstance(content, (bytes, bytearray)):
             raise BadInput(f"文书 '{doc_id}' 的内容应为字节 (document content must be bytes)", doc_id)
-        items[doc_id] = bytes(content)
+        items[doc_id] = content if isinstance(content, Upload) else bytes(content)
     return items
 
 
@@ -328,7 +330,15 @@ def write_event(
     computed = _write_deadlines(s, plan, seq)
     versions = dict(state.versions) if plan.attached or plan.produced else {}
     documents = [
-        _document_row(proc, state.case_id, doc_id, content, "application/octet-stream", seq, versions)
+        _document_row(
+            proc,
+            state.case_id,
+            doc_id,
+            bytes(content),
+            content.media_type if isinstance(content, Upload) else UNSTATED,
+            seq,
+            versions,
+        )
         for doc_id, content in plan.attached.items()
     ]
     if plan.produced:

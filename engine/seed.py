@@ -23,6 +23,7 @@ from sqlmodel import col, select
 from engine.access import _QUERY_ALPHABET, hash_query_code, issue_token
 from engine.casefile import Actor
 from engine.db import Database
+from engine.media_types import Upload
 from engine.tables import AppUser, CaseFile, CaseParty, Institution
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -352,7 +353,9 @@ def drive(
             ids[ci] = view.id
             _after_open(db, view.id, case, users)
         elif action == "attach":
-            service.attach(ids[ci], {doc: _demo_pdf(doc) for doc in DOCS}, at, actor)
+            service.attach(
+                ids[ci], {doc: Upload(_demo_pdf(doc), "application/pdf") for doc in DOCS}, at, actor
+            )
         else:
             service.fire(ids[ci], action, actor, at, facts=facts or None)
     return ids

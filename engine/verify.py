@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 from engine.clockwork import apply_ops, calendar_for, row_values
 from engine.errors import ZhongcaiError
 from engine.hashchain import check_chain, event_payload
+from engine.media_types import UNSTATED, UPLOAD_TYPES, signature_type
 from engine.tables import CaseDocument, CaseEvent, CaseFile, Deadline, MonitoringRecord
 
 if TYPE_CHECKING:
@@ -125,8 +126,29 @@ def verify_case(service: CaseService, s: Session, case: CaseFile) -> list[str]:
             )
         if hashlib.sha256(doc.content).hexdigest() != doc.sha256:
             problems.append(f"document '{doc.document_id}' v{doc.version}: content does not match its sha256")
+        problems += _media_type_problems(doc)
     problems += _replay_deadlines(service, s, case, events)
     return problems
+
+
+def _media_type_problems(doc: CaseDocument) -> list[str]:
+    """A submitted file must be stored with the media type checked at the door: a file with a known
+    signature (PDF, JPEG, PNG, OFD) stored without its type is an interrupted upload of an older
+    version, and a stated type must agree with the content."""
+    if doc.kind != "submitted":
+        return []
+    found = signature_type(doc.content)
+    shown = f"document '{doc.document_id}' v{doc.version}"
+    if doc.media_type in ("", UNSTATED):
+        if found is not None:
+            return [f"{shown}: a {found} file stored without its media type (an interrupted upload)"]
+        return []
+    signatures = UPLOAD_TYPES.get(doc.media_type)
+    if signatures is None:
+        return [f"{shown}: media type {doc.media_type!r} is not one the upload accepts"]
+    if signatures and found != doc.media_type:
+        return [f"{shown}: stored as {doc.media_type} but its content is {found or 'of no known type'}"]
+    return []
 
 
 def _replay_deadlines(service: CaseService, s: Session, case: CaseFile, events: list[CaseEvent]) -> list[str]:

@@ -7,7 +7,6 @@ May import: engine, api.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Path, Query, UploadFile
@@ -21,6 +20,7 @@ from api.routes.cases import ERRORS, actor_of
 from api.schemas import INT32, DocumentOut, ErrorOut, LegalDate
 from api.views import document_out, internal_documents, procedure_of
 from engine.access import AccessDenied, can_act_on_case, write_refused
+from engine.media_types import Upload
 from engine.tables import CaseDocument, CaseFile
 
 router = APIRouter(prefix="/v1/cases", tags=["documents 文书"])
@@ -93,30 +93,16 @@ async def attach_document(
             ) from exc
 
     def attach() -> None:
+        # the bytes and their checked media type are stored in one transaction (an interrupted upload
+        # leaves nothing behind; `zhongcai verify` flags a file stored without its type)
+        upload = Upload(content, media)
         with st.writing():
-            st.service.attach(case_id, {document_id: content}, at or st.today(), actor_of(p, case_id))
+            st.service.attach(case_id, {document_id: upload}, at or st.today(), actor_of(p, case_id))
 
     await run_in_threadpool(attach)
-    digest = hashlib.sha256(content).hexdigest()
-    await run_in_threadpool(_set_media_type, st, case_id, document_id, digest, media)
     view = await run_in_threadpool(st.service.get, case_id)
     internal = internal_documents(procedure_of(st, view.procedure_id, view.procedure_hash))
     return [document_out(d, internal) for d in view.documents if d.document_id == document_id]
-
-
-def _set_media_type(st: State, case_id: int, document_id: str, digest: str, media: str) -> None:
-    """Record the checked media type on the stored row (the runtime stores bytes only)."""
-    with st.db.transaction() as session:
-        for row in session.exec(
-            select(CaseDocument).where(
-                CaseDocument.case_id == case_id,
-                CaseDocument.document_id == document_id,
-                CaseDocument.sha256 == digest,
-            )
-        ).all():
-            if row.media_type in ("application/octet-stream", ""):
-                row.media_type = media
-                session.add(row)
 
 
 @router.get(
