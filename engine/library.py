@@ -392,6 +392,8 @@ def describe_procedure(proc: Procedure) -> str:
         extra = [
             f"requires: {','.join(a.requires)}" if a.requires else "",
             f"produces: {','.join(a.produces)}" if a.produces else "",
+            f"needs: {','.join(a.needs)}" if a.needs else "",
+            f"takes: {','.join(a.takes)}" if a.takes else "",
         ]
         extra += [f"when: {c.source}" for c in a.when]
         lines.append(f"  {'':<24} {'  '.join(e for e in extra if e)}  {at('actions.' + a.id)}".rstrip())
