@@ -25,6 +25,9 @@ MAX_WEIGHT = 1_000_000  # characters plus items of any one value a template buil
 MAX_RANGE = 10_000
 MAX_OUTPUT = 2_000_000  # characters of HTML per document
 MAX_POWER = 64
+#: the largest whole number arithmetic in a template may build, in bits (about 10**40: far beyond any
+#: amount, count or date a document prints; bigger products cost time that grows with their digits)
+MAX_NUMBER_BITS = 133
 MAX_INT_ARG = 100_000  # largest whole number passed to a filter or a call
 
 #: Methods of built-in values a template may call: reading ones whose result is no bigger than the
@@ -98,6 +101,22 @@ def weight(value: Any, limit: int = MAX_WEIGHT) -> int:
         if total > limit:
             return total
     return total
+
+
+def check_product_bits(left: Any, right: Any, operator: str) -> None:
+    """Refuse `left * right` or `left ** right` on whole numbers whose result would exceed
+    MAX_NUMBER_BITS, before computing it."""
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (left, right)):
+        return
+    if operator == "**":
+        bits = abs(right) * max(1, abs(left).bit_length()) if right > 0 and abs(left) > 1 else 0
+    else:
+        bits = abs(left).bit_length() + abs(right).bit_length()
+    if bits > MAX_NUMBER_BITS:
+        raise TemplateLimitError(
+            f"模板中的数值过大（超过 2**{MAX_NUMBER_BITS}）(whole-number arithmetic in a document template "
+            f"would exceed 2**{MAX_NUMBER_BITS}: {operator} refused)"
+        )
 
 
 def check_weight(value: Any, what: str) -> Any:

@@ -38,6 +38,7 @@ from engine.doc_limits import (
     MAX_STEPS,
     MAX_WEIGHT,
     TemplateLimitError,
+    check_product_bits,
     check_weight,
     guard_filter,
     method_allowed,
@@ -206,8 +207,10 @@ class DocumentSandbox(ImmutableSandboxedEnvironment):
                 raise TemplateLimitError(
                     f"乘方过大 (power {left!r} ** {right!r} is too large for a document)"
                 )
+            check_product_bits(left, right, operator)
             return left**right
         if operator == "*":
+            check_product_bits(left, right, operator)
             seq, times = (left, right) if _sized(left) else (right, left)
             if _sized(seq) and isinstance(times, int) and weight(seq) * times > MAX_WEIGHT:
                 raise TemplateLimitError(

@@ -36,6 +36,8 @@ from engine.periods import Period, parse_period
 #: Identifiers: ASCII snake_case (stable across regions, used in scenarios, the API and monitoring).
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 IDENT_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+#: a template's name under documents/: relative, plain characters (checked further for '..' parts)
+TEMPLATE_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}$")
 
 FactType = Literal["money", "int", "decimal", "bool", "date", "text", "code", "claims"]
 DocumentKind = Literal["submitted", "generated"]
@@ -303,6 +305,22 @@ class DocumentSpec(_Spec):
     publish: Flag = False  # published online in masked form (裁决书网上公开)
     mandatory: Flag = False  # a regional overlay may not switch it off
     disabled: Flag = False
+
+    @field_validator("template")
+    @classmethod
+    def _inside_documents(cls, v: str | None) -> str | None:
+        # a name under documents/, never a path out of it (the answer must not depend on whether some
+        # file exists on the server)
+        if v is None:
+            return v
+        parts = v.split("/")
+        if not TEMPLATE_RE.match(v) or any(p in ("", ".", "..") for p in parts):
+            raise ValueError(
+                f"模板应为 documents/ 下的文件名，如 award_document.html.j2 (template {v[:80]!r} is not a file "
+                "name under documents/: use letters, digits, '_', '-', '.' and '/' between folder names; "
+                "no absolute path, no '..')"
+            )
+        return v
 
     @model_validator(mode="after")
     def _template(self) -> DocumentSpec:

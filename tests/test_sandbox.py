@@ -94,6 +94,11 @@ EXHAUSTION = {
     "join_filter": "{% set a = ['x' * 10000] * 90 %}{{ [a|join, a|join]|join|length }}",
     "batch_huge": "{{ claims|batch(1000000000, fill_with='x')|list|length }}",
     "round_huge": "{{ awarded_amount|round(1000000000) }}",
+    # issue 13 point 4: 58 s to render before whole-number arithmetic had a budget
+    "squaring_chain": "{% set a0 = 999999 ** 64 %}"
+    + "".join(f"{{% set a{i + 1} = a{i} * a{i} %}}" for i in range(16))
+    + "{{ a16 % 10 }}",
+    "squaring_small_start": "{% set a = 3 %}" + "{% set a = a * a %}" * 40 + "{{ a % 7 }}",
 }
 
 
@@ -115,6 +120,16 @@ def test_resource_exhaustion_is_a_clear_error(tmp_path: Path, arbitration: Proce
     assert "资源限制" in str(err.value) or "sandbox" in str(err.value)
     # not a timing assertion on speed, a guard against a hang: the budget stops it long before this
     assert time.perf_counter() - started < 60
+
+
+def test_the_squaring_chain_of_the_issue_is_refused_within_two_seconds(
+    tmp_path: Path, arbitration: Procedure
+) -> None:
+    started = time.perf_counter()
+    with pytest.raises(TemplateSecurityError) as err:
+        _render_override(tmp_path, arbitration, EXHAUSTION["squaring_chain"])
+    assert "2**133" in str(err.value)
+    assert time.perf_counter() - started < 2.0
 
 
 @pytest.mark.parametrize(
