@@ -104,6 +104,9 @@ def read_yaml(source: str | Path, text: str | None = None) -> SourceDoc:
     if text.startswith("\ufeff"):
         text = text[1:]
     lines = text.splitlines()
+    limit = _over_limits(name, text)
+    if limit is not None:
+        return SourceDoc(name, None, {}, {}, lines, [limit])
     diags = _tab_diagnostics(name, lines)
     try:
         loader = _Loader(text)
@@ -152,6 +155,43 @@ def read_yaml(source: str | Path, text: str | None = None) -> SourceDoc:
     return SourceDoc(
         name, data, builder.spans, builder.key_spans, lines, sorted(diags, key=Diagnostic.sort_key)
     )
+
+
+#: a procedure file's budget before it is composed: its size, and how deep mappings and lists nest
+#: (libyaml composes recursively: 30,000 levels crash the process, 1,000 exhaust Python's stack)
+MAX_FILE_CHARS = 1_000_000
+MAX_YAML_DEPTH = 40
+
+
+def _over_limits(name: str, text: str) -> Diagnostic | None:
+    """E010 for a file over MAX_FILE_CHARS, E011 for nesting over MAX_YAML_DEPTH (found on the event
+    stream, which libyaml produces without recursion), else None."""
+    if len(text) > MAX_FILE_CHARS:
+        return Diagnostic(
+            "E010",
+            f"文件过大 (file too large): {len(text):,} characters, at most {MAX_FILE_CHARS:,}",
+            Span(name, 1, 1),
+            hint="a procedure is a few hundred lines; split regional changes into an overlay (extends:)",
+        )
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_BaseLoader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    mark = event.start_mark
+                    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+                    return Diagnostic(
+                        "E011",
+                        f"嵌套过深 (nested too deep): mappings and lists nested more than {MAX_YAML_DEPTH} deep",
+                        Span(name, line, col),
+                        hint="a procedure nests a few levels (section, element, key): flatten this value",
+                    )
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # reported with its place when the file is composed
+    return None
 
 
 def _failed(

@@ -38,6 +38,7 @@ CASES = [
     ("guard_reads_default_only", "W225", 22, 12, "it always sees its default True"),
     ("takes_fact_of_another_role", "E226", 21, 13, "which only arbitrator may state"),
     ("template_outside_documents", "E214", 42, 60, "is not a file name under documents/"),
+    ("nested_too_deep", "E011", 5, 47, "nested more than 40 deep"),
     ("dead_end_stage", "E304", 14, 3, "stage 'hearing' is not final"),
     ("duplicate_key", "E005", 26, 5, "duplicate key) 'to' (first at line 25)"),
     ("empty_file", "E003", 1, 1, "it is empty"),

@@ -160,13 +160,30 @@ def format_value(v: object) -> str:
     return str(v)
 
 
+#: the most expression nodes one evaluation of a guard (with its explanation) may visit; validation
+#: bounds the nesting of quantifiers (E115), this bounds what lists of any length cost at run time
+MAX_GUARD_STEPS = 100_000
+
+
+class GuardTooCostly(GuardRuntimeError):
+    """A guard needed more than MAX_GUARD_STEPS steps on this case's values."""
+
+
 class _Evaluator:
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
+        self.steps = 0
 
     # ---- values -----------------------------------------------------------------------------------
 
     def value_of(self, e: n.Expr, local: dict[str, object]) -> Any:
+        self.steps += 1
+        if self.steps > MAX_GUARD_STEPS:
+            raise GuardTooCostly(
+                f"守卫计算量过大（超过 {MAX_GUARD_STEPS:,} 步），未执行任何更改；请简化该条件或分成几项检查 "
+                f"(the guard '{print_guard(e)[:60]}' needs more than {MAX_GUARD_STEPS:,} steps on this case; "
+                "nothing was changed: simplify it or split it into several checks)"
+            )
         if isinstance(e, n.Literal):
             return e.value
         if isinstance(e, n.Duration):

@@ -64,11 +64,90 @@ def parse_guard(text: str, at: Span | None = None, source_lines: tuple[str, ...]
         raise ProcedureInvalid([Diagnostic("E100", "empty guard", loc.point(1, 1),
                                            expected="a condition, e.g. workers >= 1",
                                            hint="remove the key or write a condition")])  # fmt: skip
+    _check_size(text, loc)
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as exc:
         raise ProcedureInvalid([syntax_diagnostic(exc, text, loc, _parser().lex)]) from None
-    return _Builder(loc).build(cast(Tree[Token], tree.children[0]))
+    expr = _Builder(loc).build(cast(Tree[Token], tree.children[0]))
+    _check_quantifier_depth(expr)
+    return expr
+
+
+#: a guard's budget before it is parsed: its length in characters, and how deep brackets and `not`s
+#: nest (the builder, the type checker and the evaluator walk the tree recursively)
+MAX_GUARD_CHARS = 2_000
+MAX_GUARD_DEPTH = 40
+#: quantifiers inside quantifiers: each level multiplies the work by the length of a list
+MAX_QUANTIFIER_DEPTH = 3
+_NOT = re.compile(r"\bnot\b")
+
+
+def _check_size(text: str, loc: Locator) -> None:
+    """E114 for a guard longer than MAX_GUARD_CHARS or nested deeper than MAX_GUARD_DEPTH."""
+
+    def refuse(message: str, line: int, col: int) -> ProcedureInvalid:
+        return ProcedureInvalid(
+            [
+                Diagnostic(
+                    "E114",
+                    message,
+                    loc.point(line, col),
+                    hint="split it into several checks under 'when:', or name a part with a fact set by 'sets:'",
+                )
+            ]
+        )
+
+    if len(text) > MAX_GUARD_CHARS:
+        raise refuse(
+            f"a guard nested too deep or too long: {len(text):,} characters, at most {MAX_GUARD_CHARS:,}",
+            1,
+            1,
+        )
+    depth, line, col, quote = 0, 1, 0, ""
+    for ch in text:
+        col += 1
+        if ch == "\n":
+            line, col = line + 1, 0
+        elif quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([":
+            depth += 1
+            if depth > MAX_GUARD_DEPTH:
+                raise refuse(
+                    f"a guard nested too deep or too long: brackets nested more than {MAX_GUARD_DEPTH} deep",
+                    line,
+                    col,
+                )
+        elif ch in ")]":
+            depth -= 1
+    nots = len(_NOT.findall(text))
+    if nots > MAX_GUARD_DEPTH:
+        raise refuse(f"a guard nested too deep or too long: {nots} 'not's, at most {MAX_GUARD_DEPTH}", 1, 1)
+
+
+def _check_quantifier_depth(expr: n.Expr) -> None:
+    """E115 for a quantifier nested more than MAX_QUANTIFIER_DEPTH deep in others."""
+    todo: list[tuple[n.Expr, int]] = [(expr, 0)]
+    while todo:
+        node, depth = todo.pop()
+        if isinstance(node, n.Quantifier):
+            depth += 1
+            if depth > MAX_QUANTIFIER_DEPTH:
+                raise ProcedureInvalid(
+                    [
+                        Diagnostic(
+                            "E115",
+                            f"quantifiers nested more than {MAX_QUANTIFIER_DEPTH} deep: every level "
+                            "multiplies the work by the length of a list",
+                            node.span,
+                            hint="test the lists one at a time, or record the result as a fact",
+                        )
+                    ]
+                )
+        todo.extend((child, depth) for child in n.children(node))
 
 
 class _Builder:

@@ -44,6 +44,12 @@ GUARD_SYNTAX_ERRORS: dict[str, tuple[str, str, int]] = {
     "E111": ("'&&', '||' or '!' instead of 'and', 'or', 'not'", "a && b", 3),
     "E112": ("a full-width character (Chinese punctuation) instead of ASCII", "a（", 2),
     "E113": ("a number with too many digits", "workers < 1234567890123456789012345678901", 11),
+    "E114": ("a guard nested too deep or too long", "(" * 41 + "workers" + ")" * 41, 41),
+    "E115": (
+        "quantifiers nested more than 3 deep",
+        "any a in claims: any b in claims: any c in claims: any d in claims: a.final",
+        52,
+    ),
 }
 
 _TERMINALS: dict[str, str] = {
