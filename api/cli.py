@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -108,7 +109,17 @@ def serve(
     typer.echo(f"Try:            curl -H 'Authorization: Bearer demo-clerk-nn' {base}/v1/cases\n")
     sys.stdout.flush()
     try:
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        # X-Forwarded-For is believed only from the proxies named in ZHONGCAI_TRUSTED_PROXIES
+        # (comma-separated addresses); by default from nobody, so a client cannot pick its address
+        trusted = os.environ.get("ZHONGCAI_TRUSTED_PROXIES", "").strip()
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level="info",
+            proxy_headers=bool(trusted),
+            forwarded_allow_ips=trusted or "",
+        )
     finally:
         state.db.dispose()
 

@@ -51,7 +51,8 @@ class ApiSettings:
     max_body_bytes: int = 12 * 1024 * 1024
     max_upload_bytes: int = 10 * 1024 * 1024
     upload_types: dict[str, tuple[bytes, ...]] = field(default_factory=lambda: dict(UPLOAD_TYPES))
-    #: public progress lookup: hits per window, per client address and per case number
+    #: public progress lookup, per window: lookups per client address, and wrong query codes per
+    #: (case number, client address); a correct code never counts against a case
     lookup_limit_per_ip: int = 10
     lookup_limit_per_case: int = 5
     lookup_window_seconds: float = 600.0

@@ -45,7 +45,7 @@ AccessCode = Literal["unauthenticated", "forbidden", "not_found", "rate_limited"
 
 #: the query-code alphabet: no 0/O, 1/I/L, so a code read over the phone is not misheard
 _QUERY_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-QUERY_CODE_LENGTH = 8
+QUERY_CODE_LENGTH = 12  # 31**12: 59 bits (docs/api.md: the arithmetic of guessing)
 
 
 class AccessDenied(ZhongcaiError):
@@ -124,7 +124,7 @@ def new_token() -> str:
 
 
 def new_query_code() -> str:
-    """A fresh 8-character query code given to the parties for the public progress lookup."""
+    """A fresh 12-character query code given to the parties for the public progress lookup."""
     return "".join(secrets.choice(_QUERY_ALPHABET) for _ in range(QUERY_CODE_LENGTH))
 
 
@@ -306,6 +306,17 @@ class RateLimiter:
             q.append(now)
             if len(self._hits) > 100_000:  # bound memory under a spray of keys
                 self._prune(now)
+            return None
+
+    def waiting(self, key: str) -> int | None:
+        """The seconds until `key` may be hit again when it is at its limit, else None (counts nothing)."""
+        now = self._clock()
+        with self._lock:
+            q = self._hits.get(key)
+            while q and q[0] <= now - self.window:
+                q.popleft()
+            if q is not None and len(q) >= self.limit:
+                return max(1, int(q[0] + self.window - now + 0.999))
             return None
 
     def hit_all(self, keys: Iterable[str]) -> int | None:

@@ -150,10 +150,12 @@ def me(p: Caller) -> MeOut:
 )
 def public_progress(body: ProgressLookupIn, request: Request, st: State) -> ProgressOut:
     """公开进度查询: the progress of a case by its number and the query code given to the parties."""
+    # the peer's address; uvicorn replaces it by X-Forwarded-For only for ZHONGCAI_TRUSTED_PROXIES
     ip = request.client.host if request.client else "unknown"
-    wait = st.ip_limiter.hit(f"ip:{ip}")
-    if wait is None:
-        wait = st.case_limiter.hit(f"case:{body.case_number}")
+    # every lookup counts against the address; only failures count against (case, address), so
+    # nobody can spend the budget of the party, who looks the case up from an address of their own
+    failures = f"case:{body.case_number}|ip:{ip}"
+    wait = st.ip_limiter.hit(f"ip:{ip}") or st.case_limiter.waiting(failures)
     if wait is not None:
         raise ApiError(
             429,
@@ -168,6 +170,7 @@ def public_progress(body: ProgressLookupIn, request: Request, st: State) -> Prog
         (r for r in rows if query_code_matches(r.case_number, body.query_code, r.query_code_hash)), None
     )
     if match is None or match.id is None:
+        st.case_limiter.hit(failures)
         raise AccessDenied(
             "not_found",
             "案号或查询码不正确 (case number or query code is wrong); check the acceptance notice 受理通知书",

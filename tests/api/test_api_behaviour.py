@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from engine.access import RateLimiter
+from engine.access import RateLimiter, new_query_code
 from tests.api.conftest import Demo, auth
 
 FRESH = "收到申请（期限内）"  # gx-nn, received, documents attached
@@ -144,7 +144,7 @@ def test_public_progress_lookup(demo: Demo) -> None:
     assert wrong.json() == unknown.json()  # a wrong code tells nothing about the case number
 
 
-def test_public_lookup_is_rate_limited_per_case_number(demo: Demo) -> None:
+def test_public_lookup_limits_wrong_codes_per_case_and_address(demo: Demo) -> None:
     saved = demo.state.ip_limiter, demo.state.case_limiter
     demo.state.ip_limiter, demo.state.case_limiter = RateLimiter(100, 600), RateLimiter(3, 600)
     try:
@@ -159,6 +159,38 @@ def test_public_lookup_is_rate_limited_per_case_number(demo: Demo) -> None:
         demo.state.ip_limiter, demo.state.case_limiter = saved
     assert [r.status_code for r in codes] == [404, 404, 404, 429, 429]
     assert codes[3].json()["code"] == "rate_limited" and int(codes[3].headers["Retry-After"]) > 0
+
+
+def test_an_attacker_cannot_lock_the_party_out_of_the_public_lookup(demo: Demo) -> None:
+    """Issue 13 point 7: wrong codes from one address, then the party from another with the right one."""
+    saved = demo.state.ip_limiter, demo.state.case_limiter
+    demo.state.ip_limiter, demo.state.case_limiter = RateLimiter(100, 600), RateLimiter(5, 600)
+    number, code = demo.case_number(FRESH), demo.query_code(FRESH)
+    try:
+        attacker = TestClient(demo.client.app, client=("203.0.113.7", 50000))
+        spoofed = {"X-Forwarded-For": "198.51.100.9"}  # not believed: no proxy is trusted here
+        tries = [
+            attacker.post(
+                "/v1/public/progress",
+                json={"case_number": number, "query_code": f"WRONG{i:03d}"},
+                headers=spoofed,
+            ).status_code
+            for i in range(20)
+        ]
+        party = TestClient(demo.client.app, client=("198.51.100.9", 40000))
+        ok = party.post("/v1/public/progress", json={"case_number": number, "query_code": code})
+    finally:
+        demo.state.ip_limiter, demo.state.case_limiter = saved
+    assert tries[:5] == [404] * 5 and set(tries[5:]) == {429}  # the forged header bought nothing
+    assert ok.status_code == 200, ok.text
+
+
+def test_new_query_codes_are_long_enough_that_guessing_is_hopeless() -> None:
+    code = new_query_code()
+    assert len(code) == 12 and len(set(code) - set("23456789ABCDEFGHJKMNPQRSTUVWXYZ")) == 0
+    # 31**12 codes; at 5 wrong codes per 10 minutes from each of 10,000 addresses (7.2 million a day)
+    # the expected time to hit one is over 100,000 years (docs/api.md)
+    assert 31**12 / 2 / (5 * 6 * 24 * 10_000) / 365 > 100_000
 
 
 def test_errors_are_json_with_code_and_message(demo: Demo) -> None:
