@@ -33,6 +33,7 @@ from engine.errors import (
     UnknownProcedure,
     YearNotCovered,
 )
+from engine.text_input import clean_text
 
 log = logging.getLogger("zhongcai.api")
 
@@ -67,6 +68,11 @@ def _json(
 _ACCESS_STATUS = {"unauthenticated": 401, "forbidden": 403, "not_found": 404, "rate_limited": 429}
 
 _HTTP_CODES = {
+    400: (
+        "bad_body",
+        "请求体无法解析 (the request body is not valid JSON: check quotes and brackets, send UTF-8, and keep "
+        "numbers to at most 4,300 digits and nesting shallow)",
+    ),
     404: ("not_found", "没有这个地址 (no such endpoint); see /docs for the API"),
     405: ("method_not_allowed", "该地址不支持此方法 (method not allowed here); see /docs"),
     406: ("not_acceptable", "无法提供请求的格式 (cannot produce the requested format)"),
@@ -95,6 +101,21 @@ def _jsonable_errors(errors: Any) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def unstorable_query(request: Request) -> JSONResponse | None:
+    """A 422 naming the first query parameter that holds a NUL, a lone surrogate or a control
+    character (none can be stored or compared in PostgreSQL text), else None."""
+    for name, value in request.query_params.multi_items():
+        try:
+            clean_text(value, field=name, limit=QUERY_TEXT_LIMIT)
+        except BadInput as exc:
+            return _json(422, "invalid_request", str(exc), {"field": name, "in": "query"})
+    return None
+
+
+#: the longest query parameter value, in characters
+QUERY_TEXT_LIMIT = 1_000
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -162,6 +183,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(YearNotCovered)
     async def _year(_: Request, exc: YearNotCovered) -> JSONResponse:
         return _json(422, "date", str(exc))
+
+    @app.middleware("http")
+    async def _clean_query(request: Request, call_next: Any) -> Any:
+        refused = unstorable_query(request)
+        return refused if refused is not None else await call_next(request)
 
     @app.exception_handler(BadInput)
     async def _bad_input(_: Request, exc: BadInput) -> JSONResponse:

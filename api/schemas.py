@@ -8,24 +8,46 @@ May import: pydantic, engine (types only).
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from engine.text_input import first_unstorable
+
+
+def _clean(value: str) -> str:
+    """Text fields of requests: NFC, and no NUL, lone surrogate or control character but newline/tab."""
+    found = first_unstorable(value.replace("\r", "\n"))
+    if found is not None:
+        at, what = found
+        raise ValueError(f"第{at + 1}个字符不能保存：{what}; remove it and send again")
+    return unicodedata.normalize("NFC", value)
+
+
+Clean = AfterValidator(_clean)
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 InstitutionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 RegionCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{2,12}$")]
-CaseNumber = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+CaseNumber = Annotated[str, StringConstraints(min_length=1, max_length=100), Clean]
 QueryCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z -]{4,20}$")]
 #: facts are checked by the runtime against the procedure's declared types (each action's facts with their
 #: types are listed by GET /v1/procedures/{id}); here their shape and the largest sizes any fact allows
-FactText = Annotated[str, StringConstraints(max_length=100_000)]
+FactText = Annotated[str, StringConstraints(max_length=100_000), Clean]
 FactValue = FactText | int | float | bool | None | Annotated[list[dict[str, Any]], Field(max_length=200)]
 Facts = Annotated[dict[Ident, FactValue], Field(max_length=64)]
 INT32 = 2**31 - 1
 MIN_DATE = dt.date(2000, 1, 1)
 MAX_DATE = dt.date(2100, 12, 31)
-LegalDate = Annotated[dt.date, Field(ge=MIN_DATE, le=MAX_DATE)]
+LegalDate = Annotated[
+    dt.date,
+    Field(
+        ge=MIN_DATE,
+        le=MAX_DATE,
+        description=f"a date from {MIN_DATE} to {MAX_DATE}",
+        json_schema_extra={"formatMinimum": MIN_DATE.isoformat(), "formatMaximum": MAX_DATE.isoformat()},
+    ),
+]
 
 
 class _In(BaseModel):

@@ -21,8 +21,8 @@ DEFAULT_TEXT_LENGTH = 2_000
 _UNSTORABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-def _problem(text: str) -> tuple[int, str] | None:
-    """The first character that cannot be stored, with what it is, or None."""
+def first_unstorable(text: str) -> tuple[int, str] | None:
+    """The first character of `text` that cannot be stored (its index, and what it is), or None."""
     found = _UNSTORABLE.search(text)
     if found is None:
         return None
@@ -46,7 +46,7 @@ def clean_text(value: str, *, field: str, title: str | None = None, limit: int =
     """
     named = f"'{field}'（{title}）" if title else f"'{field}'"
     value = value.replace("\r\n", "\n").replace("\r", "\n")
-    found = _problem(value)
+    found = first_unstorable(value)
     if found is not None:
         at, what = found
         zh, _, en = what.partition(" (")

@@ -55,6 +55,7 @@ ERRORS: dict[int | str, dict[str, object]] = {
     403: {"model": ErrorOut},
     404: {"model": ErrorOut},
     422: {"model": ErrorOut},
+    400: {"model": ErrorOut, "description": "bad_body: the body is not valid JSON"},
 }
 ActionName = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="the action id")]
 _IF_MATCH = re.compile(r'^\s*(?:W/)?"?([0-9]{1,9})"?\s*$')

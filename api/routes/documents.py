@@ -110,6 +110,7 @@ async def attach_document(
     responses={
         **ERRORS,
         200: {"content": {"text/html": {}, "application/pdf": {}, "application/octet-stream": {}}},
+        406: {"model": ErrorOut, "description": "format=pdf or html of a document stored in another format"},
     },
     response_class=Response,
 )
