@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -118,6 +119,19 @@ def unstorable_query(request: Request) -> JSONResponse | None:
 QUERY_TEXT_LIMIT = 1_000
 
 
+def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """The methods the OpenAPI schema documents for the request's path (for a 405's Allow)."""
+    path = request.url.path
+    methods: set[str] = set()
+    for template, operations in app.openapi().get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)), path):
+            methods |= {m.upper() for m in operations if m in _HTTP_METHODS}
+    return sorted(methods)
+
+
+_HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "options", "head", "trace"})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers that turn every exception into the JSON error shape."""
 
@@ -200,9 +214,12 @@ def install_error_handlers(app: FastAPI) -> None:
         return _json(422, "invalid_request", _validation_message(errors), errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code, message = _HTTP_CODES.get(exc.status_code, ("http_error", str(exc.detail)))
-        return _json(exc.status_code, code, message, headers=getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:  # every method of the path, not only those of the first route
+            headers["Allow"] = ", ".join(_allowed_methods(app, request))
+        return _json(exc.status_code, code, message, headers=headers or None)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from engine.access import QUERY_CODE_LENGTH
 from tests.api.conftest import Demo, auth
 
 OWN = "已受理（期限内，当事人可查询）"  # gx-nn (450100), the demo parties are linked to it
@@ -187,7 +188,7 @@ def test_opening_a_case(demo: Demo, user: str | None) -> None:
         assert resp.status_code == 201, resp.text
         data = resp.json()
         assert (
-            data["institution_id"] == "gx-nn" and data["stage"] == "received" and len(data["query_code"]) == 8
+            data["institution_id"] == "gx-nn" and data["stage"] == "received" and len(data["query_code"]) == QUERY_CODE_LENGTH
         )
     else:
         assert resp.status_code == 403, resp.text
