@@ -45,7 +45,11 @@ LegalDate = Annotated[
         ge=MIN_DATE,
         le=MAX_DATE,
         description=f"a date from {MIN_DATE} to {MAX_DATE}",
-        json_schema_extra={"formatMinimum": MIN_DATE.isoformat(), "formatMaximum": MAX_DATE.isoformat()},
+        json_schema_extra={
+            "formatMinimum": MIN_DATE.isoformat(),
+            "formatMaximum": MAX_DATE.isoformat(),
+            "pattern": r"^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$",
+        },
     ),
 ]
 
