@@ -34,7 +34,15 @@ QueryCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z -]{4,20}$")]
 #: facts are checked by the runtime against the procedure's declared types (each action's facts with their
 #: types are listed by GET /v1/procedures/{id}); here their shape and the largest sizes any fact allows
 FactText = Annotated[str, StringConstraints(max_length=100_000), Clean]
-FactValue = FactText | int | float | bool | None | Annotated[list[dict[str, Any]], Field(max_length=200)]
+FactValue = (
+    FactText
+    | int
+    | float
+    | bool
+    | None
+    | Annotated[list[dict[str, Any]], Field(max_length=200)]
+    | Annotated[list[FactText], Field(max_length=50)]
+)
 Facts = Annotated[dict[Ident, FactValue], Field(max_length=64)]
 INT32 = 2**31 - 1
 MIN_DATE = dt.date(2000, 1, 1)
@@ -273,13 +281,24 @@ class FactOut(BaseModel):
 
     id: str
     title: str
-    type: str = Field(description="money, int, decimal, bool, date (YYYY-MM-DD), text, code or claims")
+    type: str = Field(
+        description="money, int, decimal, bool, date (YYYY-MM-DD), text, code, claims or texts (a list of texts)"
+    )
     required: bool = Field(description="the action needs it (`needs`); else it may be given (`takes`)")
-    max_length: int | None = Field(default=None, description="text and claims: the most characters")
+    max_length: int | None = Field(
+        default=None, description="text, texts and claims: the most characters (of each text)"
+    )
     table: str | None = Field(default=None, description="code: the code table its values come from")
     min: str | None = None
     max: str | None = None
     set_by: list[str] | None = Field(default=None, description="the only roles that may state it")
+
+
+class BranchOut(BaseModel):
+    """A stage an action moves to instead of its `to` when the guard holds."""
+
+    to: str
+    when: str
 
 
 class ActionDefOut(BaseModel):
@@ -287,6 +306,10 @@ class ActionDefOut(BaseModel):
     title: str
     from_: list[str] = Field(alias="from")
     to: str | None
+    branches: list[BranchOut] = Field(
+        default=[],
+        description="stages the action moves to instead of `to` when their guard holds (first match)",
+    )
     roles: list[str]
     requires: list[str]
     produces: list[str]

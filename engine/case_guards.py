@@ -64,14 +64,17 @@ def guard_names(
     at: dt.date,
     stage: str,
     opened_on: dt.date | None = None,
+    role: str = "",
 ) -> dict[str, Any]:
-    """The names a guard may use: params in force on `at`, then the facts, then `at`, `stage` and
-    `opened_on` (the day the application was received; `at` itself while the case is being opened)."""
+    """The names a guard may use: params in force on `at`, then the facts, then `at`, `stage`,
+    `opened_on` (the day the application was received; `at` itself while the case is being opened) and
+    `role` (the role doing the action: 'system' for the deadline scan, '' where no one acts)."""
     names: dict[str, Any] = {p.id: p.at(at) for p in procedure.params.values()}
     names.update(facts)
     names["at"] = at
     names["stage"] = stage
     names["opened_on"] = opened_on if opened_on is not None else at
+    names["role"] = role
     return names
 
 

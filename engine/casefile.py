@@ -148,12 +148,16 @@ _TYPE_ZH = {
     "text": "文字 (text)",
     "code": "代码 (a code from its table)",
     "claims": "请求事项列表 (a list of claims)",
+    "texts": "文字列表 (a list of texts)",
 }
 
 
 #: the longest code of a code table a fact may carry, and the most items a claims fact may list
 CODE_LENGTH = 64
 CLAIMS_LIMIT = 200
+#: the most items a `texts` fact may list, and the longest each may be unless the fact says
+TEXTS_LIMIT = 50
+TEXTS_ITEM_LENGTH = 200
 #: the values a field of a claim item may have: text, numbers, true/false or nothing
 _CLAIM_SCALARS = (str, int, float, bool, Decimal, type(None))
 
@@ -240,7 +244,28 @@ def _coerce(fact: Fact, value: Any, clean: bool = True) -> Any:
                 )
             return [_clean_claim(fact, n, c) for n, c in enumerate(value, 1)]
         raise ValueError
+    if t == "texts":
+        return _coerce_texts(fact, value, clean)
     raise ValueError
+
+
+def _coerce_texts(fact: Fact, value: Any, clean: bool) -> list[str]:
+    """A `texts` fact: a list of texts (each cleaned on input); at most TEXTS_LIMIT items."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError
+    if not clean:
+        return list(value)
+    if len(value) > TEXTS_LIMIT:
+        raise BadInput(
+            f"事实 '{fact.id}'（{fact.title}）最多 {TEXTS_LIMIT} 项，收到 {len(value)} 项 "
+            f"(fact '{fact.id}' holds at most {TEXTS_LIMIT} items; got {len(value)})",
+            field=fact.id,
+        )
+    limit = fact.max_length or TEXTS_ITEM_LENGTH
+    items = [
+        clean_text(v, field=f"{fact.id}[{n}]", title=fact.title, limit=limit) for n, v in enumerate(value, 1)
+    ]
+    return [v for v in (i.strip() for i in items) if v]
 
 
 class CodeValidator(Protocol):

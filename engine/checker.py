@@ -108,6 +108,8 @@ class CaseRun:
         #: coverage: stages reached and actions done (successfully) in this case
         self.stages: set[str] = set()
         self.actions: set[str] = set()
+        #: expired deadlines the last scan found waiting (their on_expiry action refused with `deadline`)
+        self._waiting: frozenset[str] = frozenset()
 
     def _now(self) -> dt.datetime:
         return dt.datetime.combine(self.day, dt.time(12, 0), SHANGHAI)
@@ -177,11 +179,13 @@ class CaseRun:
         actor = Actor(f"checker:{step.role}", step.role or "clerk")
         outcome = "ok"
         guard: str | None = None
+        self._waiting = frozenset()
         try:
             if step.kind == "attach":
                 self.service.attach(self.case_id, list(step.documents), step.at, actor)
             elif step.kind == "tick":
-                self.service.tick(step.at)
+                report = self.service.tick(step.at)
+                self._waiting = frozenset(k for c, k, _ in report.waiting if c == self.case_id)
                 outcome = "tick"
             else:
                 assert step.action is not None
@@ -227,7 +231,9 @@ class CaseRun:
         if outcome == "ok" and step.kind == "do" and step.action is not None:
             self.actions.add(step.action)
         proc, cal = self.procedure, self.calendar
-        found = builtin_violations(proc, cal, before, after, outcome, step.at if outcome == "tick" else None)
+        found = builtin_violations(
+            proc, cal, before, after, outcome, step.at if outcome == "tick" else None, self._waiting
+        )
         if not found and outcome not in ("ok", "tick") and before is not None and step.action is not None:
             refused = refused_guard_violation(proc, before, step.action, step.facts, step.at, cal, guard)
             found = [refused] if refused is not None else []

@@ -172,11 +172,23 @@ class Guidance:
         self, check: Check, by: Action, obs: Observed, names: Mapping[str, Any], context: StoredCaseContext
     ) -> bool:
         """Whether doing `by` first would make the false `check` hold: its `sets:` values, one more
-        `times_fired` and the documents it produces, substituted (evaluated, never executed)."""
+        `times_fired` and the documents it produces, substituted (evaluated, never executed). A fact
+        `by` needs is tried with each value its guards compare it with (`recipient: 'applicant'`)."""
+        literals: Mapping[str, list[Any]] = getattr(self, "literals", {})
+        options: list[dict[str, Any]] = [{}]
+        for fid in by.needs:
+            values = [v for v in literals.get(fid, []) if v is not None][:4]
+            if values:
+                options = [{**o, fid: v} for o in options for v in values][:8]
+        return any(self._helps_with(check, by, obs, {**names, **given}, context) for given in options)
+
+    def _helps_with(
+        self, check: Check, by: Action, obs: Observed, names: Mapping[str, Any], context: StoredCaseContext
+    ) -> bool:
         after = dict(names)
         for fid, expr in by.sets:
             try:
-                after[fid] = evaluate(expr.expr, Scope(names, context)).value
+                after[fid] = evaluate(expr.expr, Scope(dict(after), context), allow_unset=True).value
             except Exception:
                 continue
         fired = dict(obs.fired)
@@ -275,8 +287,8 @@ class Guidance:
             spec = self.procedure.actions[a]
             if spec.stays:
                 continue
-            nxt = obs.returns_to if spec.returns else spec.target
-            if nxt is None or far.get(nxt) != far[here] - 1:
+            nexts = [obs.returns_to] if spec.returns else list(spec.destinations)
+            if not any(n is not None and far.get(n) == far[here] - 1 for n in nexts):
                 continue
             for got in self._unblock(a, obs, names, context, 3, frozenset()):
                 if got not in out:

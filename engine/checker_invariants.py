@@ -84,10 +84,10 @@ class Violation:
 def _into(procedure: Procedure) -> dict[str, set[str]]:
     into: dict[str, set[str]] = {s: set() for s in procedure.stages}
     for a in procedure.actions.values():
-        if a.target is not None and not a.returns and not a.stays:
+        for dest in a.destinations:
             for src in a.sources:
-                if src != a.target:
-                    into[a.target].add(src)
+                if src != dest:
+                    into[dest].add(src)
     return into
 
 
@@ -101,8 +101,8 @@ def successors(procedure: Procedure, stage: str, returns_to: str | None = None) 
             continue
         if a.returns:
             out |= {returns_to} if returns_to is not None else into.get(stage, set())
-        elif a.target is not None:
-            out.add(a.target)
+        else:
+            out.update(a.destinations)
     return out
 
 
@@ -151,9 +151,11 @@ def builtin_violations(
     after: Observed,
     outcome: str,
     tick_on: dt.date | None = None,
+    waiting: frozenset[str] = frozenset(),
 ) -> list[Violation]:
     """The built-in invariants after one step whose outcome was `ok`, a refusal code or `tick` (a deadline
-    scan as of `tick_on`)."""
+    scan as of `tick_on`; `waiting`: expired deadlines whose on_expiry action the scan found refused with
+    code `deadline`, i.e. waiting for another party's period)."""
     out: list[Violation] = []
     view = after.view
     stage = procedure.stages.get(view.stage)
@@ -255,6 +257,8 @@ def builtin_violations(
         for d_id, dv in view.deadlines.items():
             deadline = procedure.deadlines.get(d_id)
             if deadline is None or deadline.on_expiry is None or dv.status != "running" or dv.due_on is None:
+                continue
+            if d_id in waiting:
                 continue
             if dv.due_on < tick_on:
                 out.append(

@@ -222,10 +222,17 @@ class Explorer(Guidance):
             return min(max(day + dt.timedelta(days=offset), FIRST_DAY), LAST_DAY)
         if t == "text":
             texts = list(dict.fromkeys([*(str(v) for v in literals), "", "其他"]))
+            if "" in literals and data.draw(st.integers(0, 99), label=f"{fact.id} given") < 75:
+                return "其他"  # a guard asks for the text to be given (`!= ''`): mostly it is
             return data.draw(st.sampled_from(texts), label=fact.id)
         if t == "code":
             codes = self._codes(fact, day)
             return data.draw(st.sampled_from(codes), label=fact.id) if codes else None
+        if t == "texts":
+            # mostly two names (a tribunal of three: the presiding arbitrator and two others), else 0-3
+            n = 2 if data.draw(st.integers(0, 99), label=f"{fact.id} usual") < 70 else 0
+            n = n or data.draw(st.integers(0, 3), label=f"{fact.id} count")
+            return [f"{fact.title or fact.id}{i + 1}" for i in range(n)]
         if t == "claims":
             n = data.draw(st.integers(0, 3), label=f"{fact.id} count")
             return [self._claim(data, day) for _ in range(n)]
@@ -465,7 +472,7 @@ class Explorer(Guidance):
         """Actions that move a case on to an open stage first, closing ones last (hypothesis favours the
         first choices when it generates and when it shrinks)."""
         a = self.procedure.actions[action_id]
-        if a.target is not None and not a.stays and not self.procedure.stages[a.target].final:
+        if a.destinations and not all(self.procedure.stages[d].final for d in a.destinations):
             rank = 0
         elif a.stays:
             rank = 1

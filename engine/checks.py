@@ -148,6 +148,8 @@ def check_unknown_names(spec: ProcedureSpec, names: Names, where: Where) -> list
         out += _refs(names, "stage", a.from_, (*p, "from"), where, f"'from' of {ctx}")
         if a.to is not None:
             out += _ref1(names, "stage", a.to, where((*p, "to")), f"'to' of {ctx}")
+        for i, br in enumerate(a.branches):
+            out += _ref1(names, "stage", br.to, where((*p, "branches", i, "to")), f"'branches' of {ctx}")
         out += _refs(names, "role", a.roles, (*p, "roles"), where, f"'roles' of {ctx}")
         out += _refs(names, "document", a.requires, (*p, "requires"), where, f"'requires' of {ctx}")
         for i, prod in enumerate(a.produces):
@@ -410,6 +412,7 @@ def check_fact_defaults(spec: ProcedureSpec, where: Where) -> list[Diagnostic]:
         "text": lambda v: isinstance(v, str),
         "code": lambda v: isinstance(v, str),
         "claims": lambda v: isinstance(v, list),
+        "texts": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
     }
     out = []
     for fid, f in enabled_items(spec.facts):

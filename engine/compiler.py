@@ -234,6 +234,11 @@ def _build(spec: ProcedureSpec, guards: _Guards, where: _Where, sources: tuple[s
                 c = guards.check(prod.when, (*p, "produces", i, "when"))
                 if c is not None:
                     produces_when.append((prod.document, c))
+        branches = []
+        for i, br in enumerate(a.branches):
+            c = guards.check(br.when, where.first((*p, "branches", i, "when"), (*p, "branches", i)))
+            if c is not None:
+                branches.append((br.to, c))
         sets = []
         for fact, text in a.sets.items():
             ftype = spec.facts[fact].type if fact in spec.facts else None
@@ -255,6 +260,7 @@ def _build(spec: ProcedureSpec, guards: _Guards, where: _Where, sources: tuple[s
             needs=tuple(a.needs),
             takes=tuple(a.takes),
             sets=tuple(sets),
+            branches=tuple(branches),
         )
     deadlines: dict[str, Deadline] = {}
     for did, d in checks.enabled_items(spec.deadlines):
@@ -364,8 +370,8 @@ def machine_config(procedure: Procedure) -> dict[str, Any]:
     transitions = []
     for a in procedure.actions.values():
         for src in a.sources:
-            dest = a.target if a.target is not None and not a.returns else "="
-            transitions.append({"trigger": a.id, "source": src, "dest": dest})
+            for dest in a.destinations or ("=",):
+                transitions.append({"trigger": a.id, "source": src, "dest": dest})
     return {
         "states": list(procedure.stages),
         "initial": procedure.initial_stage,
@@ -384,9 +390,9 @@ def mermaid_diagram(procedure: Procedure) -> str:
     out.append(f"    [*] --> {procedure.initial_stage}")
     into: dict[str, set[str]] = {}
     for a in procedure.actions.values():
-        if a.target is not None and not a.returns:
+        for dest in a.destinations:
             for src in a.sources:
-                into.setdefault(a.target, set()).add(src)
+                into.setdefault(dest, set()).add(src)
     for a in procedure.actions.values():
         label = f"{a.id} {a.title}".replace(":", " ")
         for src in a.sources:
@@ -394,7 +400,8 @@ def mermaid_diagram(procedure: Procedure) -> str:
                 for back in sorted(into.get(src, ())):
                     out.append(f"    {src} --> {back}: {label} (返回)")
             else:
-                out.append(f"    {src} --> {a.target if a.target is not None else src}: {label}")
+                for dest in a.destinations or (src,):
+                    out.append(f"    {src} --> {dest}: {label}")
     for s in procedure.stages.values():
         if s.final:
             out.append(f"    {s.id} --> [*]")

@@ -46,6 +46,10 @@ class ScanReport:
     warnings: list[tuple[int, str, dt.date]] = field(default_factory=list)
     breaches: list[tuple[int, str, dt.date]] = field(default_factory=list)
     fired: list[tuple[int, str, str]] = field(default_factory=list)
+    #: (case, deadline, action): an on_expiry action refused with code `deadline`, i.e. waiting for another
+    #: period of the case to run out (a non-final award takes effect after the LAST party's period); the
+    #: expired deadline runs on and the action is tried again by the next scan
+    waiting: list[tuple[int, str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
@@ -154,6 +158,8 @@ def scan(service: CaseService, as_of: dt.date) -> ScanReport:
         for c, k, due_on, h in fires
     )
     for at, case_id, deadline_id, action in planned:
+        if not _still_running(service, case_id, deadline_id):
+            continue  # an earlier action of this scan ended it (two periods expired on one day)
         _fire_on_expiry(
             service,
             report,
@@ -163,6 +169,16 @@ def scan(service: CaseService, as_of: dt.date) -> ScanReport:
             _not_before_last_event(service, report, case_id, action, at),
         )
     return report
+
+
+def _still_running(service: CaseService, case_id: int, deadline_id: str) -> bool:
+    with service.db.read() as s:
+        status = s.execute(
+            sa.select(col(Deadline.status)).where(
+                col(Deadline.case_id) == case_id, col(Deadline.deadline_id) == deadline_id
+            )
+        ).scalar()
+    return status == "running"
 
 
 def _not_before_last_event(
@@ -203,6 +219,9 @@ def _fire_on_expiry(
             f"case {case_id}: '{action}' on expiry of '{deadline_id}' met a concurrent change"
         )
     except EventNotAllowed as exc:
+        if exc.code == "deadline":
+            report.waiting.append((case_id, deadline_id, action))
+            return
         report.problems.append(f"case {case_id}: '{action}' on expiry of '{deadline_id}' refused: {exc}")
         log.warning("on_expiry refused: %s", exc)
     else:

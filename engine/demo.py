@@ -53,7 +53,13 @@ STEPS: list[tuple[dt.date, str, str, dict[str, Any] | None, list[str] | None]] =
     (D(2026, 1, 5), "attach", "clerk", None, ["application", "applicant_identity"]),
     (D(2026, 1, 5), "accept", "clerk", None, None),
     (D(2026, 1, 7), "serve_respondent", "clerk", None, None),
-    (D(2026, 1, 8), "notify_tribunal", "clerk", None, None),
+    (
+        D(2026, 1, 8),
+        "notify_tribunal",
+        "clerk",
+        {"presiding_arbitrator": "刘建国", "arbitrators": ["陈静", "杨帆"], "clerk_name": "周敏"},
+        None,
+    ),
     (D(2026, 1, 20), "file_defence", "respondent", None, ["defence_statement"]),
     (D(2026, 1, 22), "serve_defence_copy", "clerk", None, None),
     (
@@ -70,12 +76,15 @@ STEPS: list[tuple[dt.date, str, str, dict[str, Any] | None, list[str] | None]] =
         "award",
         "arbitrator",
         {
+            "claims": [{"item": "拖欠工资", "category": "pay", "amount": "36000.00", "final": False}],
             "awarded_amount": "36000.00",
-            "award_summary": "被申请人于本裁决生效之日起十日内支付申请人拖欠工资36000元。",
+            "findings": "申请人于2024年7月入职被申请人处，月工资12000元；被申请人未支付其2025年9月至11月的工资。",
+            "reasons": "用人单位应当按照劳动合同约定和国家规定，向劳动者及时足额支付劳动报酬（劳动合同法第三十条）。",
         },
         None,
     ),
-    (D(2026, 3, 4), "deliver_award", "clerk", None, None),
+    (D(2026, 3, 4), "deliver_award", "clerk", {"recipient": "applicant"}, None),
+    (D(2026, 3, 4), "deliver_award", "clerk", {"recipient": "respondent"}, None),
     (D(2026, 3, 20), "tick", "system", None, None),
 ]
 

@@ -120,10 +120,54 @@ SNAPSHOT_NAMES = frozenset(
         "claims_final",
         "claims_nonfinal",
         "claims_total",
+        "award_orders",
         "masked",
         "param",
     }
 )
+
+
+@dataclass(frozen=True, slots=True)
+class AwardOrders:
+    """The 主文 of an award over some claim items (R 49): the items granted with their sums, the total,
+    and whether the rest of the claims is dismissed (an item granted nothing, or less in all than the
+    sum claimed)."""
+
+    granted: tuple[tuple[str, Decimal], ...]
+    total: Decimal
+    dismiss_rest: bool
+
+
+def _money(value: Any) -> Decimal:
+    """An amount of an award; nothing (None, "") is 0, anything else that is no amount is refused."""
+    if value is None or value == "":
+        return Decimal("0")
+    if isinstance(value, bool):
+        raise BadInput(f"'{value}' 不是金额 (not an amount of money)")
+    try:
+        amount = Decimal(str(value).replace(",", "").strip())
+    except ArithmeticError:
+        raise BadInput(f"'{value}' 不是金额 (not an amount of money): write digits, e.g. 20000.00") from None
+    if not amount.is_finite():
+        raise BadInput(f"'{value}' 不是金额 (not an amount of money)")
+    return amount
+
+
+def award_orders(items: Any, awarded_amount: Any = None, claim_amount: Any = None) -> AwardOrders:
+    """The orders of an award over `items`: each item's sum awarded is its `awarded` when every item
+    carries one beside the sum claimed, else its `amount` (as the `award` action records it). Without
+    items, the award's `awarded_amount` stands alone."""
+    claims = _claims(items)
+    field_name = "awarded" if claims and all("awarded" in c for c in claims) else "amount"
+    granted = tuple(
+        (str(c.get("item") or ""), _money(c.get(field_name))) for c in claims if _money(c.get(field_name)) > 0
+    )
+    if not claims and _money(awarded_amount) > 0:
+        granted = (("", _money(awarded_amount)),)
+    total = sum((amount for _, amount in granted), Decimal("0"))
+    claimed = _money(claim_amount)
+    dismiss_rest = bool(granted) and (len(granted) < len(claims) or (claimed > 0 and total < claimed))
+    return AwardOrders(granted, total, dismiss_rest)
 
 
 def deadline_views(procedure: Procedure, clocks: Mapping[str, DueLike]) -> dict[str, DeadlineView]:
@@ -285,6 +329,12 @@ def build_context(
         claims_final=final,
         claims_nonfinal=nonfinal,
         claims_total=sum((Decimal(str(c.get("amount") or 0)) for c in claims), Decimal("0")),
+        # the sum claimed counts only for the whole award (not for the final or the non-final part, R 50(4))
+        award_orders=lambda items: award_orders(
+            items,
+            facts.get("awarded_amount"),
+            facts.get("claim_amount") if len(_claims(items)) == len(claims) else None,
+        ),
         masked=masked,
         param=param,
     )

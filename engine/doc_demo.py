@@ -70,11 +70,20 @@ DEMO_FACTS: dict[str, Any] = {
     "hearing_on": D(2026, 2, 3),
     "hearing_place": "本委第一仲裁庭（杭州市西湖区文三路508号3楼）",
     "awarded_amount": Decimal("69600.00"),
-    "award_summary": (
+    "presiding_arbitrator": "钱晓东",
+    "arbitrators": ["孙立群", "李明华"],
+    "clerk_name": "周倩",
+    "recipient": "applicant",
+    "mediation_attempted": True,
+    "findings": (
         "申请人于2023年3月1日入职被申请人处任数据工程师，月工资6,000元。被申请人自2025年10月起未足额支付工资，"
-        "并于2025年12月20日以申请人不能胜任工作为由解除劳动合同，但未能举证证明申请人不能胜任工作及经过培训或者调整"
-        "工作岗位，属违法解除。申请人主张的赔偿金按其工作年限计算应为48,000元，超出部分本庭不予支持。"
+        "并于2025年12月20日以申请人不能胜任工作为由解除劳动合同。"
     ),
+    "reasons": (
+        "被申请人未能举证证明申请人不能胜任工作及经过培训或者调整工作岗位，其解除劳动合同属违法解除。"
+        "申请人主张的赔偿金按其工作年限计算应为48,000元，超出部分本庭不予支持。"
+    ),
+    "award_summary": "",
     "mediation_terms": (
         "一、被申请人于2026年2月10日前一次性支付申请人工资、赔偿金及未休年休假工资报酬共计60,000元；\n"
         "二、申请人放弃其他仲裁请求；\n"
@@ -101,7 +110,8 @@ DEMO_DEADLINES = {
     "tribunal_notice": DemoDue(D(2026, 1, 12)),
     "defence": DemoDue(D(2026, 1, 23)),
     "award": DemoDue(D(2026, 2, 24)),
-    "challenge": DemoDue(D(2026, 2, 27)),
+    "challenge_applicant": DemoDue(D(2026, 2, 27)),
+    "challenge_respondent": DemoDue(D(2026, 2, 27)),
     "set_aside": DemoDue(D(2026, 3, 16)),
 }
 

@@ -39,9 +39,10 @@ IDENT_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 #: a template's name under documents/: relative, plain characters (checked further for '..' parts)
 TEMPLATE_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}$")
 
-FactType = Literal["money", "int", "decimal", "bool", "date", "text", "code", "claims"]
+#: `texts` is a list of short texts (e.g. the names of the arbitrators of a tribunal)
+FactType = Literal["money", "int", "decimal", "bool", "date", "text", "code", "claims", "texts"]
 DocumentKind = Literal["submitted", "generated"]
-RefusalCodeSpec = Literal["guard", "date", "deadline", "facts"]
+RefusalCodeSpec = Literal["guard", "date", "deadline", "facts", "role"]
 #: Identifier checks a text fact may ask for (engine.identifiers).
 IdentifierCheck = Literal["resident_id", "uscc"]
 
@@ -91,8 +92,8 @@ class FactSpec(_Spec):
             raise ValueError("'table' is only for facts of type 'code'")
         if self.check is not None and self.type != "text":
             raise ValueError(f"'check: {self.check}' is only for facts of type 'text'")
-        if self.max_length is not None and self.type not in ("text", "claims"):
-            raise ValueError("'max_length' is only for facts of type 'text' or 'claims'")
+        if self.max_length is not None and self.type not in ("text", "claims", "texts"):
+            raise ValueError("'max_length' is only for facts of type 'text', 'texts' or 'claims'")
         return self
 
     @model_serializer(mode="wrap")
@@ -159,6 +160,13 @@ class ProduceSpec(_Spec):
     when: str
 
 
+class BranchSpec(_Spec):
+    """A stage an action moves to instead of its `to` when a guard holds (first match wins)."""
+
+    to: Ident
+    when: str
+
+
 class ActionSpec(_Spec):
     """An action (操作) that moves a case, operates deadlines and produces documents."""
 
@@ -167,6 +175,8 @@ class ActionSpec(_Spec):
     to: Ident | None = None
     returns: Flag = False  # instead of 'to': back to the stage the case was in before its current one
     stays: Flag = False  # instead of 'to': the case stays in the stage it is in (e.g. serving a copy)
+    #: with 'to': other stages the action moves to when their guard holds (the first that holds)
+    branches: list[BranchSpec] = []
     roles: list[Ident]
     requires: list[Ident] = []
     produces: list[Ident | ProduceSpec] = []
@@ -181,8 +191,10 @@ class ActionSpec(_Spec):
     def _without_empty_takes(self, handler: SerializerFunctionWrapHandler) -> Any:
         # `takes` is left out of snapshots when empty, so older procedures keep their hash
         data = handler(self)
-        if isinstance(data, dict) and data.get("takes") == []:
-            data.pop("takes")
+        if isinstance(data, dict):
+            for key in ("takes", "branches"):
+                if data.get(key) == []:
+                    data.pop(key)
         return data
 
     @field_validator("from_", "roles", "requires", "produces", "needs", "takes", mode="before")
@@ -215,6 +227,8 @@ class ActionSpec(_Spec):
                 "an action needs 'to' (the stage it moves to), 'returns: true' (back to the stage before) "
                 "or 'stays: true' (no change of stage)"
             )
+        if self.branches and self.to is None:
+            raise ValueError("'branches' choose among stages besides 'to': give 'to' (the stage otherwise)")
         return self
 
 
@@ -397,6 +411,7 @@ DSL_KEYS: dict[str, tuple[str, ...]] = {
     "backdating": tuple(BackdatingSpec.model_fields),
     "check": tuple(CheckSpec.model_fields),
     "produce": tuple(ProduceSpec.model_fields),
+    "branch": tuple(BranchSpec.model_fields),
     "fire": tuple(FireSpec.model_fields),
     "invariant": tuple(InvariantSpec.model_fields),
 }

@@ -28,14 +28,14 @@ def _successors(proc: Procedure) -> dict[str, set[str]]:
     into its source; `stays` stays)."""
     into: dict[str, set[str]] = defaultdict(set)
     for a in proc.actions.values():
-        if a.target is not None:
+        for dest in a.destinations:
             for s in a.sources:
-                into[a.target].add(s)
+                into[dest].add(s)
     out: dict[str, set[str]] = defaultdict(set)
     for a in proc.actions.values():
         for s in a.sources:
-            if a.target is not None:
-                out[s].add(a.target)
+            if a.target is not None and not a.returns:
+                out[s].update(a.destinations)
             elif a.returns:
                 out[s] |= into[s]
             else:
@@ -56,8 +56,8 @@ def _reach(start: Iterable[str], succ: dict[str, set[str]]) -> set[str]:
 
 def _afters(a: Action, succ: dict[str, set[str]]) -> set[str]:
     """The stages a case can be in once `a` has fired."""
-    if a.target is not None:
-        return {a.target}
+    if a.target is not None and not a.returns:
+        return set(a.destinations)
     if a.returns:
         return set().union(*(succ.get(s, set()) for s in a.sources))
     return set(a.sources)

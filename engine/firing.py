@@ -287,7 +287,7 @@ def plan_fire(
                 documents=lacking,
             )
     merged = with_defaults(proc, {**state.facts, **given})
-    names = guard_names(proc, merged, at, stage, case.opened_on)
+    names = guard_names(proc, merged, at, stage, case.opened_on, actor.role)
     context = state.context(at, calendar, attached)
     if spec is None:  # attach: no stage change, no clocks
         return FirePlan(
@@ -302,12 +302,15 @@ def plan_fire(
                 return refusal
         return None
 
-    stage_after = machines.move(proc, stage, action, case.returns_to, first_refusal)
+    branch = None
+    if spec.branches:
+        branch = next((dest for dest, c in spec.branches if holds(c, names, context)), spec.target)
+    stage_after = machines.move(proc, stage, action, case.returns_to, first_refusal, branch)
     changed = dict(given)
     for fact_id, check in spec.sets:
         from engine.expr import Scope, evaluate
 
-        value = evaluate(check.expr, Scope(dict(names), context)).value
+        value = evaluate(check.expr, Scope(dict(names), context), allow_unset=True).value
         changed[fact_id] = value
         names[fact_id] = value
     merged.update(changed)
@@ -318,7 +321,9 @@ def plan_fire(
         merged,
         state.clocks,
         entering_final=entering_final,
-        holds=lambda check: holds(check, guard_names(proc, merged, at, stage_after, case.opened_on), context),
+        holds=lambda check: holds(
+            check, guard_names(proc, merged, at, stage_after, case.opened_on, actor.role), context
+        ),
     )
     if expired is not None and not any(op[0] == expired and op[1] == "stop" for op in ops):
         if expired in state.clocks and str(state.clocks[expired].status) == "running":

@@ -23,11 +23,12 @@ def _edges(spec: ProcedureSpec) -> dict[str, set[str]]:
     into: dict[str, set[str]] = {s: set() for s in stages}
     out: dict[str, set[str]] = {s: set() for s in stages}
     for _, a in enabled_actions(spec):
-        if a.to in stages:
-            for src in a.from_:
-                if src in stages and a.to != src:
-                    out[src].add(a.to)
-                    into[a.to].add(src)
+        for dest in (*(b.to for b in a.branches), a.to):
+            if dest in stages:
+                for src in a.from_:
+                    if src in stages and dest != src:
+                        out[src].add(dest)
+                        into[dest].add(src)
     for _, a in enabled_actions(spec):
         if a.returns:
             for src in a.from_:

@@ -387,7 +387,7 @@ def describe_procedure(proc: Procedure) -> str:
         lines.append(f"  {s.id:<24} {s.title}  [{flags}]{closure}  {at('stages.' + s.id)}")
     lines += ["", "操作 actions:"]
     for a in proc.actions.values():
-        target = "(returns)" if a.returns else (a.target or "(stays)")
+        target = "(returns)" if a.returns else ("|".join(a.destinations) or "(stays)")
         lines.append(f"  {a.id:<24} {a.title}  {','.join(a.sources)} -> {target}  roles: {','.join(a.roles)}")
         extra = [
             f"requires: {','.join(a.requires)}" if a.requires else "",

@@ -29,15 +29,20 @@ _LOCK = threading.Lock()
 class _Call:
     """The per-call model: one case's stage for the duration of one `move`."""
 
-    __slots__ = ("state", "returns_to", "guard", "refusal")
+    __slots__ = ("state", "returns_to", "guard", "refusal", "branch")
 
     def __init__(
-        self, stage: str, returns_to: str | None, guard: Callable[[], EventNotAllowed | None]
+        self,
+        stage: str,
+        returns_to: str | None,
+        guard: Callable[[], EventNotAllowed | None],
+        branch: str | None = None,
     ) -> None:
         self.state = stage
         self.returns_to = returns_to
         self.guard = guard
         self.refusal: EventNotAllowed | None = None
+        self.branch = branch
 
 
 def _guards_hold(event: EventData) -> bool:
@@ -51,6 +56,13 @@ def _guards_hold(event: EventData) -> bool:
 def _returns_to(dest: str) -> Callable[[EventData], bool]:
     def condition(event: EventData) -> bool:
         return bool(getattr(event.model, "returns_to", None) == dest)
+
+    return condition
+
+
+def _branch_is(dest: str) -> Callable[[EventData], bool]:
+    def condition(event: EventData) -> bool:
+        return bool(getattr(event.model, "branch", None) == dest)
 
     return condition
 
@@ -72,6 +84,16 @@ def _transitions(procedure: Procedure) -> list[dict[str, Any]]:
                             "source": source,
                             "dest": dest,
                             "conditions": [_guards_hold, _returns_to(dest)],
+                        }
+                    )
+            elif action.branches:
+                for dest in action.destinations:
+                    out.append(
+                        {
+                            "trigger": action.id,
+                            "source": source,
+                            "dest": dest,
+                            "conditions": [_guards_hold, _branch_is(dest)],
                         }
                     )
             elif action.target is not None:
@@ -124,11 +146,13 @@ def move(
     action: str,
     returns_to: str | None,
     guard: Callable[[], EventNotAllowed | None],
+    branch: str | None = None,
 ) -> str:
     """The stage after `action`, or `EventNotAllowed` (the guard's refusal, or `stage` when a return has
-    nowhere to go). The caller has already checked `can_leave`."""
+    nowhere to go). `branch` is the destination an action with `branches` chose (engine.firing).
+    The caller has already checked `can_leave`."""
     machine = machine_for(procedure)
-    call = _Call(stage, returns_to, guard)
+    call = _Call(stage, returns_to, guard, branch)
     if machine.events[action].trigger(call):
         return str(call.state)
     if call.refusal is not None:

@@ -20,7 +20,7 @@ from engine.periods import Period
 if TYPE_CHECKING:
     from engine.expr.nodes import Expr
 
-FactType = Literal["money", "int", "decimal", "bool", "date", "text", "code", "claims"]
+FactType = Literal["money", "int", "decimal", "bool", "date", "text", "code", "claims", "texts"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +107,16 @@ class Action:
     sets: tuple[tuple[str, Check], ...] = ()
     #: `stays: true`: the action leaves the case in its current stage (a reflexive transition)
     stays: bool = False
+    #: `branches`: (stage, guard) tried in order before `target`; the first whose guard holds wins
+    branches: tuple[tuple[str, Check], ...] = ()
+
+    @property
+    def destinations(self) -> tuple[str, ...]:
+        """Every stage the action may move a case to (`branches`, then `target`); empty when it
+        `returns` or `stays`."""
+        if self.target is None or self.returns:
+            return ()
+        return (*dict.fromkeys([*(b for b, _ in self.branches), self.target]),)
 
     @property
     def accepts(self) -> tuple[str, ...]:

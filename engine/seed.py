@@ -74,6 +74,20 @@ class DemoCase:
     parties: bool = False
 
 
+#: facts every demo case records with these actions (the tribunal's names; an award's findings and reasons)
+_DEFAULT_FACTS: dict[str, dict[str, Any]] = {
+    "notify_tribunal": {
+        "presiding_arbitrator": "黄志远",
+        "arbitrators": ["韦丽娟", "蒙国强"],
+        "clerk_name": "覃晓",
+    },
+    "award": {
+        "findings": "申请人于2025年3月入职被申请人处，被申请人自2026年5月起未支付工资。",
+        "reasons": "用人单位应当按照劳动合同约定和国家规定，向劳动者及时足额支付劳动报酬。",
+    },
+}
+
+
 def _plan(
     opened: dt.date, *names_and_dates: tuple[str, dt.date] | tuple[str, dt.date, dict[str, Any]]
 ) -> tuple[Step, ...]:
@@ -81,7 +95,7 @@ def _plan(
     for item in names_and_dates:
         name, day = item[0], item[1]
         facts = item[2] if len(item) > 2 else {}  # type: ignore[misc]
-        out.append((day, name, _ROLE.get(name, "clerk"), dict(facts)))
+        out.append((day, name, _ROLE.get(name, "clerk"), {**_DEFAULT_FACTS.get(name, {}), **facts}))
     return tuple(out)
 
 
@@ -186,7 +200,8 @@ def demo_cases() -> list[DemoCase]:
                     d(2026, 10, 20),
                     {"awarded_amount": "30000", "award_summary": "被申请人支付工资30000元"},
                 ),
-                ("deliver_award", d(2026, 10, 23)),
+                ("deliver_award", d(2026, 10, 23), {"recipient": "applicant"}),
+                ("deliver_award", d(2026, 10, 24), {"recipient": "respondent"}),
             ),
         ),
         DemoCase(

@@ -60,6 +60,8 @@ def element_kind(path: tuple[Any, ...]) -> str:
             return "check"
         if kind == "action" and rest[:1] == ("produces",):
             return "produce"
+        if kind == "action" and rest[:1] == ("branches",):
+            return "branch"
         return kind
     if path[0] == "backdating":
         return "backdating"

@@ -95,7 +95,8 @@ def test_national_arbitration_uses_the_design_vocabulary(library: ProcedureLibra
         ("tribunal_notice", "5 workdays"),
         ("award", "45 days"),
         ("defence", "10 workdays"),
-        ("challenge", "15 days"),
+        ("challenge_applicant", "15 days"),
+        ("challenge_respondent", "15 days"),
     ):
         assert str(proc.deadlines[did].limit) == limit, did
         assert proc.deadlines[did].basis

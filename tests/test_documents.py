@@ -103,7 +103,8 @@ def test_a_document_rerenders_to_the_same_hash(
 def test_time_limits_come_from_the_procedure_not_the_template(arbitration: Procedure) -> None:
     shorter = _with_limits(
         arbitration,
-        challenge=Period(12, "days"),
+        challenge_applicant=Period(12, "days"),
+        challenge_respondent=Period(12, "days"),
         set_aside=Period(20, "days"),
         award=Period(40, "days"),
         defence=Period(7, "workdays"),
@@ -465,14 +466,21 @@ def test_service_receipt_lists_what_the_producing_action_serves(arbitration: Pro
     text = _text(render_for_case(arbitration, "service_receipt", served).content)
     assert "送达文书名称及件数《仲裁申请书》副本一份；《应诉通知书》一份" in text
     assert "受理通知书" not in text and text.count("受送达人签名或者盖章") == 1
-    delivered = dataclasses.replace(
-        base,
-        history=(*base.history, ("deliver_award", base.at)),
-        documents=(*base.documents, "award_document", "final_award_document"),
-    )
-    text = _text(render_for_case(arbitration, "service_receipt", delivered).content)
-    assert "《裁决书》一份；《终局裁决书》一份" in text and "应诉通知书" not in text
-    assert text.count("受送达人签名或者盖章") == 2 and "王䶮" in text
+    # L 48-50: deliver_award fires once per party (`recipient`), and its receipt is that party's alone
+    for recipient, name, other in (
+        ("applicant", "王䶮", "杭州云栖数据科技有限公司"),
+        ("respondent", "杭州云栖数据科技有限公司", "王䶮"),
+    ):
+        delivered = dataclasses.replace(
+            base,
+            facts={**base.facts, "recipient": recipient},
+            history=(*base.history, ("deliver_award", base.at)),
+            documents=(*base.documents, "award_document", "final_award_document"),
+        )
+        text = _text(render_for_case(arbitration, "service_receipt", delivered).content)
+        assert "《裁决书》一份；《终局裁决书》一份" in text and "应诉通知书" not in text
+        assert text.count("受送达人签名或者盖章") == 1
+        assert f"受送达人{name}" in text and f"受送达人{other}" not in text
 
 
 def test_a_refused_counterclaim_is_notified_to_the_respondent(arbitration: Procedure) -> None:
@@ -509,4 +517,6 @@ def test_each_award_states_the_reasons_of_its_own_items(arbitration: Procedure) 
     )
     assert "应予补足" in final and "应予补偿" in final and "解除劳动合同违法" not in final
     assert "解除劳动合同违法" in award and "应予补足" not in award
-    assert "入职被申请人处" not in final + award  # award_summary gives way to the per-item reasons
+    # R 49: the facts found and the reasons of the tribunal stand in both documents, before the items' own
+    assert "入职被申请人处" in final and "入职被申请人处" in award
+    assert final.index("经审理查明") < final.index("仲裁庭认为") < final.index("应予补足")

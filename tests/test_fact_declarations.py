@@ -100,6 +100,7 @@ FACT_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "text": st.text(max_size=8),
     "code": st.sampled_from(["other", "labour_pay", "enterprise", "worker"]),
     "claims": st.just([{"item": "工资", "category": "pay", "amount": 100, "final": False}]),
+    "texts": st.lists(st.sampled_from(["张三", "李四", ""]), max_size=3),
 }
 
 

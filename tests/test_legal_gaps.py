@@ -85,7 +85,9 @@ def test_national_deemed_service_is_dated_on_the_due_date(arb_library: Procedure
     arb = arb_library.get("arbitration")
     assert arb.deadlines["posting"].expiry_at == "due"  # R 20
     assert arb.deadlines["public_notice"].expiry_at == "due"  # CPL 95
-    assert arb.deadlines["challenge"].expiry_at == "next_day"  # L 50: after the 15 days have run out
+    assert arb.deadlines["challenge_applicant"].expiry_at == "next_day"  # L 50: after the 15 days have run out
+    assert arb.deadlines["challenge_respondent"].expiry_at == "next_day"
+    assert arb.deadlines["set_aside"].expiry_at == "next_day"  # L 49: the 30th day included
     zj = arb_library.get("zhejiang")
     assert zj.deadlines["public_notice_collective"].expiry_at == "due"  # ZJ 41
     assert zj.deadlines["public_notice"].expiry_at == "due"  # inherited from the national rule
@@ -260,7 +262,6 @@ def _time_barred(proc: Any, facts: dict[str, Any]) -> bool:
     from engine.clockwork import calendar_for
     from engine.expr import Scope, evaluate
 
-    check = dict(proc.actions["accept"].sets)["time_barred"]
     facts = dict(facts)
     at = facts.pop("opened_on", None) or D(2026, 12, 31)  # the case opened (application received) then
     names = guard_names(proc, with_defaults(proc, facts), at, "received", at)
@@ -272,7 +273,11 @@ def _time_barred(proc: Any, facts: dict[str, Any]) -> bool:
         fired=dict,
         calendar=calendar_for(proc, None),
     )
-    return bool(evaluate(check.expr, Scope(names, context)).value)
+    # the `sets:` of accept in order, as firing computes them (limitation_runs_from, limitation_ends_on,
+    # then time_barred reads both)
+    for fact_id, check in proc.actions["accept"].sets:
+        names[fact_id] = evaluate(check.expr, Scope(dict(names), context), allow_unset=True).value
+    return bool(names["time_barred"])
 
 
 DATES = st.dates(D(2024, 1, 1), D(2025, 12, 31))

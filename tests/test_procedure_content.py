@@ -88,7 +88,8 @@ def test_named_limits_and_units(arb: Procedure) -> None:
         "revocation_notice": Period(5, "workdays"),
         "award": Period(45, "days"),
         "public_notice": Period(30, "days"),
-        "challenge": Period(15, "days"),
+        "challenge_applicant": Period(15, "days"),
+        "challenge_respondent": Period(15, "days"),
         "set_aside": Period(30, "days"),
     }
     assert {k: arb.deadlines[k].limit for k in expected} == expected
@@ -144,6 +145,18 @@ def test_national_roles_facts_documents(arb: Procedure) -> None:
         # limitation (P12): optional dates, read by accept's `sets:` only after `!= null`
         "dispute_arose_on",
         "employment_ended_on",
+        # L 27(2), (3): interruption and suspension, read through latest() and `!= null`
+        "limitation_interrupted_on",
+        "limitation_suspended_from",
+        "limitation_suspended_until",
+        "limitation_runs_from",
+        "limitation_ends_on",
+        # the award stage: set by the award and each delivery, read after `!= null` / `== null`
+        "award_made_on",
+        "final_award_in_force_on",
+        "applicant_received_award_on",
+        "respondent_received_award_on",
+        "set_aside_applied_on",
     }
     assert arb.documents["application"].kind == "submitted"
     assert arb.documents["applicant_identity"].kind == "submitted"
@@ -190,8 +203,18 @@ VOCABULARY = {
     "transfer_in": (None, None, None, {"award": {"restart"}}),
     "mediate": ({"accepted", "heard"}, "mediated", {"arbitrator"}, {"award": {"stop"}}),
     "award": ({"heard"}, "awarded", {"arbitrator"}, {"award": {"stop"}}),
-    "deliver_award": ({"awarded"}, "stays", {"clerk"}, {"challenge": {"start"}}),
-    "sue": ({"awarded"}, "in_court", {"applicant", "respondent"}, {"challenge": {"stop"}}),
+    "deliver_award": (
+        {"awarded"},
+        "stays",
+        {"clerk"},
+        {"challenge_applicant": {"start"}, "challenge_respondent": {"start"}, "set_aside": {"start"}},
+    ),
+    "sue": (
+        {"awarded"},
+        "in_court",
+        {"applicant", "respondent"},
+        {"challenge_applicant": {"stop"}, "challenge_respondent": {"stop"}, "set_aside": {"stop"}},
+    ),
 }
 
 
@@ -241,14 +264,21 @@ def test_withdrawal_from_every_non_final_stage_before_the_award(arb: Procedure) 
 
 
 def test_challenge_expiry_makes_the_award_effective(arb: Procedure) -> None:
-    challenge = arb.deadlines["challenge"]
-    assert challenge.on_expiry is not None
-    assert arb.actions[challenge.on_expiry].target == "effective"
+    for did in ("challenge_applicant", "challenge_respondent", "set_aside"):
+        deadline = arb.deadlines[did]
+        assert deadline.on_expiry == "take_effect", did
+    take_effect = arb.actions["take_effect"]
+    # effective, or in court when the employer applied to set the final award aside (L 49; J1 21)
+    assert take_effect.destinations == ("in_court", "effective")
     assert arb.actions["sue"].target == "in_court"
 
 
 def test_party_windows_lapse_without_breach(arb: Procedure) -> None:
-    assert arb.deadlines["defence"].lapses and arb.deadlines["set_aside"].lapses
+    assert arb.deadlines["defence"].lapses
+    # the parties' windows after the award end without a breach: their expiry makes the award take
+    # effect (or the case close) once the last of them has run out
+    for did in ("challenge_applicant", "challenge_respondent", "set_aside"):
+        assert arb.deadlines[did].on_expiry == "take_effect"
     assert not arb.deadlines["award"].lapses and arb.deadlines["award"].on_expiry is None
 
 
@@ -307,7 +337,7 @@ def test_r50_final_items_within_twelve_months_of_minimum_wage(
     claims: list[dict[str, object]], wage: int
 ) -> None:
     arb = _national()
-    (check,) = [c for c in arb.actions["award"].when if c.code == "facts"]
+    (check,) = [c for c in arb.actions["award"].when if c.code == "facts" and "第四十七条" in (c.message or "")]
     allowed = evaluate(check.expr, Scope({"claims": claims, "monthly_min_wage": Decimal(wage)})).value
 
     def item_ok(c: dict[str, object]) -> bool:
@@ -390,7 +420,15 @@ def _fire(
     svc: CaseService, now: list[dt.datetime], case: int, action: str, at: dt.date, role: str, **facts: object
 ) -> None:
     now[0] = dt.datetime.combine(at, dt.time(10))
+    # the tribunal's names and an award's findings and reasons, which every award needs (L 46; R 49)
+    facts = {**_STANDARD_FACTS.get(action, {}), **facts}
     svc.fire(case, action, Actor("u-" + role, role), at, facts=facts or None)
+
+
+_STANDARD_FACTS: dict[str, dict[str, object]] = {
+    "notify_tribunal": {"presiding_arbitrator": "王仲裁", "arbitrators": ["赵仲裁", "钱仲裁"], "clerk_name": "孙书记"},
+    "award": {"findings": "经审理查明的事实。", "reasons": "仲裁庭认为的理由。"},
+}
 
 
 def _accepted(svc: CaseService, now: list[dt.datetime], procedure: str, **facts: object) -> int:

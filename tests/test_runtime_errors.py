@@ -299,8 +299,14 @@ MAIN_PATH: tuple[tuple[str, dt.date, dict[str, Any]], ...] = (
     ("notify_tribunal", dt.date(2026, 3, 4), {}),
     ("schedule_hearing", dt.date(2026, 3, 5), {"hearing_on": "2026-03-20"}),
     ("hold_hearing", dt.date(2026, 3, 20), {}),
-    ("award", dt.date(2026, 3, 27), {}),
-    ("deliver_award", dt.date(2026, 3, 30), {}),
+    # an award states its findings and reasons and is signed by a named tribunal (L 46; R 49)
+    (
+        "award",
+        dt.date(2026, 3, 27),
+        {"findings": "查明的事实", "reasons": "裁决理由", "presiding_arbitrator": "王仲裁", "arbitrators": ["赵", "钱"], "clerk_name": "孙"},
+    ),
+    ("deliver_award", dt.date(2026, 3, 30), {"recipient": "applicant"}),
+    ("deliver_award", dt.date(2026, 3, 30), {"recipient": "respondent"}),
     ("take_effect", dt.date(2026, 4, 15), {}),
 )
 

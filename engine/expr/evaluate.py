@@ -128,15 +128,16 @@ class Outcome:
         )
 
 
-def evaluate(expr: n.Expr, scope: Scope) -> Outcome:
-    """Evaluate `expr` in `scope`; a false result carries its explanation.
+def evaluate(expr: n.Expr, scope: Scope, allow_unset: bool = False) -> Outcome:
+    """Evaluate `expr` in `scope`; a false result carries its explanation. With `allow_unset` (a `sets:`
+    expression such as `if_else(...)` that keeps a fact unset) the result may be None.
 
     Raises:
         GuardRuntimeError: a value it needs is not set (MissingValue), division by zero, an empty
             list for max/min, a date out of range, a function that needs the case without one.
     """
     ev = _Evaluator(scope)
-    value = ev.need(expr, {})
+    value = ev.value_of(expr, {}) if allow_unset else ev.need(expr, {})
     failures = tuple(ev.why_false(expr, {})) if value is False else ()
     return Outcome(value, expr, failures)
 
@@ -296,9 +297,12 @@ class _Evaluator:
             raise GuardRuntimeError(
                 f"未知函数 '{e.func}' (unknown function '{e.func}'): type-check the guard first"
             )
+        if fn.name == "if_else" and len(e.args) == 3:
+            # lazy: only the chosen value is computed (the other may need a value that is unset)
+            return self.value_of(e.args[1] if self.cond(e.args[0], local) else e.args[2], local)
         args = []
         for a in e.args:
-            v = self.need(a, local)
+            v = self.value_of(a, local) if fn.takes_unset else self.need(a, local)
             if isinstance(v, list) and any(x is None for x in v):
                 raise MissingValue(f"{print_guard(a)}[{v.index(None) + 1}]", False, a.span)
             args.append(v)

@@ -64,6 +64,9 @@ class GuardFunction:
     example: str = ""
     #: False for functions of their arguments alone (they may run without a case)
     needs_case: bool = True
+    #: True for functions that take unset values (`if_else`, `latest`): an unset argument is passed as
+    #: None instead of being an error
+    takes_unset: bool = False
 
     def signature(self) -> str:
         return f"{self.name}({', '.join(str(p) for p in self.params)}) -> {self.returns}"
@@ -102,12 +105,13 @@ def guard_function(
     example: str = "",
     registry: FunctionRegistry | None = None,
     needs_case: bool = True,
+    takes_unset: bool = False,
 ) -> Callable[[Impl], Impl]:
     """Register the decorated `impl(ctx, *args)` as guard function `name` (types as text: 'list[money]')."""
 
     def deco(impl: Impl) -> Impl:
         fn = GuardFunction(name, tuple(parse_gtype(p) for p in params), parse_gtype(returns), doc_zh, doc_en, impl,
-                           example, needs_case)  # fmt: skip
+                           example, needs_case, takes_unset)  # fmt: skip
         (registry or REGISTRY).register(fn)
         return impl
 
@@ -224,6 +228,34 @@ def shift_workdays(cal: CalendarLike, d: dt.date, n: int) -> dt.date:
     if n < 0:
         return cal.workdays_before(d, -n)
     return d
+
+
+# ---- choice ----------------------------------------------------------------------------------------
+
+
+@guard_function("if_else", ["bool", "T", "T"], "T", "条件成立时取第二个值，否则取第三个值（两者类型相同，可为未设定；只计算取到的那个值）。",
+                "The second value when the condition holds, else the third (both of one type; either may be unset; only the chosen one is computed).",
+                "claim_amount <= if_else(count(claims) > 1, 20000, 10000)", needs_case=False, takes_unset=True)  # fmt: skip
+def _if_else(ctx: GuardContext, condition: bool | None, then: Any, otherwise: Any) -> Any:
+    if condition is None:
+        raise GuardRuntimeError("if_else 的条件未设定 (the condition of if_else is unset)")
+    return then if condition else otherwise
+
+
+@guard_function("latest", ["date", "date"], "date", "两个日期中较晚的一个；未设定的日期不计（都未设定时为未设定）。",
+                "The later of two dates; an unset one is ignored (unset when both are).",
+                "at <= latest(served_on, filed_on) + 15 days", needs_case=False, takes_unset=True)  # fmt: skip
+def _latest(ctx: GuardContext, a: dt.date | None, b: dt.date | None) -> dt.date | None:
+    if a is None or b is None:
+        return a if b is None else b
+    return max(a, b)
+
+
+@guard_function("add_days", ["date", "int"], "date", "d 之后第 n 个自然日（n 为负数时向前数；不顺延）。",
+                "The day n calendar days after d (before it when n is negative; never rolled).",
+                "at <= add_days(served_on, 15)", needs_case=False)  # fmt: skip
+def _add_days(ctx: GuardContext, d: dt.date, n: int) -> dt.date:
+    return d + dt.timedelta(days=n)
 
 
 # ---- lists and numbers ----------------------------------------------------------------------------

@@ -103,6 +103,7 @@ FACT_TYPES: dict[str, GType] = {
     "text": TEXT,
     "code": CODE,
     "claims": list_of(CLAIM_ITEM),
+    "texts": list_of(TEXT),
 }
 
 _NUMERIC = ("int", "decimal", "money")

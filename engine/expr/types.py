@@ -110,10 +110,11 @@ class TypeEnv:
     ) -> TypeEnv:
         """From a procedure's fact types (DSL names: money, claims, ...) and param types.
 
-        `at` (the effective date), `stage` (the current stage id) and `opened_on` (the day the
-        application was received: the effective date of opening the case) are always in scope.
+        `at` (the effective date), `stage` (the current stage id), `opened_on` (the day the
+        application was received: the effective date of opening the case) and `role` (the role doing
+        the action) are always in scope.
         """
-        names: dict[str, GType] = {"at": DATE, "stage": TEXT, "opened_on": DATE}
+        names: dict[str, GType] = {"at": DATE, "stage": TEXT, "opened_on": DATE, "role": TEXT}
         for fid, ftype in facts.items():
             names[fid] = FACT_TYPES[ftype] if ftype in FACT_TYPES else parse_gtype(ftype)
         for pid, ptype in params.items():
