@@ -166,7 +166,12 @@ def award_orders(items: Any, awarded_amount: Any = None, claim_amount: Any = Non
         granted = (("", _money(awarded_amount)),)
     total = sum((amount for _, amount in granted), Decimal("0"))
     claimed = _money(claim_amount)
-    dismiss_rest = bool(granted) and (len(granted) < len(claims) or (claimed > 0 and total < claimed))
+    short = field_name == "awarded" and any(
+        _money(c.get("awarded")) < _money(c.get("amount")) for c in claims
+    )
+    dismiss_rest = bool(granted) and (
+        len(granted) < len(claims) or short or (claimed > 0 and total < claimed)
+    )
     return AwardOrders(granted, total, dismiss_rest)
 
 

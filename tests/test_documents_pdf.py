@@ -85,3 +85,27 @@ def test_cjk_fonts_are_embedded(pdfs: dict[str, tuple[Path, str]]) -> None:
     cjk = [line for line in fonts.splitlines() if "CJK" in line]
     assert cjk, fonts
     assert all(" yes " in line for line in cjk), fonts  # embedded (subset), so every reader shows it
+
+
+def _pages(pdf: Path) -> int:
+    info = _run("pdfinfo", str(pdf))
+    found = re.search(r"^Pages:\s+(\d+)", info, re.M)
+    assert found is not None
+    return int(found.group(1))
+
+
+def test_no_page_holds_only_the_signature_and_the_receipt_is_one_page(
+    pdfs: dict[str, tuple[Path, str]],
+) -> None:
+    """Issue 22 point 12: the 送达回证 fits one page, and no document ends on a page that holds only the
+    signature, the date and the seal (the last lines of the body go with them)."""
+    assert _pages(pdfs["service_receipt"][0]) == 1
+    arbitration = ProcedureLibrary.load(ROOT / "procedures").get("arbitration")
+    for doc_id, (pdf, date_text) in pdfs.items():
+        n = _pages(pdf)
+        last = re.sub(r"\s+", "", _run("pdftotext", "-f", str(n), "-l", str(n), "-enc", "UTF-8", str(pdf), "-"))
+        rest = re.sub(r"—\d+—", "", last)
+        for part in ("杭州市西湖区劳动人事争议仲裁委员会", date_text, "（印章）", "印章", "首席仲裁员", "仲裁员",
+                     "书记员", "钱晓东", "孙立群", "李明华", "周倩", "（", "）"):  # fmt: skip
+            rest = rest.replace(part, "")
+        assert len(rest) >= 4, f"{doc_id} ({arbitration.documents[doc_id].title}): page {n} holds only {last!r}"
