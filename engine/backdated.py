@@ -1,4 +1,4 @@
-"""The back-dated entries report (DOMAIN.md P11): actions recorded long after their effective date.
+"""The back-dated entries report (docs/law.md P11): actions recorded long after their effective date.
 
 Owns: `BackdatedEntry` and `backdated_entries(session, min_days, since, until, scope)`. A supervisor
 reads it next to the breach audit: an entry recorded weeks after the day it claims may hide a missed

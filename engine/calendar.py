@@ -4,7 +4,7 @@ Owns: `WorkCalendar`, `get_calendar` (cached), `load_calendar` (uncached, any ov
 `add_months` (P3), `DayInfo`, `DayRun`. Pure date arithmetic; the deadline rules (start day excluded,
 rolls, extensions, pauses) live in engine.clocks.
 
-Sources, in lookup order (DOMAIN.md P4-P5, ECOSYSTEM.md section 1):
+Sources, in lookup order (docs/law.md P4-P5, ECOSYSTEM.md section 1):
 1. a matching regional block of the overlay (make-up day, then rest day), most specific prefix last;
 2. the overlay's national block for that year (make-up day, then holiday, else Monday-Friday);
 3. the `chinesecalendar` package (State Council schedules 2004-2026, make-up days included);

@@ -1,7 +1,7 @@
 """The calendar overlay file (procedures/calendars/<id>.yaml): reading and validating it.
 
 Owns: `Overlay`, `YearBlock`, `RegionBlock`, `read_overlay(path)`. The overlay adds State Council
-schedules newer than the `chinesecalendar` package and regional rest days (DOMAIN.md P4), in the
+schedules newer than the `chinesecalendar` package and regional rest days (docs/law.md P4), in the
 format of ECOSYSTEM.md section 1:
 
     national:

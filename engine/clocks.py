@@ -1,7 +1,7 @@
 """Deadline clocks: pure data plus pure operations; the public home of due dates (engine.due_dates).
 
 Owns: `Clock` (stored as JSON in the deadline row), `start_clock`, `pause`, `resume`, `restart`,
-`stop`, `extend`. Every rule is DOMAIN.md section (d):
+`stop`, `extend`. Every rule is docs/law.md section 7:
 P6 extensions add to the unrolled end, only before expiry, within bound and count;
 P7 pauses; P8 restart clears consumed time, pauses and extensions.
 A refused operation raises `EventNotAllowed(code="deadline")` with a Chinese + English message.

@@ -2,7 +2,7 @@
 
 Owns: `DEMO_FACTS`, `DEMO_INSTITUTION`, `demo_snapshot(procedure, document_id)`. Used by the
 document tests, `bench/documents_bench.py` and the sample pages under docs/documents/; the runtime's
-`zhongcai demo` runs a real case instead. The dates follow DOMAIN.md's worked examples (accepted
+`zhongcai demo` runs a real case instead. The dates follow the worked examples of docs/law.md (accepted
 2026-01-05, award period 45 days rolling out of Spring Festival to 2026-02-24).
 May import: engine.doc_context, engine.model.
 """

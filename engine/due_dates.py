@@ -3,7 +3,7 @@
 Owns: `Step` (one bilingual line of an explanation), `Due` (date + status + steps), `due` (the due date
 of a `Clock` with every step explained), `due_date` (the same computation without the explanation, for
 scans), `is_breached`, `breached_from`, `warn_on`, `latest_before`, `explain_latest_before`. The rules
-are DOMAIN.md section (d): P2 start day excluded, `workdays` end on the Nth working day, other units
+are docs/law.md section 7: P2 start day excluded, `workdays` end on the Nth working day, other units
 roll forward; P3 month ends; P5 an uncovered year gives an unknown due date (status "unknown"), never a
 guess; P6 extensions add to the unrolled end; P7 pauses (days: the end moves by resume - pause;
 workdays: days in [pause, resume) do not count; while paused the due date is unknown); P8 a restart

@@ -146,7 +146,7 @@ class CalendarError(ZhongcaiError, ValueError):
 
 
 class YearNotCovered(CalendarError):
-    """A date computation needs a year no calendar covers (DOMAIN.md P5). Never guess."""
+    """A date computation needs a year no calendar covers (docs/law.md P5). Never guess."""
 
     def __init__(self, year: int, calendar: str, overlay_path: str) -> None:
         self.year = year

@@ -1,6 +1,6 @@
 """Regional overlays (`extends: <id>`): merge raw documents element by element, with provenance.
 
-Owns: `resolve_layers` and `Resolved`, and the E4xx diagnostics, among them DOMAIN.md P13: a
+Owns: `resolve_layers` and `Resolved`, and the E4xx diagnostics, among them docs/law.md P13: a
 statutory national deadline may be shortened by an overlay, never lengthened, switched off, given a
 longer or new extension, or changed from `workdays` to calendar units.
 
@@ -252,7 +252,7 @@ def _check_element(
                     f"法定期限 '{elem_id}' {msg}{basis}",
                     doc.span((*path, "limit")),
                     expected=f"at most {old.get('limit')}",
-                    hint="DOMAIN.md P13: a region may shorten a statutory limit, never lengthen it or change its unit",
+                    hint="docs/law.md P13: a region may shorten a statutory limit, never lengthen it or change its unit",
                 )
             )
     if "extension" in written:

@@ -144,7 +144,7 @@ def leadership_for(engine: sa.Engine) -> Leadership:
 
 
 def shanghai_now() -> dt.datetime:
-    """The current aware time in Asia/Shanghai (legal dates are local, DOMAIN.md P10)."""
+    """The current aware time in Asia/Shanghai (legal dates are local, docs/law.md P10)."""
     return dt.datetime.now(SHANGHAI)
 
 

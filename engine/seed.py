@@ -4,7 +4,7 @@ Owns: `seed_demo(db, library)` and the demo roster. Every case is driven through
 `CaseService` (open, attach, fire), each step recorded on its own effective date (a clock that follows
 the steps), so the events, deadlines, documents and monitoring records are exactly what real use
 leaves; one step is deliberately back-dated for the audit report. Dates lie in 2025-2026 because the
-2027 holidays are not published (DOMAIN.md P5). Idempotent: a second run finds the demo institution
+2027 holidays are not published (docs/law.md P5). Idempotent: a second run finds the demo institution
 and only prints the roster again. Demo tokens and query codes are fixed strings: demo data only.
 May import: engine.access, engine.runtime, engine.tables, engine.db.
 """

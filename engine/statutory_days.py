@@ -1,5 +1,5 @@
 """The statutory holiday days of 《全国年节及纪念日放假办法》 (2024 revision, art 2) for any year: the days
-that are law before the State Council announces the year's schedule (DOMAIN.md P5, §g).
+that are law before the State Council announces the year's schedule (docs/law.md P5 and section 9).
 
 Owns: `statutory_days(year)` (date -> festival name, 13 days from 2025): 元旦 1 January; 春节 lunar New
 Year's Eve and the 1st-3rd days of the first lunar month; 清明 the day of the solar term; 劳动节 1-2 May;
