@@ -304,7 +304,7 @@ def calendar_due(
     overlay: str = typer.Option(None, "--overlay", help=_OVERLAY_HELP),
     as_json: bool = typer.Option(False, "--json", help='输出 JSON ({"due": ..., "steps": [...]})'),
 ) -> None:
-    """计算届满日 (due date of a period, with every step explained; DOMAIN.md P1-P10)."""
+    """计算届满日 (due date of a period, with every step explained; docs/law.md P1-P10)."""
     import json
 
     from engine.clocks import due, explain_latest_before, start_clock

@@ -1,5 +1,5 @@
 """engine.calendar and engine.calendar_overlay: the working-day calendar, its overlay file, its index,
-and the `zhongcai calendar` commands. DOMAIN.md P4, P5, P9; ECOSYSTEM.md section 1."""
+and the `zhongcai calendar` commands. docs/law.md P4, P5, P9; ECOSYSTEM.md section 1."""
 
 from __future__ import annotations
 
@@ -246,7 +246,7 @@ def test_bad_region_code() -> None:
 def test_shipped_overlay_is_clean_and_encodes_no_2027() -> None:
     path = Path(__file__).resolve().parent.parent / "procedures" / "calendars" / "cn.yaml"
     assert check_overlay(path) == []
-    assert 2027 not in read_overlay(path).national  # DOMAIN.md (g): not published
+    assert 2027 not in read_overlay(path).national  # docs/law.md (g): not published
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""engine.clocks: every worked example of DOMAIN.md section (d), the clock operations and their
+"""engine.clocks: every worked example of docs/law.md section (d), the clock operations and their
 refusals, and the properties of P2-P10 over random clocks."""
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ CAL = get_calendar("cn")
 DAY = dt.timedelta(days=1)
 SH = dt.timezone(dt.timedelta(hours=8))
 
-# ---------------------------------------------------------------- DOMAIN.md section (d), worked examples
+# ---------------------------------------------------------------- docs/law.md section (d), worked examples
 
 FORWARD = [
     ("T12 acceptance, make-up Sunday 09-28 counts", "2025-09-26", "5 workdays", "2025-10-10"),

@@ -1,5 +1,5 @@
 """Documents produced by the real runtime: the time limits they state come from the case's clocks on
-the working-day calendar (DOMAIN.md worked examples), and the stored hash is the hash of the content.
+the working-day calendar (docs/law.md worked examples), and the stored hash is the hash of the content.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def test_notices_state_the_due_dates_of_the_case_clocks(tmp_path: Path) -> None:
 
     docs = _documents(db, case.id)
     acceptance = _text(docs["acceptance_notice"][0])
-    # DOMAIN.md: accepted 2026-01-05 + 45 days = 2026-02-19 (Spring Festival) -> rolls to 2026-02-24
+    # docs/law.md: accepted 2026-01-05 + 45 days = 2026-02-19 (Spring Festival) -> rolls to 2026-02-24
     assert "本案仲裁审理期限为45日，自本委受理仲裁申请之日起计算，至二〇二六年二月二十四日届满" in acceptance
     assert case.case_number in acceptance and "王小红" in acceptance and "二〇二六年一月五日" in acceptance
     assert "本委于二〇二五年十二月三十日收到你的仲裁申请" in acceptance
@@ -67,7 +67,7 @@ def test_notices_state_the_due_dates_of_the_case_clocks(tmp_path: Path) -> None:
     now.to(D(2026, 2, 10))
     svc.fire(case.id, "extend_award_period", DIRECTOR, D(2026, 2, 10), facts={"days": 15})
     extension = _text(_documents(db, case.id)["extension_notice"][0])
-    # DOMAIN.md P6: the extension runs from the unrolled day 45 (2026-02-19): 2026-03-06
+    # docs/law.md P6: the extension runs from the unrolled day 45 (2026-02-19): 2026-03-06
     assert "本案仲裁审理期限延长15日，至二〇二六年三月六日届满" in extension
 
 

@@ -2,7 +2,7 @@
 the limitation hint (L 27, P12), identifier checks on party facts (GB 11643, GB 32100) and a natural
 person respondent masked for publication.
 
-Expected dates are computed by hand from DOMAIN.md (worked examples T35, T36 and the 2026 holiday
+Expected dates are computed by hand from docs/law.md (worked examples T35, T36 and the 2026 holiday
 notice H26); the scenario files under tests/scenarios/arbitration/ carry the same cases end to end.
 """
 
@@ -319,7 +319,7 @@ def test_time_barred_follows_l27(
     [(D(2025, 1, 31), D(2026, 2, 2)), (D(2025, 10, 3), D(2026, 10, 8)), (D(2024, 2, 29), D(2025, 2, 28))],
 )
 def test_limitation_worked_examples(arose: dt.date, last_day: dt.date) -> None:
-    # DOMAIN.md P3 worked examples: 2025-01-31 + 1 year = Sat 2026-01-31 -> Mon 2026-02-02;
+    # docs/law.md P3 worked examples: 2025-01-31 + 1 year = Sat 2026-01-31 -> Mon 2026-02-02;
     # 2025-10-03 + 1 year = Sat 2026-10-03 (National Day) -> Thu 2026-10-08; 2024-02-29 -> Fri 2025-02-28
     proc = _arbitration()
     base = {"claim_amount": 1, "dispute_type": "contract_termination", "dispute_arose_on": arose}

@@ -534,7 +534,7 @@ def test_mediation_fails_when_fifteen_days_from_receipt_pass(
         "mediation", D(2025, 4, 20), {"claim_amount": 8000}, "zj", Actor("m", "committee")
     ).id
     due = {k: d.due_on for k, d in svc.get(case).deadlines.items()}
-    # DOMAIN.md (d): 2025-04-20 (Sun) + 15 days = 05-05 (holiday) -> 05-06; M 22: 3 WD -> 04-23
+    # docs/law.md (d): 2025-04-20 (Sun) + 15 days = 05-05 (holiday) -> 05-06; M 22: 3 WD -> 04-23
     assert due == {"committee_acceptance": D(2025, 4, 23), "mediation": D(2025, 5, 6)}
     now[0] = dt.datetime(2025, 5, 7, 10)
     svc.tick(D(2025, 5, 7))

@@ -1,7 +1,7 @@
 """The case runtime: opening, the order of the checks, refusals that change nothing, clocks, returns,
 snapshots, the shared machine, the deadline scan. Every test reloads the case from the store.
 
-Expected dates are computed by hand from DOMAIN.md (section d and its worked examples).
+Expected dates are computed by hand from docs/law.md (section d and its worked examples).
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def test_accept_moves_stage_stops_acceptance_starts_award(env: Any) -> None:
     view = svc.get(case_id)
     assert view.stage == "accepted" and view.accepted_on == D(2026, 1, 5)
     assert view.deadlines["acceptance"].status == "stopped"
-    # DOMAIN.md worked example: 2026-01-05 + 45 days = raw 02-19 (Spring Festival) -> 2026-02-24
+    # docs/law.md worked example: 2026-01-05 + 45 days = raw 02-19 (Spring Festival) -> 2026-02-24
     assert view.deadlines["award"].due_on == D(2026, 2, 24)
     assert any("2026-02-24" in s for s in view.deadlines["award"].steps)
     assert view.has_document("application")
@@ -219,7 +219,7 @@ def test_extension_in_time_twice_too_long_after_expiry(env: Any) -> None:
         svc.fire(case_id, "extend", DIRECTOR, D(2026, 2, 10), facts={"days": 16})
     assert e.value.code == "deadline"
     svc.fire(case_id, "extend", DIRECTOR, D(2026, 2, 10), facts={"days": 15})
-    # DOMAIN.md worked example: 2026-01-05 + 45 + 15 days from the unrolled end = 2026-03-06 (P6)
+    # docs/law.md worked example: 2026-01-05 + 45 + 15 days from the unrolled end = 2026-03-06 (P6)
     assert svc.get(case_id).deadlines["award"].due_on == D(2026, 3, 6)
     with pytest.raises(EventNotAllowed) as e:
         svc.fire(case_id, "extend", DIRECTOR, D(2026, 2, 10), facts={"days": 1})

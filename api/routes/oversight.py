@@ -68,7 +68,7 @@ def backdated(
     since: Annotated[LegalDate | None, Query(description="recorded on or after")] = None,
     until: Annotated[LegalDate | None, Query(description="recorded on or before")] = None,
 ) -> list[BackdatedOut]:
-    """倒签记录: actions recorded long after their effective date (DOMAIN.md P11)."""
+    """倒签记录: actions recorded long after their effective date (docs/law.md P11)."""
     staff_only(p, "倒签记录 (the back-dated entries report)")
     with st.db.read() as session:
         entries = backdated_entries(session, min_days=min_days, since=since, until=until, scope=list_scope(p))
