@@ -1,19 +1,20 @@
 """Property-based fuzzing of every operation in the OpenAPI schema with ALL schemathesis checks.
 
 schemathesis generates requests from /openapi.json (its examples, coverage and fuzzing phases: boundary
-values, path ids up to the int32 bound, odd strings, missing and extra fields, wrong types, unsupported
+values, path ids up to the int32 bound, odd strings, missing and extra fields, wrong types, undocumented
 methods, missing required headers) and sends them in process through ASGI, signed in as a clerk (who
-may write), a party (applicant_demo, on their own case) and anonymously (no token), and as a supervisor
-(who reads and may not write). Every response must pass every check: no 5xx, only documented status
-codes, content types and headers, bodies that match their schema (errors are `ErrorOut`), schema-valid
-requests accepted, schema-invalid ones rejected, 405 with `Allow` for undocumented methods, 401 without
-a token.
+may write), as a party (applicant_demo, on their own case), anonymously (no token) and as a supervisor
+(who reads and may not write). Every response must pass every check schemathesis has: no 5xx, only
+documented status codes, content types and headers, bodies matching their schema (errors are
+`ErrorOut`), schema-valid requests accepted, schema-invalid ones rejected, 405 with `Allow` for
+undocumented methods, 401 without a token, a missing required header refused.
 
-Exclusions are narrow and listed in `STATE_DEPENDENT` (one check, one operation, each with its reason;
-docs/api.md explains them): where acceptance depends on the case's stage, the procedure's facts or the
-date today, no schema can promise that a well-formed request is carried out. `schemathesis.toml` holds
-the same list for the CLI, and `test_cli_config_matches` keeps the two equal. The runs are seeded
-(`derandomize`) and use their own demo database, so the fuzzing cannot disturb the access matrix.
+The settings are the repository's `schemathesis.toml`, the file `schemathesis run --checks all` reads
+from the checkout, so the CLI and this test judge alike. It turns off one check on four operations
+(`positive_data_acceptance`, where whether a well-formed request is carried out depends on the case's
+stage, the procedure's facts or today's date, which no schema can describe; docs/api.md) and lets the
+fire route answer a missing If-Match with 428; `test_config_exclusions_are_narrow` keeps it at that.
+Seeded (`derandomize`), its own demo database (the fuzzing cannot disturb the access matrix), about 60 s.
 """
 
 from __future__ import annotations
@@ -25,10 +26,9 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import CHECKS, not_a_server_error, positive_data_acceptance
+from schemathesis.config import SchemathesisConfig
 
 from api.app import build_state, create_app
 from api.deps import ApiSettings
@@ -54,40 +54,26 @@ class LazyDemoApp:
         await self._app(scope, receive, send)
 
 
-#: (method, path) -> the checks not run there, and why. Only `positive_data_acceptance`, and only where
-#: the answer to a well-formed request depends on state the schema cannot describe (docs/api.md).
-STATE_DEPENDENT: dict[tuple[str, str], tuple[Any, str]] = {
-    ("POST", "/v1/cases"): (
-        positive_data_acceptance,
-        "the procedure decides which opening facts it takes and requires (GET /v1/procedures/{id}), and "
-        "`at` may lie at most one year before today and not after it: 422 facts or date",
-    ),
-    ("POST", "/v1/cases/{case_id}/actions/{action}"): (
-        positive_data_acceptance,
-        "whether an action may fire depends on the case's stage, the caller's role in the procedure, its "
-        "guards, documents and facts: 422 stage, role, guard, document, facts, date",
-    ),
-    ("POST", "/v1/cases/{case_id}/documents"): (
-        positive_data_acceptance,
-        "the file's bytes must be of its declared type (magic numbers: 415) and the document id one of "
-        "the case's procedure (422 document); a schema cannot say either",
-    ),
-    ("GET", "/v1/cases/{case_id}/documents/{document_id}"): (
-        positive_data_acceptance,
-        "format=html or pdf exists only for a generated document; of an uploaded scan the answer is "
-        "406 not_acceptable, and which one a document id is depends on the case",
-    ),
+CONFIG = ROOT / "schemathesis.toml"
+#: the only operations on which `schemathesis.toml` turns `positive_data_acceptance` off, and why
+STATE_DEPENDENT = {
+    "POST /v1/cases": "the procedure decides which opening facts it takes and requires, and `at` lies "
+    "at most a year before today (422 facts, date)",
+    "POST /v1/cases/{case_id}/actions/{action}": "firing depends on the case's stage, the caller's role, "
+    "guards, documents and facts (422 stage, role, guard, document, facts, date)",
+    "POST /v1/cases/{case_id}/documents": "the bytes must be of the declared type (415) and not empty, the "
+    "document id one of the procedure's (422)",
+    "GET /v1/cases/{case_id}/documents/{document_id}": "format=html|pdf exists only for a generated "
+    "document; of an uploaded scan it is 406",
 }
+#: `missing_required_header`'s statuses, plus 428 (RFC 6585) on the one route with a required header
+MISSING_HEADER = {"POST /v1/cases/{case_id}/actions/{action}": [400, 401, 403, 406, 415, 422, 428]}
 
 # The schema comes from the route definitions alone (no database needed to collect the tests).
-schema = schemathesis.openapi.from_dict(create_app(ApiSettings()).openapi())
+schema = schemathesis.openapi.from_dict(
+    create_app(ApiSettings()).openapi(), config=SchemathesisConfig.from_path(CONFIG)
+)
 schema.app = LazyDemoApp()
-
-
-def _validate(case: schemathesis.Case, headers: dict[str, str]) -> None:
-    key = (case.method.upper(), case.path)
-    excluded = [STATE_DEPENDENT[key][0]] if key in STATE_DEPENDENT else []
-    case.call_and_validate(headers=headers, excluded_checks=excluded)
 
 
 FUZZ = settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
@@ -96,22 +82,55 @@ FUZZ = settings(max_examples=10, deadline=None, derandomize=True, suppress_healt
 @schema.parametrize()
 @FUZZ
 def test_all_checks_as_clerk(case: schemathesis.Case) -> None:
-    _validate(case, auth("clerk_nn"))
+    case.call_and_validate(headers=auth("clerk_nn"))
 
 
 @schema.parametrize()
 @FUZZ
 def test_all_checks_as_party(case: schemathesis.Case) -> None:
-    _validate(case, auth("applicant_demo"))
+    case.call_and_validate(headers=auth("applicant_demo"))
 
 
 @schema.parametrize()
 @FUZZ
 def test_all_checks_anonymous(case: schemathesis.Case) -> None:
-    _validate(case, {})
+    case.call_and_validate()
 
 
 @schema.parametrize()
 @settings(max_examples=5, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_all_checks_as_supervisor(case: schemathesis.Case) -> None:
-    _validate(case, auth("supervisor_gx"))
+    case.call_and_validate(headers=auth("supervisor_gx"))
+
+
+def test_config_exclusions_are_narrow() -> None:
+    """schemathesis.toml turns off no check but positive_data_acceptance, on the listed operations only."""
+    raw = tomllib.loads(CONFIG.read_text(encoding="utf-8"))
+    assert set(raw) == {"operations"}
+    off: dict[str, Any] = {}
+    statuses: dict[str, Any] = {}
+    for entry in raw["operations"]:
+        assert set(entry) == {"include-name", "checks"}, entry
+        name, checks = entry["include-name"], entry["checks"]
+        assert set(checks) <= {"positive_data_acceptance", "missing_required_header"}, entry
+        if "positive_data_acceptance" in checks:
+            assert checks["positive_data_acceptance"] == {"enabled": False}
+            off[name] = True
+        if "missing_required_header" in checks:
+            statuses[name] = checks["missing_required_header"]["expected-statuses"]
+    assert set(off) == set(STATE_DEPENDENT)
+    assert statuses == MISSING_HEADER
+    # and as schemathesis reads it: every other operation keeps every check
+    for result in schema.get_all_operations():
+        op = result.ok()
+        config = schema.config.checks_config_for(operation=op, phase=None)
+        assert config.positive_data_acceptance.enabled is (op.label not in STATE_DEPENDENT), op.label
+        for check in (
+            "not_a_server_error",
+            "status_code_conformance",
+            "response_schema_conformance",
+            "negative_data_rejection",
+            "content_type_conformance",
+            "unsupported_method",
+        ):
+            assert getattr(config, check).enabled, (op.label, check)
