@@ -10,11 +10,13 @@ documented status codes, content types and headers, bodies matching their schema
 undocumented methods, 401 without a token, a missing required header refused.
 
 The settings are the repository's `schemathesis.toml`, the file `schemathesis run --checks all` reads
-from the checkout, so the CLI and this test judge alike. It turns off one check on four operations
-(`positive_data_acceptance`, where whether a well-formed request is carried out depends on the case's
-stage, the procedure's facts or today's date, which no schema can describe; docs/api.md) and lets the
-fire route answer a missing If-Match with 428; `test_config_exclusions_are_narrow` keeps it at that.
-Seeded (`derandomize`), its own demo database (the fuzzing cannot disturb the access matrix), about 60 s.
+from the checkout, so the CLI and this test judge alike. It disables no check: on four operations it
+lets `positive_data_acceptance` take one more status (422, 415 or 406), where whether a well-formed
+request is carried out depends on the case's stage, the procedure's facts or today's date, which no
+schema can describe (docs/api.md), and it lets the fire route answer a missing If-Match with 428;
+`test_config_exclusions_are_narrow` keeps it at that. The stateful phase (links between operations) is
+the CLI's: `--max-examples 10 --seed 1` passes for every role (docs/api.md has the commands).
+Seeded (`derandomize`), its own demo database (the fuzzing cannot disturb the access matrix), about 45 s.
 """
 
 from __future__ import annotations
@@ -55,18 +57,21 @@ class LazyDemoApp:
 
 
 CONFIG = ROOT / "schemathesis.toml"
-#: the only operations on which `schemathesis.toml` turns `positive_data_acceptance` off, and why
+DEFAULT_ACCEPTED = ["2xx", "3xx", 401, 403, 404, 409, 429, "5xx"]  # positive_data_acceptance's own list
+#: the only operations on which `schemathesis.toml` lets a schema-valid request be refused, with what
+#: status and why (docs/api.md)
 STATE_DEPENDENT = {
-    "POST /v1/cases": "the procedure decides which opening facts it takes and requires, and `at` lies "
-    "at most a year before today (422 facts, date)",
-    "POST /v1/cases/{case_id}/actions/{action}": "firing depends on the case's stage, the caller's role, "
-    "guards, documents and facts (422 stage, role, guard, document, facts, date)",
-    "POST /v1/cases/{case_id}/documents": "the bytes must be of the declared type (415) and not empty, the "
-    "document id one of the procedure's (422)",
-    "GET /v1/cases/{case_id}/documents/{document_id}": "format=html|pdf exists only for a generated "
-    "document; of an uploaded scan it is 406",
+    # the procedure decides which opening facts it takes and requires; `at` lies at most a year before
+    # today: 422 facts, date
+    "POST /v1/cases": [422],
+    # firing depends on the case's stage, the caller's role, guards, documents, facts: 422 with that code
+    "POST /v1/cases/{case_id}/actions/{action}": [422],
+    # the bytes must be of the declared type (415) and not empty, the document id the procedure's (422)
+    "POST /v1/cases/{case_id}/documents": [415, 422],
+    # format=html|pdf exists only for a generated document; of an uploaded scan it is 406
+    "GET /v1/cases/{case_id}/documents/{document_id}": [406],
 }
-#: `missing_required_header`'s statuses, plus 428 (RFC 6585) on the one route with a required header
+#: `missing_required_header`'s statuses plus 428 (RFC 6585) on the one route with a required header
 MISSING_HEADER = {"POST /v1/cases/{case_id}/actions/{action}": [400, 401, 403, 406, 415, 422, 428]}
 
 # The schema comes from the route definitions alone (no database needed to collect the tests).
@@ -104,33 +109,42 @@ def test_all_checks_as_supervisor(case: schemathesis.Case) -> None:
 
 
 def test_config_exclusions_are_narrow() -> None:
-    """schemathesis.toml turns off no check but positive_data_acceptance, on the listed operations only."""
+    """schemathesis.toml disables no check; it adds the listed statuses on the listed operations only."""
     raw = tomllib.loads(CONFIG.read_text(encoding="utf-8"))
     assert set(raw) == {"operations"}
-    off: dict[str, Any] = {}
-    statuses: dict[str, Any] = {}
+    accepted: dict[str, Any] = {}
+    missing: dict[str, Any] = {}
     for entry in raw["operations"]:
         assert set(entry) == {"include-name", "checks"}, entry
         name, checks = entry["include-name"], entry["checks"]
         assert set(checks) <= {"positive_data_acceptance", "missing_required_header"}, entry
+        assert all(set(c) == {"expected-statuses"} for c in checks.values()), entry
         if "positive_data_acceptance" in checks:
-            assert checks["positive_data_acceptance"] == {"enabled": False}
-            off[name] = True
+            statuses = checks["positive_data_acceptance"]["expected-statuses"]
+            assert statuses[: len(DEFAULT_ACCEPTED)] == DEFAULT_ACCEPTED, entry
+            accepted[name] = statuses[len(DEFAULT_ACCEPTED) :]
         if "missing_required_header" in checks:
-            statuses[name] = checks["missing_required_header"]["expected-statuses"]
-    assert set(off) == set(STATE_DEPENDENT)
-    assert statuses == MISSING_HEADER
-    # and as schemathesis reads it: every other operation keeps every check
+            missing[name] = checks["missing_required_header"]["expected-statuses"]
+    assert accepted == STATE_DEPENDENT
+    assert missing == MISSING_HEADER
+    # and as schemathesis reads it: every check on for every operation, the default statuses elsewhere
     for result in schema.get_all_operations():
         op = result.ok()
         config = schema.config.checks_config_for(operation=op, phase=None)
-        assert config.positive_data_acceptance.enabled is (op.label not in STATE_DEPENDENT), op.label
         for check in (
             "not_a_server_error",
             "status_code_conformance",
+            "content_type_conformance",
+            "response_headers_conformance",
             "response_schema_conformance",
             "negative_data_rejection",
-            "content_type_conformance",
+            "positive_data_acceptance",
+            "missing_required_header",
             "unsupported_method",
+            "use_after_free",
+            "ensure_resource_availability",
+            "ignored_auth",
         ):
             assert getattr(config, check).enabled, (op.label, check)
+        expected = [str(s) for s in DEFAULT_ACCEPTED + STATE_DEPENDENT.get(op.label, [])]
+        assert config.positive_data_acceptance.expected_statuses == expected, op.label
