@@ -110,4 +110,27 @@ def create_app(settings: ApiSettings | None = None, state: AppState | None = Non
         return {"status": "ok"}
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    _mark_required_headers(app)
     return app
+
+
+#: headers a route reads as optional (to answer 428 with an explanation rather than 422) but that the
+#: schema shows as required: a request without them is never carried out
+REQUIRED_HEADERS = frozenset({"if-match"})
+
+
+def _mark_required_headers(app: FastAPI) -> None:
+    """Have the OpenAPI schema mark the `REQUIRED_HEADERS` parameters `required: true`."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            for operations in schema.get("paths", {}).values():
+                for operation in operations.values():
+                    for param in operation.get("parameters", ()):
+                        if param.get("in") == "header" and param.get("name", "").lower() in REQUIRED_HEADERS:
+                            param["required"] = True
+        return app.openapi_schema or build()
+
+    app.openapi = openapi  # type: ignore[method-assign]

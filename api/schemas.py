@@ -8,32 +8,36 @@ May import: pydantic, engine (types only).
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo
 
-from engine.text_input import first_unstorable
-
-
-def _clean(value: str) -> str:
-    """Text fields of requests: NFC, and no NUL, lone surrogate or control character but newline/tab."""
-    found = first_unstorable(value.replace("\r", "\n"))
-    if found is not None:
-        at, what = found
-        raise ValueError(f"第{at + 1}个字符不能保存：{what}; remove it and send again")
-    return unicodedata.normalize("NFC", value)
+from engine.text_input import STORABLE_TEXT_PATTERN, clean_text
 
 
-Clean = AfterValidator(_clean)
+def clean(limit: int) -> AfterValidator:
+    """Text fields of requests pass `engine.text_input.clean_text` (the facts boundary's own rule): NFC,
+    CRLF/CR as LF, and a 422 naming the field for a NUL, a lone surrogate or a control character but
+    newline and tab. The schema shows the rule as `STORABLE_TEXT_PATTERN`, so generated clients (and
+    schemathesis) send text the server keeps."""
+
+    def _clean(value: str, info: ValidationInfo) -> str:
+        return clean_text(value, field=info.field_name or "text", limit=limit)
+
+    return AfterValidator(_clean)
+
+
+#: the JSON Schema of stored text (the pattern is for clients: pydantic's regex engine cannot hold the
+#: surrogate range, so `clean` does the checking)
+STORABLE = Field(json_schema_extra={"pattern": STORABLE_TEXT_PATTERN})
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 InstitutionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 RegionCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{2,12}$")]
-CaseNumber = Annotated[str, StringConstraints(min_length=1, max_length=100), Clean]
+CaseNumber = Annotated[str, StringConstraints(min_length=1, max_length=100), STORABLE, clean(100)]
 QueryCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z -]{4,20}$")]
 #: facts are checked by the runtime against the procedure's declared types (each action's facts with their
 #: types are listed by GET /v1/procedures/{id}); here their shape and the largest sizes any fact allows
-FactText = Annotated[str, StringConstraints(max_length=100_000), Clean]
+FactText = Annotated[str, StringConstraints(max_length=100_000), STORABLE, clean(100_000)]
 FactValue = (
     FactText
     | int
@@ -43,7 +47,10 @@ FactValue = (
     | Annotated[list[dict[str, Any]], Field(max_length=200)]
     | Annotated[list[FactText], Field(max_length=50)]
 )
-Facts = Annotated[dict[Ident, FactValue], Field(max_length=64)]
+#: fact ids follow `Ident` (`additionalProperties: false` tells clients that no other key is taken)
+Facts = Annotated[
+    dict[Ident, FactValue], Field(max_length=64, json_schema_extra={"additionalProperties": False})
+]
 INT32 = 2**31 - 1
 MIN_DATE = dt.date(2000, 1, 1)
 MAX_DATE = dt.date(2100, 12, 31)

@@ -2,8 +2,8 @@
 
 Owns: `clean_text` (NFC normal form, CRLF to LF, and a refusal naming the field for a NUL byte, a lone
 surrogate, any other control character but newline and tab, or text over its length budget),
-`DEFAULT_TEXT_LENGTH`, and `plain_digits` (full-width and other Unicode digits and letters of an
-identifier folded to ASCII, NFKC).
+`DEFAULT_TEXT_LENGTH`, `STORABLE_TEXT_PATTERN` (what it accepts, as a JSON Schema pattern), and
+`plain_digits` (full-width and other Unicode digits and letters of an identifier folded to ASCII, NFKC).
 Stage in the flow: 6 (run), at the facts boundary (engine.casefile).
 May import: engine.errors.
 """
@@ -19,6 +19,11 @@ from engine.errors import BadInput
 DEFAULT_TEXT_LENGTH = 2_000
 #: what a text may not hold: C0 and C1 control characters but newline and tab, and lone surrogates
 _UNSTORABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+#: the same rule as a JSON Schema `pattern` (ECMA 262 and Python alike), for the OpenAPI schema: no control
+#: character but tab, newline and carriage return (CR becomes LF). Lone surrogates are not in it: they are
+#: not Unicode scalar values, so no schema-valid string holds one (and regex engines such as Rust's refuse
+#: them in a pattern); `clean_text` refuses them all the same
+STORABLE_TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
 
 
 def first_unstorable(text: str) -> tuple[int, str] | None:

@@ -11,6 +11,7 @@ import re
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response
+from pydantic.json_schema import SkipJsonSchema
 from sqlmodel import col, func, select
 
 from api.deps import Caller, CaseId, State, load_case_ref
@@ -19,6 +20,7 @@ from api.schemas import (
     INT32,
     ActionOut,
     CaseListOut,
+    CaseNumber,
     CaseOpenedOut,
     CaseOpenIn,
     CaseOut,
@@ -50,15 +52,31 @@ from engine.tables import CaseFile
 
 router = APIRouter(prefix="/v1/cases", tags=["cases 案件"])
 
+#: the error answers every /v1 route with a token can give (the handlers in api.errors): 400 bad_body (an
+#: unparseable body), 401, 403, 404, 422 (schema, text, facts and the refusals of the runtime)
 ERRORS: dict[int | str, dict[str, object]] = {
-    401: {"model": ErrorOut},
-    403: {"model": ErrorOut},
-    404: {"model": ErrorOut},
-    422: {"model": ErrorOut},
     400: {"model": ErrorOut, "description": "bad_body: the body is not valid JSON"},
+    401: {
+        "model": ErrorOut,
+        "description": "unauthenticated: no token, or an unknown, expired or revoked one",
+    },
+    403: {"model": ErrorOut, "description": "forbidden: the caller's role may not do this"},
+    404: {"model": ErrorOut, "description": "not_found: no such case (or one the caller may not see)"},
+    422: {
+        "model": ErrorOut,
+        "description": "invalid_request, or a refusal: stage, role, document, guard ...",
+    },
+}
+#: and those of routes that take a body and write: 409 (If-Match stale), 413 (body too large)
+WRITE_ERRORS: dict[int | str, dict[str, object]] = {
+    **ERRORS,
+    409: {"model": ErrorOut, "description": "conflict: the case changed since it was read"},
+    413: {"model": ErrorOut, "description": "too_large: the body is over the size limit"},
 }
 ActionName = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="the action id")]
-_IF_MATCH = re.compile(r'^\s*(?:W/)?"?([0-9]{1,9})"?\s*$')
+#: a case version in If-Match: `3`, `"3"` or `W/"3"`; the schema shows the same pattern
+IF_MATCH_PATTERN = r'^[ \t]*(W/)?"?[0-9]{1,9}"?[ \t]*$'
+_IF_MATCH = re.compile(r'^[ \t]*(?:W/)?"?([0-9]{1,9})"?[ \t]*$')
 
 
 def actor_of(p: Principal, case_id: int | None = None) -> Actor:
@@ -66,7 +84,7 @@ def actor_of(p: Principal, case_id: int | None = None) -> Actor:
     return Actor(str(p.user_id), p.role_on(case_id) if case_id is not None else p.role)
 
 
-@router.post("", status_code=201, response_model=CaseOpenedOut, responses=ERRORS)
+@router.post("", status_code=201, response_model=CaseOpenedOut, responses=WRITE_ERRORS)
 def open_case(body: CaseOpenIn, st: State, p: Caller, response: Response) -> CaseOpenedOut:
     """立案登记: open a case at the caller's institution (clerks and directors)."""
     institution_id = body.institution_id or p.institution_id
@@ -101,7 +119,7 @@ def list_cases(
     stage: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{0,63}$")] = None,
     procedure_id: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{0,63}$")] = None,
     institution_id: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")] = None,
-    case_number: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    case_number: Annotated[CaseNumber | None, Query()] = None,
     opened_from: Annotated[LegalDate | None, Query()] = None,
     opened_to: Annotated[LegalDate | None, Query()] = None,
     open_only: Annotated[bool, Query(description="only cases not yet closed")] = False,
@@ -197,7 +215,10 @@ def available_actions(
 @router.post(
     "/{case_id}/actions/{action}",
     response_model=TransitionOut,
-    responses={**ERRORS, 409: {"model": ErrorOut}, 428: {"model": ErrorOut}},
+    responses={
+        **WRITE_ERRORS,
+        428: {"model": ErrorOut, "description": "precondition_required: send If-Match (required)"},
+    },
 )
 def fire_action(
     case_id: CaseId,
@@ -206,8 +227,12 @@ def fire_action(
     p: Caller,
     response: Response,
     if_match: Annotated[
-        str | None,
-        Header(description='the case version you last read, e.g. "3" (from the ETag); 409 if it changed'),
+        str | SkipJsonSchema[None],
+        Header(
+            description='required: the case version you last read, e.g. "3" (from the ETag); 409 if it '
+            "changed, 428 without it",
+            json_schema_extra={"pattern": IF_MATCH_PATTERN},
+        ),
     ] = None,
     body: FireIn | None = None,
 ) -> TransitionOut:

@@ -11,12 +11,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Path, Query, UploadFile
 from fastapi.responses import Response
+from pydantic.json_schema import SkipJsonSchema
 from sqlmodel import col, select
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Caller, CaseId, State, load_case_ref
 from api.errors import ApiError
-from api.routes.cases import ERRORS, actor_of
+from api.routes.cases import ERRORS, WRITE_ERRORS, actor_of
 from api.schemas import INT32, DocumentOut, ErrorOut, LegalDate
 from api.views import document_out, internal_documents, procedure_of
 from engine.access import AccessDenied, can_act_on_case, write_refused
@@ -42,7 +43,13 @@ def list_documents(case_id: CaseId, st: State, p: Caller) -> list[DocumentOut]:
     "/{case_id}/documents",
     status_code=201,
     response_model=list[DocumentOut],
-    responses={**ERRORS, 413: {"model": ErrorOut}, 415: {"model": ErrorOut}},
+    responses={
+        **WRITE_ERRORS,
+        415: {
+            "model": ErrorOut,
+            "description": "unsupported_media_type: a type not taken, or content not of it",
+        },
+    },
 )
 async def attach_document(
     case_id: CaseId,
@@ -50,7 +57,10 @@ async def attach_document(
     p: Caller,
     document_id: Annotated[str, Form(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="e.g. application")],
     file: Annotated[UploadFile, File(description="PDF, JPEG, PNG, OFD or plain text")],
-    at: Annotated[LegalDate | None, Form(description="the day it was received (default today)")] = None,
+    # a form field is absent or a date: no `null` in the schema (a form cannot send one)
+    at: Annotated[
+        LegalDate | SkipJsonSchema[None], Form(description="the day it was received (default today)")
+    ] = None,
 ) -> list[DocumentOut]:
     """提交材料: attach a submitted document (multipart/form-data) with size and type limits."""
     ref = await run_in_threadpool(load_case_ref, st, p, case_id)

@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from api.deps import Caller, State
 from api.errors import ApiError
-from api.routes.cases import ERRORS
+from api.routes.cases import ERRORS, WRITE_ERRORS
 from api.schemas import (
     ActionDefOut,
     ErrorOut,
@@ -147,7 +147,13 @@ def me(p: Caller) -> MeOut:
 @public.post(
     "/progress",
     response_model=ProgressOut,
-    responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}, 429: {"model": ErrorOut}},
+    responses={
+        400: ERRORS[400],
+        404: {"model": ErrorOut, "description": "not_found: the case number or the query code is wrong"},
+        413: WRITE_ERRORS[413],
+        422: {"model": ErrorOut, "description": "invalid_request: the body does not fit the schema"},
+        429: {"model": ErrorOut, "description": "rate_limited: too many lookups; see Retry-After"},
+    },
 )
 def public_progress(body: ProgressLookupIn, request: Request, st: State) -> ProgressOut:
     """公开进度查询: the progress of a case by its number and the query code given to the parties."""
