@@ -127,6 +127,10 @@ class TransitionRecord:
     hash: str
     produced: tuple[str, ...] = ()
     clock_ops: tuple[Any, ...] = ()
+    #: the number the case is known by after the event (the 案号 allotted by an acceptance)
+    case_number: str = ""
+    #: a query code issued by this event (acceptance, reissue), in plain: give it to the parties; never log it
+    query_code: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
