@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from engine.documents import format_case_number
-from engine.tables import CaseNumberCounter, Institution, ReceiptNumberCounter
+from engine.tables import CaseFile, CaseNumberCounter, Institution, ReceiptNumberCounter
 
 _COUNTER: sa.Table = CaseNumberCounter.__table__  # type: ignore[attr-defined]
 _RECEIPTS: sa.Table = ReceiptNumberCounter.__table__  # type: ignore[attr-defined]
@@ -79,6 +79,13 @@ def allocate_receipt_number(session: Session, institution: Institution, year: in
     format_case_number(fmt, abbr, year, 1)
     seq = _next(session, _RECEIPTS, ReceiptNumberCounter, institution.id, year)
     return format_case_number(fmt, abbr, year, seq)
+
+
+def known_by(number: str) -> sa.ColumnElement[bool]:
+    """The cases a number finds: by the number they are known by (their 案号 once accepted) or by their
+    receipt number (收件登记号). Every lookup by number (API, public lookup, CLI) uses it."""
+    cases: sa.Table = CaseFile.__table__  # type: ignore[attr-defined]
+    return sa.or_(cases.c.case_number == number, cases.c.receipt_number == number)
 
 
 def takes_case_number_on_acceptance(procedure: Any) -> bool:

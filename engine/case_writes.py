@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -27,7 +27,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from engine.access import hash_query_code, new_query_code, query_code_salt
+from engine import access
+from engine.access import hash_query_code, query_code_salt
 from engine.case_numbers import ACCEPT_ACTION, allocate_case_number
 from engine.case_state import CaseRow, DeadlineRow
 from engine.casefile import (
@@ -387,7 +388,12 @@ def write_event(
 
 
 def commit_plan(
-    s: Session, plan: FirePlan, recorded_at: dt.datetime, *, extra: Mapping[str, Any] | None = None
+    s: Session,
+    plan: FirePlan,
+    recorded_at: dt.datetime,
+    *,
+    extra: Mapping[str, Any] | None = None,
+    query_codes: Callable[[str], str] | None = None,
 ) -> TransitionRecord:
     """Write `plan`: the case row first (UPDATE ... WHERE version = read version; 0 rows -> CaseConflict),
     then everything else. `extra`: further case_file columns to set (a new query code's hash). Runs
@@ -404,7 +410,7 @@ def commit_plan(
     target = proc.stages[plan.stage_after]
     if plan.action == ACCEPT_ACTION and case.accepted_on is None:
         values["accepted_on"] = plan.at
-        values.update(_allot_on_acceptance(s, plan))
+        values.update(_allot_on_acceptance(s, plan, query_codes))
     if target.final and plan.stage_after != stage_before:
         values.update(closed_on=plan.at, closure=target.closure)
     changed = prepared_update(_CASES, tuple(values)).run(
@@ -443,7 +449,9 @@ def commit_plan(
     )
 
 
-def _allot_on_acceptance(s: Session, plan: FirePlan) -> dict[str, Any]:
+def _allot_on_acceptance(
+    s: Session, plan: FirePlan, query_codes: Callable[[str], str] | None
+) -> dict[str, Any]:
     """立案: the case's 案号, in the year of the acceptance's effective date, unless it already has one
     (a case opened before receipt numbers, whose 案号 came on receipt), and a fresh query code (only its
     hash is stored, so the code printed on the acceptance notice must be a new one). Sets what the event
@@ -460,8 +468,9 @@ def _allot_on_acceptance(s: Session, plan: FirePlan) -> dict[str, Any]:
         number = allocate_case_number(s, inst, plan.at.year, plan.state.procedure.case_number)
         values["case_number"] = number
         allotted["case_number"] = number
-    code = new_query_code()
-    values["query_code_hash"] = hash_query_code(query_code_salt(number, case.receipt_number), code)
+    salt = query_code_salt(number, case.receipt_number)
+    code = query_codes(salt) if query_codes is not None else access.new_query_code()
+    values["query_code_hash"] = hash_query_code(salt, code)
     allotted["query_code"] = "issued"
     plan.allotted = allotted
     plan.query_code = code

@@ -28,11 +28,13 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from engine import access
 from engine import case_writes as w
-from engine.access import hash_query_code, new_query_code, query_code_salt
+from engine.access import hash_query_code, query_code_salt
 from engine.case_numbers import (
     allocate_case_number,
     allocate_receipt_number,
+    known_by,
     takes_case_number_on_acceptance,
 )
 from engine.case_state import CaseState, load_state, read_case
@@ -96,8 +98,12 @@ class CaseService:
         now: Callable[[], dt.datetime] = shanghai_now,
         *,
         compile_snapshot: Callable[[Mapping[str, Any]], Procedure] = _compile_snapshot,
+        query_codes: Callable[[str], str] | None = None,
     ) -> None:
+        """`query_codes(salt)`: the new query code of a case (acceptance, reissue); random by default
+        (engine.access.new_query_code); the demo seed gives fixed ones."""
         self.db = db
+        self.query_codes: Callable[[str], str] = query_codes or (lambda _salt: access.new_query_code())
         self.library = library
         self.now = now
         self._compile_snapshot = compile_snapshot
@@ -310,7 +316,7 @@ class CaseService:
                 today=self.today(),
                 expired=expired,
             )
-            return w.commit_plan(s, plan, self._recorded_at())
+            return w.commit_plan(s, plan, self._recorded_at(), query_codes=self.query_codes)
 
     def attach(
         self,
@@ -378,12 +384,21 @@ class CaseService:
         `reissue_query_code` event in the case's hash-chained log (effective today; what it allotted is
         `{"query_code": "reissued"}`, never the code); the code is in the record's `query_code`, once.
         Who may do it is the caller's check (engine.access.can_reissue_query_code)."""
+        if actor.role != "clerk":
+            raise EventNotAllowed(
+                "role",
+                f"只有立案人员可以补发查询码 (only a clerk issues a new query code; not role '{actor.role}')",
+                case_id=case_id,
+                action=REISSUE_QUERY_CODE,
+                details={"role": actor.role},
+            )
         today = self.today()
         with self.db.transaction() as s, as_refusal(REISSUE_QUERY_CODE, None, case_id) as where:
             state = load_state(s, self, case_id, expected_version)
             where["stage"] = state.case.stage
             case = state.case
-            code = new_query_code()
+            salt = query_code_salt(case.case_number, case.receipt_number)
+            code = self.query_codes(salt)
             plan = FirePlan(
                 state=state,
                 action=REISSUE_QUERY_CODE,
@@ -400,7 +415,7 @@ class CaseService:
                 allotted={"query_code": "reissued"},
                 query_code=code,
             )
-            code_hash = hash_query_code(query_code_salt(case.case_number, case.receipt_number), code)
+            code_hash = hash_query_code(salt, code)
             return w.commit_plan(s, plan, self._recorded_at(), extra={"query_code_hash": code_hash})
 
     # ------------------------------------------------------------------ reading
@@ -418,7 +433,7 @@ class CaseService:
         with self.db.read() as s:
             rows = s.exec(
                 select(CaseFile)
-                .where(sa.or_(CaseFile.case_number == case_number, CaseFile.receipt_number == case_number))
+                .where(known_by(case_number))
                 .order_by(col(CaseFile.id))
             ).all()
             case = next((r for r in rows if r.case_number == case_number), rows[0] if rows else None)
