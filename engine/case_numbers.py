@@ -68,7 +68,9 @@ def allocate_case_number(
     abbr = institution.case_number_prefix or ""
     # check the format before taking a number, so a bad format costs nothing
     format_case_number(fmt, abbr, year, 1)
-    return format_case_number(fmt, abbr, year, _next(session, _COUNTER, CaseNumberCounter, institution.id, year))
+    return format_case_number(
+        fmt, abbr, year, _next(session, _COUNTER, CaseNumberCounter, institution.id, year)
+    )
 
 
 def allocate_receipt_number(session: Session, institution: Institution, year: int) -> str:

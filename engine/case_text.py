@@ -76,6 +76,8 @@ def history_lines(events: Iterable[EventView]) -> list[str]:
         out.append(line)
         if e.facts_changed:
             out.append("         facts: " + ", ".join(f"{k}={v}" for k, v in sorted(e.facts_changed.items())))
+        if e.allotted:
+            out.append("         allotted: " + ", ".join(f"{k}={v}" for k, v in sorted(e.allotted.items())))
         if e.clock_ops:
             out.append("         clocks: " + ", ".join(f"{op[1]} {op[0]}" for op in e.clock_ops))
         if e.documents:

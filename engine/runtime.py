@@ -381,7 +381,8 @@ class CaseService:
         self, case_id: int, actor: Actor, expected_version: int | None = None
     ) -> TransitionRecord:
         """A new query code for the public lookup: the old one stops working. Recorded as a
-        `reissue_query_code` event in the case's hash-chained log (effective today; what it allotted is
+        `reissue_query_code` event in the case's hash-chained log (recorded now, with the effective date
+        of the case's last event so the case's timeline does not move; what it allotted is
         `{"query_code": "reissued"}`, never the code); the code is in the record's `query_code`, once.
         Who may do it is the caller's check (engine.access.can_reissue_query_code)."""
         if actor.role != "clerk":
@@ -403,7 +404,9 @@ class CaseService:
                 state=state,
                 action=REISSUE_QUERY_CODE,
                 actor=actor,
-                at=max(today, state.last_on or today),
+                # bookkeeping, not a legal fact: it keeps the case's last effective date, so entries
+                # back-dated to before today stay possible; recorded_at says when it happened
+                at=state.last_on or today,
                 stage_after=case.stage,
                 facts_changed={},
                 ops=[],

@@ -293,5 +293,9 @@ def reissue_query_code(case_id: CaseId, st: State, p: Caller, response: Response
     response.headers["ETag"] = f'"{rec.version}"'
     response.headers["Cache-Control"] = "no-store"
     return QueryCodeOut(
-        case_id=rec.case_id, case_number=rec.case_number, query_code=rec.query_code, seq=rec.seq, version=rec.version
+        case_id=rec.case_id,
+        case_number=rec.case_number,
+        query_code=rec.query_code,
+        seq=rec.seq,
+        version=rec.version,
     )

@@ -42,7 +42,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("institution_id", "year"),
     )
     with op.batch_alter_table("institution", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("receipt_number_format", sqltypes.AutoString(length=200), nullable=True))
+        batch_op.add_column(
+            sa.Column("receipt_number_format", sqltypes.AutoString(length=200), nullable=True)
+        )
     with op.batch_alter_table("case_file", schema=None) as batch_op:
         batch_op.add_column(sa.Column("receipt_number", sqltypes.AutoString(length=100), nullable=True))
         batch_op.create_unique_constraint("uq_receipt_number", ["institution_id", "receipt_number"])
