@@ -563,11 +563,32 @@ def case_fire(
         )
     )
     typer.echo(f"{action}: {rec.stage_before} -> {rec.stage_after} (event {rec.seq}, version {rec.version})")
+    if rec.query_code is not None:  # acceptance: the 案号 and the query code printed on the notice
+        typer.echo(f"案号 (case number): {rec.case_number}")
+        typer.echo(f"查询码 (query code, shown once; printed on the acceptance notice): {rec.query_code}")
     touched = {op[0] for op in rec.clock_ops}
     view = service.get(case_id)
     typer.echo("\n".join(deadline_lines(d for k, d in view.deadlines.items() if k in touched)))
     if rec.produced:
         typer.echo(f"文书 (documents): {', '.join(rec.produced)}")
+
+
+@case_app.command("query-code")
+def case_query_code(
+    case: str = typer.Argument(..., help="case id, case number or receipt number"),
+    role: str = typer.Option("clerk", "--as", help="role acting (a clerk)"),
+    user: str = typer.Option("cli", "--user", help="user id recorded in the event"),
+    procedures: Path = _PROCEDURES,
+) -> None:
+    """补发查询码 (issue a new query code): the old one stops working; recorded as an event (without the
+    code). The new code is printed once."""
+    from engine.casefile import Actor
+
+    service, _ = _case_service(procedures)
+    case_id = _case_id(service, case)
+    rec = _case_run(lambda: service.reissue_query_code(case_id, Actor(user, role)))
+    typer.echo(f"{rec.case_number}: reissue_query_code (event {rec.seq}, version {rec.version})")
+    typer.echo(f"查询码 (query code, shown once): {rec.query_code}")
 
 
 @case_app.command("attach")
@@ -618,6 +639,7 @@ def case_list(
     for c in service.list_cases(institution, stage, limit):
         typer.echo(
             f"{c.id:>6}  {c.case_number}  {c.procedure_id}  {c.stage:<12} opened {c.opened_on}  v{c.version}"
+            + (f"  收件 {c.receipt_number}" if c.receipt_number and c.receipt_number != c.case_number else "")
         )
 
 

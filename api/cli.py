@@ -136,7 +136,7 @@ def _print_roster(report: Any) -> None:
     for username, role, inst, token in report.users:
         users.add_row(username, role, inst or "-", token)
     console.print(users)
-    cases = Table("id", "案号 case number", "阶段 stage", "说明", "查询码 query code")
+    cases = Table("id", "案号或收件登记号 number", "阶段 stage", "说明", "查询码 query code")
     for cid, number, stage, label, code in report.cases:
         cases.add_row(str(cid), number, stage, label, code)
     console.print(cases)

@@ -128,7 +128,13 @@ class DocumentOut(BaseModel):
 
 class CaseOut(BaseModel):
     id: int
-    case_number: str
+    case_number: str = Field(
+        description="the number the case is known by: its receipt number (收件登记号) until it is accepted, "
+        "then its 案号 (allotted on acceptance, in the year of the acceptance)"
+    )
+    receipt_number: str | None = Field(
+        default=None, description="收件登记号, allotted on receipt (none for cases whose 案号 came on receipt)"
+    )
     institution_id: str
     region_code: str
     procedure_id: str
@@ -154,6 +160,7 @@ class CaseOpenedOut(CaseOut):
 class CaseSummaryOut(BaseModel):
     id: int
     case_number: str
+    receipt_number: str | None = None
     institution_id: str
     region_code: str
     procedure_id: str
@@ -213,6 +220,24 @@ class TransitionOut(BaseModel):
     version: int
     hash: str
     produced: list[str]
+    case_number: str = Field(
+        description="the number the case is known by after this event (the 案号 allotted by `accept`)"
+    )
+    query_code: str | None = Field(
+        default=None,
+        description="`accept` only: the new query code for the public lookup, printed on the acceptance "
+        "notice (the code given on receipt stops working); shown once",
+    )
+
+
+class QueryCodeOut(BaseModel):
+    """A new query code (the old one no longer works)."""
+
+    case_id: int
+    case_number: str
+    query_code: str = Field(description="give it to the parties; shown once (only its hash is stored)")
+    seq: int = Field(description="the event `reissue_query_code` in the case's log")
+    version: int
 
 
 class EventOut(BaseModel):
@@ -228,6 +253,11 @@ class EventOut(BaseModel):
     documents: list[str]
     backdated: bool
     hash: str
+    allotted: dict[str, Any] | None = Field(
+        default=None,
+        description="what the event allotted: receipt_number (opening), case_number (acceptance), "
+        "query_code: issued|reissued (never the code)",
+    )
 
 
 class ClockNoteOut(BaseModel):

@@ -90,6 +90,7 @@ def case_out(view: Any, procedure: Any) -> CaseOut:
         deadlines=[deadline_out(d) for d in view.deadlines.values()],
         documents=[document_out(d, internal) for d in view.documents],
         breaches=list(view.breaches),
+        receipt_number=view.receipt_number,
     )
 
 
@@ -139,6 +140,7 @@ def event_out(ev: Any) -> EventOut:
         documents=[str(d) for d in (ev.documents or ())],
         backdated=bool(ev.backdated),
         hash=ev.hash,
+        allotted=dict(ev.allotted) if getattr(ev, "allotted", None) else None,
     )
 
 
@@ -153,4 +155,6 @@ def transition_out(rec: Any) -> TransitionOut:
         version=rec.version,
         hash=rec.hash,
         produced=list(rec.produced),
+        case_number=rec.case_number,
+        query_code=rec.query_code,
     )

@@ -133,8 +133,18 @@ def normalize_query_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch not in " -")
 
 
+def query_code_salt(case_number: str, receipt_number: str | None) -> str:
+    """What a case's query code is hashed with: its receipt number, which does not change when the
+    case gets its 案号 on acceptance; the case number for a case without one (a 案号 from receipt).
+
+    >>> query_code_salt("桂仲案〔2026〕1号", "桂仲收〔2025〕9号"), query_code_salt("桂仲案〔2026〕1号", None)
+    ('桂仲收〔2025〕9号', '桂仲案〔2026〕1号')
+    """
+    return receipt_number or case_number
+
+
 def hash_query_code(case_number: str, code: str) -> str:
-    """The stored form of a case's query code, salted with the case number.
+    """The stored form of a case's query code, salted with `case_number` (pass `query_code_salt`).
 
     >>> hash_query_code("桂仲案〔2026〕1号", "ab-cd") == hash_query_code("桂仲案〔2026〕1号", "ABCD")
     True
@@ -202,6 +212,11 @@ def can_act_on_case(p: Principal, case: CaseRef) -> bool:
 def sees_internal_file(p: Principal) -> bool:
     """Staff and supervisors see the internal file (副卷); parties never do (办案规则第二十三条)."""
     return p.is_staff or p.is_supervisor
+
+
+def can_reissue_query_code(p: Principal, case: CaseRef) -> bool:
+    """A new query code (the old one stops working) is issued by a clerk of the case's institution."""
+    return p.role == "clerk" and p.institution_id is not None and p.institution_id == case.institution_id
 
 
 def can_open_case(p: Principal, institution_id: str) -> bool:

@@ -57,6 +57,8 @@ class CaseRow:
     closed_on: dt.date | None
     closure: str | None
     channel: str
+    #: the receipt number (收件登记号); None when the case got its 案号 on receipt
+    receipt_number: str | None = None
     updated_at: dt.datetime | None = None
 
 

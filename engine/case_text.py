@@ -35,7 +35,12 @@ def deadline_lines(deadlines: Iterable[DeadlineView], *, steps: bool = True) -> 
 
 def case_lines(view: CaseView, *, steps: bool = True) -> list[str]:
     out = [
-        f"案件 {view.id}  {view.case_number}",
+        f"案件 {view.id}  {view.case_number}"
+        + (
+            f"  (收件登记号 receipt number {view.receipt_number})"
+            if view.receipt_number and view.receipt_number != view.case_number
+            else ""
+        ),
         f"  程序 (procedure): {view.procedure_id} {view.procedure_version} [{view.procedure_hash[:12]}]",
         f"  阶段 (stage): {view.stage}（{view.stage_title}）  版本 (version): {view.version}",
         f"  收到申请 {view.opened_on}  受理 {view.accepted_on or '—'}  结案 {view.closed_on or '—'}"
@@ -71,6 +76,8 @@ def history_lines(events: Iterable[EventView]) -> list[str]:
         out.append(line)
         if e.facts_changed:
             out.append("         facts: " + ", ".join(f"{k}={v}" for k, v in sorted(e.facts_changed.items())))
+        if e.allotted:
+            out.append("         allotted: " + ", ".join(f"{k}={v}" for k, v in sorted(e.allotted.items())))
         if e.clock_ops:
             out.append("         clocks: " + ", ".join(f"{op[1]} {op[0]}" for op in e.clock_ops))
         if e.documents:
@@ -86,6 +93,7 @@ def case_json(view: CaseView) -> dict[str, Any]:
     return {
         "id": view.id,
         "case_number": view.case_number,
+        "receipt_number": view.receipt_number,
         "procedure": {
             "id": view.procedure_id,
             "version": view.procedure_version,

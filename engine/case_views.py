@@ -76,6 +76,7 @@ def case_view(s: Session, case: CaseRow | CaseFile, procedure: Procedure) -> Cas
         },
         documents=tuple(DocumentView(*d) for d in docs),
         breaches=tuple(sorted(breaches)),
+        receipt_number=case.receipt_number,
     )
 
 
@@ -94,4 +95,5 @@ def event_view(e: CaseEvent) -> EventView:
         documents=tuple(e.documents or ()),
         backdated=e.backdated,
         hash=e.hash,
+        allotted=dict(e.allotted) if e.allotted else None,
     )

@@ -9,7 +9,8 @@ Stage in the flow: 6 (run). Everything here runs in the transaction opened by en
 exception anywhere rolls all of it back.
 May import: engine.errors, engine.model, engine.tables, engine.casefile, engine.clockwork,
 engine.hashchain, engine.case_state, engine.firing, engine.documents, engine.monitoring, engine.doc_context, engine.prepared,
-engine.media_types (a submitted file is stored with its media type in the same transaction).
+engine.media_types (a submitted file is stored with its media type in the same transaction),
+engine.case_numbers and engine.access (the 案号 and a fresh query code allotted on acceptance).
 The hot statements (case update, event, monitoring record, documents, deadline rows) run as prepared
 statements (engine.prepared: compiled once, executed on the transaction's DBAPI cursor).
 """
@@ -18,14 +19,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from engine import access
+from engine.access import hash_query_code, query_code_salt
+from engine.case_numbers import ACCEPT_ACTION, allocate_case_number
 from engine.case_state import CaseRow, DeadlineRow
 from engine.casefile import (
     TransitionRecord,
@@ -92,6 +96,7 @@ class RecordedEvent:
     documents: list[Any]
     prev_hash: str
     hash: str
+    allotted: dict[str, Any] | None = None
 
 
 def jsonable(data: Any) -> Any:
@@ -136,8 +141,13 @@ def insert_case(
     facts: Mapping[str, Any],
     at: dt.date,
     channel: str,
+    *,
+    receipt_number: str | None = None,
+    query_code_hash: str | None = None,
 ) -> CaseRow:
-    """Insert the case row of a case being opened (stage: the procedure's initial stage, version 1)."""
+    """Insert the case row of a case being opened (stage: the procedure's initial stage, version 1).
+    `number` is the number the case is known by: its receipt number, or its 案号 for a procedure
+    without an acceptance."""
     case = CaseRow(
         id=0,
         case_number=number,
@@ -155,17 +165,20 @@ def insert_case(
         closed_on=None,
         closure=None,
         channel=channel,
+        receipt_number=receipt_number,
         updated_at=utc_now(),
     )
     values = {name: getattr(case, name) for name in _NEW_CASE_COLUMNS}
-    found = prepared_insert(_CASES, (*_NEW_CASE_COLUMNS, "created_at"), returning=("id",)).first(
-        s.connection(), {**values, "created_at": case.updated_at}
-    )
+    found = prepared_insert(
+        _CASES, (*_NEW_CASE_COLUMNS, "created_at", "query_code_hash"), returning=("id",)
+    ).first(s.connection(), {**values, "created_at": case.updated_at, "query_code_hash": query_code_hash})
     assert found is not None
     case.id = int(found[0])
     return case
 
 
+#: the case_file columns a CaseRow holds (commit_plan also writes `query_code_hash`, which it does not)
+_ROW_FIELDS = frozenset(f.name for f in fields(CaseRow))
 #: the columns an opening writes (the others start empty)
 _NEW_CASE_COLUMNS = (
     "case_number",
@@ -179,6 +192,7 @@ _NEW_CASE_COLUMNS = (
     "version",
     "opened_on",
     "channel",
+    "receipt_number",
     "updated_at",
 )
 
@@ -362,6 +376,7 @@ def write_event(
         clock_ops=plan.ops,
         documents=[*plan.attached, *plan.produced],
         backdated=plan.backdated,
+        allotted=plan.allotted,
     )
     prev = prev_hash or GENESIS
     row = {**payload, "prev_hash": prev, "hash": event_hash(payload, prev)}
@@ -372,21 +387,30 @@ def write_event(
     return event
 
 
-def commit_plan(s: Session, plan: FirePlan, recorded_at: dt.datetime) -> TransitionRecord:
+def commit_plan(
+    s: Session,
+    plan: FirePlan,
+    recorded_at: dt.datetime,
+    *,
+    extra: Mapping[str, Any] | None = None,
+    query_codes: Callable[[str], str] | None = None,
+) -> TransitionRecord:
     """Write `plan`: the case row first (UPDATE ... WHERE version = read version; 0 rows -> CaseConflict),
-    then everything else. Runs inside the caller's transaction."""
+    then everything else. `extra`: further case_file columns to set (a new query code's hash). Runs
+    inside the caller's transaction."""
     state = plan.state
     case, proc = state.case, state.procedure
     read_version, stage_before = case.version, case.stage
     facts = {**state.facts, **plan.facts_changed}
-    values: dict[str, Any] = {"version": read_version + 1, "updated_at": recorded_at}
+    values: dict[str, Any] = {"version": read_version + 1, "updated_at": recorded_at, **(extra or {})}
     if plan.stage_after != stage_before:
         values.update(stage=plan.stage_after, returns_to=stage_before)
     if plan.facts_changed:
         values["facts"] = encode_facts(facts)
     target = proc.stages[plan.stage_after]
-    if plan.action == "accept" and case.accepted_on is None:
+    if plan.action == ACCEPT_ACTION and case.accepted_on is None:
         values["accepted_on"] = plan.at
+        values.update(_allot_on_acceptance(s, plan, query_codes))
     if target.final and plan.stage_after != stage_before:
         values.update(closed_on=plan.at, closure=target.closure)
     changed = prepared_update(_CASES, tuple(values)).run(
@@ -396,7 +420,8 @@ def commit_plan(s: Session, plan: FirePlan, recorded_at: dt.datetime) -> Transit
         raise CaseConflict(state.case_id, read_version, None)
     prev = state.last_hash
     for key, value in values.items():
-        setattr(case, key, value)
+        if key in _ROW_FIELDS:
+            setattr(case, key, value)
     try:
         event = write_event(
             s, plan, seq=read_version + 1, prev_hash=prev, recorded_at=recorded_at, stage_before=stage_before
@@ -419,7 +444,37 @@ def commit_plan(s: Session, plan: FirePlan, recorded_at: dt.datetime) -> Transit
         hash=event.hash,
         produced=plan.produced,
         clock_ops=tuple(plan.ops),
+        case_number=case.case_number,
+        query_code=plan.query_code,
     )
+
+
+def _allot_on_acceptance(
+    s: Session, plan: FirePlan, query_codes: Callable[[str], str] | None
+) -> dict[str, Any]:
+    """立案: the case's 案号, in the year of the acceptance's effective date, unless it already has one
+    (a case opened before receipt numbers, whose 案号 came on receipt), and a fresh query code (only its
+    hash is stored, so the code printed on the acceptance notice must be a new one). Sets what the event
+    records (`plan.allotted`: the number, never the code) and the code for the notice (`plan.query_code`);
+    returns the case row's new values. Inside the accepting transaction: a rollback gives the number back."""
+    case = plan.state.case
+    values: dict[str, Any] = {}
+    allotted: dict[str, Any] = {}
+    number = case.case_number
+    if case.receipt_number is not None and case.case_number == case.receipt_number:
+        inst = s.get(Institution, case.institution_id)
+        if inst is None:
+            raise StoreInconsistent(case.id, f"the case's institution '{case.institution_id}' is missing")
+        number = allocate_case_number(s, inst, plan.at.year, plan.state.procedure.case_number)
+        values["case_number"] = number
+        allotted["case_number"] = number
+    salt = query_code_salt(number, case.receipt_number)
+    code = query_codes(salt) if query_codes is not None else access.new_query_code()
+    values["query_code_hash"] = hash_query_code(salt, code)
+    allotted["query_code"] = "issued"
+    plan.allotted = allotted
+    plan.query_code = code
+    return values
 
 
 def _stored_due(row: DeadlineRow | None, clock: Any, stored_clock: Any, version: str | None) -> _Due | None:
@@ -454,6 +509,8 @@ def _snapshot(s: Session, plan: FirePlan, computed: Mapping[str, _Due]) -> CaseS
     return CaseSnapshot(
         case_id=state.case_id,
         case_number=case.case_number,
+        receipt_number=case.receipt_number,
+        query_code=plan.query_code,
         institution=InstitutionInfo(
             id=case.institution_id,
             name=inst.name if inst else case.institution_id,

@@ -85,6 +85,8 @@ class EventView:
     documents: tuple[str, ...]
     backdated: bool
     hash: str
+    #: what the event allotted: a receipt number, a 案号, a query code issued (never the code)
+    allotted: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +110,8 @@ class CaseView:
     deadlines: Mapping[str, DeadlineView]
     documents: tuple[DocumentView, ...]
     breaches: tuple[str, ...] = ()
+    #: the receipt number (收件登记号); `case_number` is the 案号 once the case is accepted
+    receipt_number: str | None = None
 
     def has_document(self, document_id: str) -> bool:
         return any(d.document_id == document_id for d in self.documents)
@@ -127,6 +131,10 @@ class TransitionRecord:
     hash: str
     produced: tuple[str, ...] = ()
     clock_ops: tuple[Any, ...] = ()
+    #: the number the case is known by after the event (the 案号 allotted by an acceptance)
+    case_number: str = ""
+    #: a query code issued by this event (acceptance, reissue), in plain: give it to the parties; never log it
+    query_code: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

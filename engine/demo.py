@@ -104,7 +104,7 @@ def run_demo(db: Database, library: ProcedureSource, out_dir: Path | None) -> De
     ensure_institution(db, "bj-chaoyang", "北京市朝阳区劳动人事争议仲裁委员会", "110105", abbr="京朝")
     clerk = Actor("clerk-zhang", "clerk")
     view = service.open_case("arbitration", day[0], FACTS, "bj-chaoyang", clerk)
-    lines = [f"{day[0]}  收到仲裁申请 (application received): {view.case_number}"]
+    lines = [f"{day[0]}  收到仲裁申请 (application received): 收件登记号 {view.case_number}"]
     lines += deadline_lines(view.deadlines.values())
     for when, action, role, facts, documents in STEPS:
         day[0] = when
@@ -126,6 +126,8 @@ def run_demo(db: Database, library: ProcedureSource, out_dir: Path | None) -> De
             touched = {op[0] for op in record.clock_ops}
             after = service.get(view.id)
             lines += deadline_lines(d for k, d in after.deadlines.items() if k in touched)
+            if record.query_code is not None:  # acceptance: the 案号 (the code is on the notice)
+                lines.append(f"      案号 (case number): {record.case_number}")
             if record.produced:
                 lines.append(f"      文书 (documents): {', '.join(record.produced)}")
     final = service.get(view.id)

@@ -72,6 +72,10 @@ class CaseSnapshot:
     documents: tuple[str, ...] = ()
     #: the day the application was received (the case was opened)
     opened_on: dt.date | None = None
+    #: the receipt number (收件登记号) of the case, if it has one (`case_number` is the 案号 once accepted)
+    receipt_number: str | None = None
+    #: the query code issued by the producing action (acceptance), in plain: printed on the notice
+    query_code: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +105,8 @@ class DeadlineView:
 SNAPSHOT_NAMES = frozenset(
     {
         "case_number",
+        "receipt_number",
+        "query_code",
         "case_id",
         "institution",
         "procedure_title",
@@ -256,6 +262,8 @@ def coerce_snapshot(snapshot: Any, procedure: Procedure) -> CaseSnapshot:
         history=history,
         documents=tuple(getattr(snapshot, "documents", ()) or ()),
         opened_on=getattr(snapshot, "opened_on", None),
+        receipt_number=getattr(snapshot, "receipt_number", None),
+        query_code=getattr(snapshot, "query_code", None),
     )
 
 
@@ -315,6 +323,8 @@ def build_context(
     context: dict[str, Any] = dict(facts)
     context.update(
         case_number=snapshot.case_number,
+        receipt_number=snapshot.receipt_number,
+        query_code=snapshot.query_code,
         case_id=snapshot.case_id,
         institution=snapshot.institution,
         procedure_title=procedure.title,

@@ -17,7 +17,7 @@ import datetime as dt
 import difflib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from engine import machines
@@ -56,6 +56,11 @@ class FirePlan:
     produced: tuple[str, ...]
     backdated: bool
     calendar: Any
+    #: what the event allots to the case (engine.case_writes sets it: a 案号 and a query code on
+    #: acceptance); recorded in the hash-chained event
+    allotted: dict[str, Any] | None = None
+    #: a new query code in plain, for the documents of this event and the caller's answer only
+    query_code: str | None = field(default=None, repr=False)
 
 
 def _earliest(today: dt.date, within: Period, calendar: Any) -> dt.date:

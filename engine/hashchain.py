@@ -58,9 +58,12 @@ def event_payload(
     clock_ops: Iterable[Any],
     documents: Iterable[Any],
     backdated: bool,
+    allotted: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The fields of an event that its hash covers."""
-    return {
+    """The fields of an event that its hash covers. `allotted` (what the event allotted to the case: a
+    receipt number, a 案号, a new query code) is covered only when set, so the hashes of events written
+    before it existed are unchanged."""
+    payload: dict[str, Any] = {
         "case_id": case_id,
         "seq": seq,
         "action": action,
@@ -75,6 +78,9 @@ def event_payload(
         "documents": list(documents),
         "backdated": backdated,
     }
+    if allotted:
+        payload["allotted"] = dict(allotted)
+    return payload
 
 
 def event_hash(payload: Mapping[str, Any], prev_hash: str) -> str:

@@ -28,8 +28,15 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from engine import access
 from engine import case_writes as w
-from engine.case_numbers import allocate_case_number
+from engine.access import hash_query_code, query_code_salt
+from engine.case_numbers import (
+    allocate_case_number,
+    allocate_receipt_number,
+    known_by,
+    takes_case_number_on_acceptance,
+)
 from engine.case_state import CaseState, load_state, read_case
 from engine.case_views import case_view, event_view
 from engine.casefile import (
@@ -59,6 +66,8 @@ from engine.model import Procedure
 from engine.tables import CaseEvent, CaseFile, Institution, ProcedureSnapshot
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+#: the event of a new query code (not an action of any procedure, like `attach`)
+REISSUE_QUERY_CODE = "reissue_query_code"
 
 
 def shanghai_now() -> dt.datetime:
@@ -89,8 +98,12 @@ class CaseService:
         now: Callable[[], dt.datetime] = shanghai_now,
         *,
         compile_snapshot: Callable[[Mapping[str, Any]], Procedure] = _compile_snapshot,
+        query_codes: Callable[[str], str] | None = None,
     ) -> None:
+        """`query_codes(salt)`: the new query code of a case (acceptance, reissue); random by default
+        (engine.access.new_query_code); the demo seed gives fixed ones."""
         self.db = db
+        self.query_codes: Callable[[str], str] = query_codes or (lambda _salt: access.new_query_code())
         self.library = library
         self.now = now
         self._compile_snapshot = compile_snapshot
@@ -177,9 +190,13 @@ class CaseService:
         institution_id: str,
         actor: Actor = SYSTEM,
         channel: str = "offline",
+        query_code: str | None = None,
     ) -> CaseView:
-        """Open a case: check its facts, take the next case number, start the `open` deadlines, write
-        event 1 and its monitoring record. Raises BadInput (facts, institution) or EventNotAllowed (date)."""
+        """Open a case (收件): check its facts, take the next receipt number (收件登记号; the 案号 comes
+        with the `accept` action, or now for a procedure without one), start the `open` deadlines,
+        write event 1 and its monitoring record; store the hash of `query_code` if given (the public
+        lookup until acceptance issues a new one). Raises BadInput (facts, institution) or
+        EventNotAllowed (date)."""
         procedure = self.library.get(procedure_id)
         given = checked_facts(procedure, facts, code_tables(), at)
         if given:
@@ -204,8 +221,28 @@ class CaseService:
                     field="institution_id",
                 )
             self._store_snapshot(s, procedure)
-            number = allocate_case_number(s, institution, at.year, procedure.case_number)
-            case = w.insert_case(s, procedure, institution, number, typed, at, channel)
+            receipt: str | None = None
+            if takes_case_number_on_acceptance(procedure):
+                number = receipt = allocate_receipt_number(s, institution, at.year)
+                allotted = {"receipt_number": receipt}
+            else:
+                number = allocate_case_number(s, institution, at.year, procedure.case_number)
+                allotted = {"case_number": number}
+            code_hash = None
+            if query_code is not None:
+                code_hash = hash_query_code(query_code_salt(number, receipt), query_code)
+                allotted["query_code"] = "issued"
+            case = w.insert_case(
+                s,
+                procedure,
+                institution,
+                number,
+                typed,
+                at,
+                channel,
+                receipt_number=receipt,
+                query_code_hash=code_hash,
+            )
             calendar = calendar_for(procedure, case.region_code)
             state = CaseState(case, procedure, {})
             ops = plan_ops(
@@ -230,6 +267,7 @@ class CaseService:
                 produced=(),
                 backdated=at < today,
                 calendar=calendar,
+                allotted=allotted,
             )
             w.write_event(s, plan, seq=1, prev_hash=None, recorded_at=self._recorded_at(), stage_before=None)
             return case_view(s, case, procedure)
@@ -278,7 +316,7 @@ class CaseService:
                 today=self.today(),
                 expired=expired,
             )
-            return w.commit_plan(s, plan, self._recorded_at())
+            return w.commit_plan(s, plan, self._recorded_at(), query_codes=self.query_codes)
 
     def attach(
         self,
@@ -337,6 +375,52 @@ class CaseService:
                     out.append(ActionAvailability(action.id, action.title, True))
         return out
 
+    # ------------------------------------------------------------------ query codes
+
+    def reissue_query_code(
+        self, case_id: int, actor: Actor, expected_version: int | None = None
+    ) -> TransitionRecord:
+        """A new query code for the public lookup: the old one stops working. Recorded as a
+        `reissue_query_code` event in the case's hash-chained log (recorded now, with the effective date
+        of the case's last event so the case's timeline does not move; what it allotted is
+        `{"query_code": "reissued"}`, never the code); the code is in the record's `query_code`, once.
+        Who may do it is the caller's check (engine.access.can_reissue_query_code)."""
+        if actor.role != "clerk":
+            raise EventNotAllowed(
+                "role",
+                f"只有立案人员可以补发查询码 (only a clerk issues a new query code; not role '{actor.role}')",
+                case_id=case_id,
+                action=REISSUE_QUERY_CODE,
+                details={"role": actor.role},
+            )
+        today = self.today()
+        with self.db.transaction() as s, as_refusal(REISSUE_QUERY_CODE, None, case_id) as where:
+            state = load_state(s, self, case_id, expected_version)
+            where["stage"] = state.case.stage
+            case = state.case
+            salt = query_code_salt(case.case_number, case.receipt_number)
+            code = self.query_codes(salt)
+            plan = FirePlan(
+                state=state,
+                action=REISSUE_QUERY_CODE,
+                actor=actor,
+                # bookkeeping, not a legal fact: it keeps the case's last effective date, so entries
+                # back-dated to before today stay possible; recorded_at says when it happened
+                at=state.last_on or today,
+                stage_after=case.stage,
+                facts_changed={},
+                ops=[],
+                clocks=dict(state.clocks),
+                attached={},
+                produced=(),
+                backdated=False,
+                calendar=calendar_for(state.procedure, case.region_code),
+                allotted={"query_code": "reissued"},
+                query_code=code,
+            )
+            code_hash = hash_query_code(salt, code)
+            return w.commit_plan(s, plan, self._recorded_at(), extra={"query_code_hash": code_hash})
+
     # ------------------------------------------------------------------ reading
 
     def get(self, case_id: int) -> CaseView:
@@ -348,8 +432,14 @@ class CaseService:
             return case_view(s, case, procedure)
 
     def find(self, case_number: str) -> CaseView:
+        """The case known by `case_number`: its 案号 or its receipt number (a 案号 wins)."""
         with self.db.read() as s:
-            case = s.exec(select(CaseFile).where(CaseFile.case_number == case_number)).first()
+            rows = s.exec(
+                select(CaseFile)
+                .where(known_by(case_number))
+                .order_by(col(CaseFile.id))
+            ).all()
+            case = next((r for r in rows if r.case_number == case_number), rows[0] if rows else None)
             if case is None or case.id is None:
                 raise CaseNotFound(f"案号 {case_number} 不存在 (no case numbered {case_number})")
             return case_view(s, case, self.procedure_by_hash(s, case.procedure_id, case.procedure_hash))

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
-from engine.access import _QUERY_ALPHABET, hash_query_code, issue_token
+from engine.access import _QUERY_ALPHABET, hash_query_code, issue_token, query_code_salt
 from engine.casefile import Actor
 from engine.db import Database
 from engine.media_types import Upload
@@ -251,9 +251,10 @@ def demo_token(username: str) -> str:
     return f"demo-{username.replace('_', '-')}"
 
 
-def demo_query_code(case_number: str) -> str:
-    """A fixed query code per demo case number (demo data only; real codes are random)."""
-    digest = hashlib.sha256(f"zhongcai-demo:{case_number}".encode()).digest()
+def demo_query_code(salt: str) -> str:
+    """A fixed query code per demo case, from its receipt number (the query code's salt,
+    engine.access.query_code_salt): demo data only; real codes are random."""
+    digest = hashlib.sha256(f"zhongcai-demo:{salt}".encode()).digest()
     return "".join(_QUERY_ALPHABET[b % len(_QUERY_ALPHABET)] for b in digest[:8])
 
 
@@ -305,7 +306,9 @@ def seed_demo(db: Database, library: Any, today: dt.date | None = None) -> SeedR
     report = SeedReport(created=seed_people(db))
     if report.created:
         clock = StepClock()
-        service = CaseService(db, library, clock)
+        # fixed query codes (demo_query_code of the receipt number), so the roster can print the code
+        # the acceptance notice carries
+        service = CaseService(db, library, clock, query_codes=demo_query_code)
         drive(db, service, clock, demo_cases())
         if today is not None:
             from engine.scheduler import service_tick
@@ -380,7 +383,8 @@ def _after_open(db: Database, case_id: int, case: DemoCase, users: dict[str, App
     with db.transaction() as s:
         row = s.get(CaseFile, case_id)
         assert row is not None
-        row.query_code_hash = hash_query_code(row.case_number, demo_query_code(row.case_number))
+        salt = query_code_salt(row.case_number, row.receipt_number)
+        row.query_code_hash = hash_query_code(salt, demo_query_code(salt))
         s.add(row)
         if case.parties:
             for username, role in (("applicant_demo", "applicant"), ("respondent_demo", "respondent")):
@@ -401,4 +405,5 @@ def _roster(db: Database, report: SeedReport) -> None:
         for c in s.exec(select(CaseFile).order_by(col(CaseFile.id))).all():
             assert c.id is not None
             label = labels.get((c.institution_id, c.opened_on), "")
-            report.cases.append((c.id, c.case_number, c.stage, label, demo_query_code(c.case_number)))
+            code = demo_query_code(query_code_salt(c.case_number, c.receipt_number))
+            report.cases.append((c.id, c.case_number, c.stage, label, code))

@@ -45,6 +45,8 @@ class Institution(SQLModel, table=True):
     case_number_format: str | None = Field(default=None, max_length=200)
     #: e.g. "京朝劳人仲案字"
     case_number_prefix: str | None = Field(default=None, max_length=100)
+    #: the format of receipt numbers (收件登记号, allotted on receipt); None = the default format
+    receipt_number_format: str | None = Field(default=None, max_length=200)
     created_at: dt.datetime = Field(default_factory=utc_now)
 
 
@@ -91,9 +93,16 @@ class CaseFile(SQLModel, table=True):
     """One case (案件): its procedure version, stage, facts and optimistic-concurrency version."""
 
     __tablename__ = "case_file"
-    __table_args__ = (sa.UniqueConstraint("institution_id", "case_number", name="uq_case_number"),)
+    __table_args__ = (
+        sa.UniqueConstraint("institution_id", "case_number", name="uq_case_number"),
+        sa.UniqueConstraint("institution_id", "receipt_number", name="uq_receipt_number"),
+    )
     id: int | None = Field(default=None, primary_key=True)
-    case_number: str = Field(max_length=100)
+    #: the number the case is known by: its receipt number until acceptance, then its 案号
+    case_number: str = Field(max_length=100, index=True)
+    #: the receipt number (收件登记号) allotted on receipt; None for cases of procedures without an
+    #: `accept` action and for cases opened before migration 0005 (their 案号 came on receipt)
+    receipt_number: str | None = Field(default=None, max_length=100, index=True)
     institution_id: str = Field(foreign_key="institution.id", index=True)
     region_code: str = Field(max_length=12)
     procedure_id: str = Field(max_length=64)
@@ -135,6 +144,10 @@ class CaseEvent(SQLModel, table=True):
     clock_ops: list[Any] = _json()
     #: documents attached or produced by this event
     documents: list[Any] = _json()
+    #: what this event allotted to the case: {"receipt_number": ...} (opening), {"case_number": ...,
+    #: "query_code": "issued"} (acceptance), {"query_code": "reissued"}; never a code itself. NULL when
+    #: nothing (the hash covers it only when set, so events written before migration 0005 still verify)
+    allotted: dict[str, Any] | None = _json(nullable=True)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
 
@@ -285,9 +298,19 @@ class CaseParty(SQLModel, table=True):
 
 
 class CaseNumberCounter(SQLModel, table=True):
-    """The last case number issued per institution and year (updated in the opening transaction)."""
+    """The last case number (案号) issued per institution and year (updated in the accepting transaction)."""
 
     __tablename__ = "case_number_counter"
+    institution_id: str = Field(foreign_key="institution.id", primary_key=True, max_length=64)
+    year: int = Field(primary_key=True)
+    last: int = 0
+
+
+class ReceiptNumberCounter(SQLModel, table=True):
+    """The last receipt number (收件登记号) issued per institution and year (updated in the opening
+    transaction); separate from the 案号 counter."""
+
+    __tablename__ = "receipt_number_counter"
     institution_id: str = Field(foreign_key="institution.id", primary_key=True, max_length=64)
     year: int = Field(primary_key=True)
     last: int = 0
@@ -306,6 +329,7 @@ ALL_TABLES = (
     Breach,
     DeadlineWarning,
     CaseNumberCounter,
+    ReceiptNumberCounter,
     CaseParty,
 )
 metadata = SQLModel.metadata

@@ -69,6 +69,7 @@ def _payload(e: CaseEvent) -> dict[str, Any]:
         clock_ops=e.clock_ops or [],
         documents=e.documents or [],
         backdated=e.backdated,
+        allotted=e.allotted,
     )
 
 

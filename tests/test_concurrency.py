@@ -102,7 +102,37 @@ def test_threads_opening_cases_never_share_or_skip_a_number_sqlite(sqlite_url: s
         t.start()
     for t in threads:
         t.join()
-    assert sorted(numbers) == sorted(f"京朝劳人仲案字〔2026〕第{n}号" for n in range(1, 5 * N + 1))
+    # receipt numbers (收件登记号): the 案号 waits for acceptance
+    assert sorted(numbers) == sorted(f"京朝劳人仲收字〔2026〕第{n}号" for n in range(1, 5 * N + 1))
+
+
+def test_threads_accepting_cases_never_share_or_skip_a_case_number_sqlite(sqlite_url: str) -> None:
+    """Issue 22 point 10: the 案号 is allotted in the accepting transaction; concurrent acceptances of
+    different cases take 1..n, each once, and a refused (rolled-back) acceptance gives its number back."""
+    db = prepared_db(sqlite_url)
+    svc = CaseService(db, load_mini(), now=MovableNow(D(2026, 1, 5)))
+    ids = [svc.open_case("mini", D(2026, 1, 5), {"claim_amount": 1}, "inst", CLERK).id for _ in range(N)]
+    for case_id in ids:
+        svc.attach(case_id, ["application"], D(2026, 1, 5), CLERK)
+    todo = list(ids)
+    lock = threading.Lock()
+
+    def accept_one() -> None:
+        with lock:
+            case_id = todo.pop()
+        svc.fire(case_id, "accept", CLERK, D(2026, 1, 5))
+
+    outcomes = _race(N, accept_one)
+    assert outcomes == ["won"] * N
+    numbers = [svc.get(i).case_number for i in ids]
+    assert sorted(numbers) == sorted(f"京朝劳人仲案字〔2026〕第{n}号" for n in range(1, N + 1))
+    # a refused acceptance (no application on file) takes no number
+    late = svc.open_case("mini", D(2026, 1, 5), {"claim_amount": 1}, "inst", CLERK)
+    with pytest.raises(EventNotAllowed):
+        svc.fire(late.id, "accept", CLERK, D(2026, 1, 5))
+    svc.fire(late.id, "accept", CLERK, D(2026, 1, 5), documents=["application"])
+    assert svc.get(late.id).case_number == f"京朝劳人仲案字〔2026〕第{N + 1}号"
+    assert verify_store(svc).ok
 
 
 def _pg_worker(url: str, case_id: int, version: int, barrier: Any, results: Any) -> None:
@@ -126,7 +156,22 @@ def _pg_open_worker(url: str, barrier: Any, results: Any) -> None:
     barrier.wait()
     try:
         for _ in range(3):
-            results.put(svc.open_case("mini", D(2026, 1, 5), {}, "inst", CLERK).case_number)
+            view = svc.open_case("mini", D(2026, 1, 5), {}, "inst", CLERK)
+            results.put((view.id, view.case_number))
+    finally:
+        db.dispose()
+
+
+def _pg_accept_worker(url: str, case_ids: list[int], barrier: Any, results: Any) -> None:
+    db = Database(url)
+    svc = CaseService(db, load_mini(), now=MovableNow(D(2026, 1, 5)))
+    barrier.wait()
+    try:
+        for case_id in case_ids:
+            svc.fire(case_id, "accept", CLERK, D(2026, 1, 5), documents=["application"])
+            results.put(svc.get(case_id).case_number)
+    except Exception as exc:
+        results.put(f"error:{type(exc).__name__}:{exc}")
     finally:
         db.dispose()
 
@@ -158,9 +203,24 @@ def test_processes_same_version_exactly_one_winner_postgres(pg_url: str) -> None
     procs = [ctx.Process(target=_pg_open_worker, args=(pg_url, barrier, results)) for _ in range(4)]
     for p in procs:
         p.start()
-    numbers = [results.get(timeout=60) for _ in range(12)]
+    opened = [results.get(timeout=60) for _ in range(12)]
     for p in procs:
         p.join(timeout=60)
-    # case 1 was opened above; the 12 concurrent openings take 2..13, each exactly once
-    assert sorted(numbers) == sorted(f"京朝劳人仲案字〔2026〕第{n}号" for n in range(2, 14))
+    # case 1 was opened above; the 12 concurrent openings take receipt numbers 2..13, each exactly once
+    numbers = [number for _, number in opened]
+    assert sorted(numbers) == sorted(f"京朝劳人仲收字〔2026〕第{n}号" for n in range(2, 14))
+
+    # and 4 processes accepting 3 cases each take the 案号 2..13 (case 1 took 1), each exactly once
+    ids = [case_id for case_id, _ in opened]
+    barrier, results = ctx.Barrier(4), ctx.Queue()
+    procs = [
+        ctx.Process(target=_pg_accept_worker, args=(pg_url, ids[i::4], barrier, results)) for i in range(4)
+    ]
+    for p in procs:
+        p.start()
+    accepted = [results.get(timeout=60) for _ in range(12)]
+    for p in procs:
+        p.join(timeout=60)
+    assert sorted(accepted) == sorted(f"京朝劳人仲案字〔2026〕第{n}号" for n in range(2, 14)), accepted
+    assert verify_store(svc).ok
     db.dispose()

@@ -66,20 +66,35 @@ def _accepted(svc: CaseService, now: Any, on: dt.date = D(2026, 1, 5)) -> int:
 
 
 def test_open_case_numbers_per_institution_and_year_without_gaps(env: Any) -> None:
+    """Opening allots a receipt number (收件登记号) per institution and year of receipt; the 案号 comes
+    with acceptance, per institution and year of the acceptance, from its own counter."""
     svc, now, db = env
     numbers = [
         svc.open_case("mini", D(2025, 12, 30), {"claim_amount": 1}, "inst", CLERK).case_number
         for _ in range(3)
     ]
-    assert numbers == [f"京朝劳人仲案字〔2025〕第{n}号" for n in (1, 2, 3)]
+    assert numbers == [f"京朝劳人仲收字〔2025〕第{n}号" for n in (1, 2, 3)]
     assert (
         svc.open_case("mini", D(2025, 12, 30), {}, "other", CLERK).case_number
-        == "浙西劳人仲案字〔2025〕第1号"
+        == "浙西劳人仲收字〔2025〕第1号"
     )
     now.to(D(2026, 1, 2))
-    assert (
-        svc.open_case("mini", D(2026, 1, 2), {}, "inst", CLERK).case_number == "京朝劳人仲案字〔2026〕第1号"
-    )
+    fourth = svc.open_case("mini", D(2026, 1, 2), {}, "inst", CLERK)
+    assert fourth.case_number == fourth.receipt_number == "京朝劳人仲收字〔2026〕第1号"
+    assert _count(db, CaseNumberCounter) == 0  # no 案号 yet
+    # accepted in 2026 in reverse order: the 案号 follow the acceptances, not the receipts
+    now.to(D(2026, 1, 5))
+    case_ids = [c.id for c in svc.list_cases("inst")]
+    for case_id in reversed(case_ids):
+        svc.fire(case_id, "accept", CLERK, D(2026, 1, 5), documents=["application"])
+    got = [(svc.get(i).receipt_number, svc.get(i).case_number) for i in case_ids]
+    assert got == [
+        ("京朝劳人仲收字〔2025〕第1号", "京朝劳人仲案字〔2026〕第4号"),
+        ("京朝劳人仲收字〔2025〕第2号", "京朝劳人仲案字〔2026〕第3号"),
+        ("京朝劳人仲收字〔2025〕第3号", "京朝劳人仲案字〔2026〕第2号"),
+        ("京朝劳人仲收字〔2026〕第1号", "京朝劳人仲案字〔2026〕第1号"),
+    ]
+    assert verify_store(svc).ok
 
 
 def test_open_starts_open_deadlines_and_writes_event_one(env: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -43,8 +44,9 @@ def test_case_commands(tmp_path: Path) -> None:
     opened = _cli(["case", "open", "arbitration", "--at", "2026-09-29", "--fact", "claim_amount=20000"], db)
     assert opened.returncode == 0, opened.stderr
     assert (
-        "〔2026〕第1号" in opened.stdout and "acceptance" in opened.stdout and "2026-10-12" in opened.stdout
+        "劳人仲收字〔2026〕第1号" in opened.stdout and "acceptance" in opened.stdout and "2026-10-12" in opened.stdout
     )
+    assert "劳人仲案字" not in opened.stdout  # the 案号 comes with acceptance
     refused = _cli(["case", "fire", "1", "accept", "--as", "clerk", "--at", "2026-10-09"], db)
     assert refused.returncode == 1 and "[document]" in refused.stderr and "application" in refused.stderr
     fired = _cli(
@@ -66,6 +68,19 @@ def test_case_commands(tmp_path: Path) -> None:
     )
     assert fired.returncode == 0, fired.stderr
     assert "received -> accepted" in fired.stdout and "2026-11-23" in fired.stdout
+    assert "案号 (case number): 劳人仲案字〔2026〕第1号" in fired.stdout
+    first_code = re.search(r"查询码 \(query code[^)]*\): ([0-9A-Z]{12})", fired.stdout)
+    assert first_code is not None
+    # found by the 案号 and by the receipt number
+    for number in ("劳人仲案字〔2026〕第1号", "劳人仲收字〔2026〕第1号"):
+        by_number = _cli(["case", "show", number, "--json"], db)
+        assert by_number.returncode == 0 and '"receipt_number": "劳人仲收字〔2026〕第1号"' in by_number.stdout
+    reissued = _cli(["case", "query-code", "劳人仲收字〔2026〕第1号"], db)
+    assert reissued.returncode == 0, reissued.stderr
+    new_code = re.search(r"查询码 \(query code, shown once\): ([0-9A-Z]{12})", reissued.stdout)
+    assert new_code is not None and new_code.group(1) != first_code.group(1)
+    not_clerk = _cli(["case", "query-code", "1", "--as", "director"], db)
+    assert not_clerk.returncode == 1 and "[role]" in not_clerk.stderr
     bad_fact = _cli(
         [
             "case",
@@ -88,6 +103,7 @@ def test_case_commands(tmp_path: Path) -> None:
     assert "accepted" in listed.stdout
     history = _cli(["case", "history", "1"], db)
     assert "open" in history.stdout and "received -> accepted" in history.stdout
+    assert "reissue_query_code" in history.stdout and new_code.group(1) not in history.stdout
     assert _cli(["case", "show", "99"], db).returncode == 1
     assert _cli(["case", "fire", "1", "accept", "--as", "clerk", "--at", "2026-13-01"], db).returncode == 2
     verified = _cli(["verify"], db)

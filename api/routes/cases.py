@@ -31,6 +31,7 @@ from api.schemas import (
     FireIn,
     LegalDate,
     ProgressOut,
+    QueryCodeOut,
     RefusalOut,
     TransitionOut,
 )
@@ -40,13 +41,14 @@ from engine.access import (
     Principal,
     can_act_on_case,
     can_open_case,
-    hash_query_code,
+    can_reissue_query_code,
     list_scope,
     new_query_code,
     staff_only,
     write_refused,
 )
 from engine.audit import apply_scope
+from engine.case_numbers import known_by
 from engine.casefile import Actor
 from engine.tables import CaseFile
 
@@ -95,17 +97,17 @@ def open_case(body: CaseOpenIn, st: State, p: Caller, response: Response) -> Cas
             f"'{institution_id}' may open a case there)",
         )
     at = body.at or st.today()
+    code = new_query_code()
     with st.writing():
         view = st.service.open_case(
-            body.procedure_id, at, dict(body.facts), institution_id, actor=actor_of(p), channel=body.channel
+            body.procedure_id,
+            at,
+            dict(body.facts),
+            institution_id,
+            actor=actor_of(p),
+            channel=body.channel,
+            query_code=code,
         )
-    code = new_query_code()
-    with st.db.transaction() as session:
-        row = session.get(CaseFile, view.id)
-        if row is not None:
-            row.query_code_hash = hash_query_code(row.case_number, code)
-            session.add(row)
-    view = st.service.get(view.id)
     response.headers["ETag"] = f'"{view.version}"'
     response.headers["Location"] = f"/v1/cases/{view.id}"
     out = case_out(view, procedure_of(st, view.procedure_id, view.procedure_hash))
@@ -134,8 +136,8 @@ def list_cases(
         stmt = stmt.where(CaseFile.procedure_id == procedure_id)
     if institution_id:
         stmt = stmt.where(CaseFile.institution_id == institution_id)
-    if case_number:
-        stmt = stmt.where(CaseFile.case_number == case_number)
+    if case_number:  # the 案号 or the receipt number (收件登记号)
+        stmt = stmt.where(known_by(case_number))
     if opened_from:
         stmt = stmt.where(col(CaseFile.opened_on) >= opened_from)
     if opened_to:
@@ -149,6 +151,7 @@ def list_cases(
         CaseSummaryOut(
             id=r.id or 0,
             case_number=r.case_number,
+            receipt_number=r.receipt_number,
             institution_id=r.institution_id,
             region_code=r.region_code,
             procedure_id=r.procedure_id,
@@ -286,3 +289,38 @@ def history(
     load_case_ref(st, p, case_id)
     staff_only(p, "事件记录 (the event log)")
     return [event_out(ev) for ev in st.service.history(case_id) if ev.seq > after_seq]
+
+
+@router.post(
+    "/{case_id}/query-code",
+    response_model=QueryCodeOut,
+    responses={
+        401: {"model": ErrorOut, "description": "unauthenticated: no or a bad token"},
+        403: {"model": ErrorOut, "description": "forbidden: only a clerk of the case's institution"},
+        404: {"model": ErrorOut, "description": "not_found: no such case, or one the caller may not see"},
+        409: {"model": ErrorOut, "description": "conflict: the case changed meanwhile; retry"},
+        422: {"model": ErrorOut, "description": "invalid_request: a bad case id"},
+    },
+)
+def reissue_query_code(case_id: CaseId, st: State, p: Caller, response: Response) -> QueryCodeOut:
+    """补发查询码: a new query code for the public progress lookup (clerks of the case's institution).
+    The old code stops working; the event `reissue_query_code` is recorded in the case's log (without
+    the code). The new code is in this answer only."""
+    ref = load_case_ref(st, p, case_id)
+    if not can_reissue_query_code(p, ref):
+        raise AccessDenied(
+            "forbidden",
+            "只有本机构的立案人员可以补发查询码 (only a clerk of the case's institution may issue a new query code)",
+        )
+    with st.writing():
+        rec = st.service.reissue_query_code(case_id, actor_of(p, case_id))
+    assert rec.query_code is not None
+    response.headers["ETag"] = f'"{rec.version}"'
+    response.headers["Cache-Control"] = "no-store"
+    return QueryCodeOut(
+        case_id=rec.case_id,
+        case_number=rec.case_number,
+        query_code=rec.query_code,
+        seq=rec.seq,
+        version=rec.version,
+    )

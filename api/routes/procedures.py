@@ -28,7 +28,8 @@ from api.schemas import (
     ProgressOut,
 )
 from api.views import procedure_of, progress_out
-from engine.access import AccessDenied, query_code_matches
+from engine.access import AccessDenied, query_code_matches, query_code_salt
+from engine.case_numbers import known_by
 from engine.model import Fact
 from engine.tables import CaseFile
 
@@ -172,15 +173,26 @@ def public_progress(body: ProgressLookupIn, request: Request, st: State) -> Prog
             headers={"Retry-After": str(wait)},
         )
     with st.db.read() as session:
-        rows = session.exec(select(CaseFile).where(CaseFile.case_number == body.case_number)).all()
+        # the number the case is known by (its 案号 once accepted) or its receipt number (收件登记号)
+        rows = session.exec(
+            select(CaseFile).where(known_by(body.case_number))
+        ).all()
     match = next(
-        (r for r in rows if query_code_matches(r.case_number, body.query_code, r.query_code_hash)), None
+        (
+            r
+            for r in rows
+            if query_code_matches(
+                query_code_salt(r.case_number, r.receipt_number), body.query_code, r.query_code_hash
+            )
+        ),
+        None,
     )
     if match is None or match.id is None:
         st.case_limiter.hit(failures)
         raise AccessDenied(
             "not_found",
-            "案号或查询码不正确 (case number or query code is wrong); check the acceptance notice 受理通知书",
+            "案号（收件登记号）或查询码不正确 (case number, or receipt number, or query code is wrong); "
+            "check the acceptance notice 受理通知书, or ask the commission's filing desk for a new code",
         )
     view = st.service.get(match.id)
     events = list(st.service.history(match.id))

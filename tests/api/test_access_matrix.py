@@ -202,3 +202,42 @@ def test_opening_a_case(demo: Demo, user: str | None) -> None:
 def test_everyone_signed_in_reads_procedures(demo: Demo, path: str, user: str | None) -> None:
     resp = demo.client.get(path, headers=auth(user) if user else {})
     assert resp.status_code == (401 if user is None else 200)
+
+
+#: POST /v1/cases/{id}/query-code: a clerk of the case's institution only (it changes the case, so it
+#: is not in CASE_ENDPOINTS, whose writes must change nothing)
+REISSUE = {"staff_same": 403, "supervisor_in": 403, "party_linked": 403}
+
+
+@pytest.mark.parametrize("case_label", [OWN, FOREIGN], ids=["own_institution", "foreign_institution"])
+@pytest.mark.parametrize("user", list(USERS), ids=[u or "anonymous" for u in USERS])
+def test_query_code_reissue_access(demo: Demo, user: str | None, case_label: str) -> None:
+    case_id = demo.case_id(case_label)
+    before = demo.state.service.get(case_id).version
+    resp = demo.client.post(f"/v1/cases/{case_id}/query-code", headers=auth(user) if user else {})
+    rel = relation(user, case_label)
+    clerk_here = user in ("clerk_nn", "clerk_sz") and rel == "staff_same"
+    want = 200 if clerk_here else expected(REISSUE, rel)
+    assert resp.status_code == want, (user, case_label, resp.status_code, resp.text[:300])
+    after = demo.state.service.get(case_id).version
+    if want == 200:
+        body = resp.json()
+        assert len(body["query_code"]) == QUERY_CODE_LENGTH and body["version"] == after == before + 1
+        assert resp.headers["Cache-Control"] == "no-store"
+        _restore_demo_code(demo, case_id, case_label)
+    else:
+        assert set(resp.json()) >= {"code", "message"} and after == before
+
+
+def _restore_demo_code(demo: Demo, case_id: int, label: str) -> None:
+    """Give the session's demo case its printed demo code back (later tests look it up with it)."""
+    from engine.access import hash_query_code, query_code_salt
+    from engine.tables import CaseFile
+
+    with demo.state.db.transaction() as s:
+        row = s.get(CaseFile, case_id)
+        assert row is not None
+        row.query_code_hash = hash_query_code(
+            query_code_salt(row.case_number, row.receipt_number), demo.query_code(label)
+        )
+        s.add(row)

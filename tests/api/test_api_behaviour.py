@@ -32,6 +32,28 @@ def test_fire_needs_if_match_and_a_stale_version_is_409(demo: Demo) -> None:
     data = ok.json()
     assert data["stage_after"] == "accepted" and "acceptance_notice" in data["produced"]
     assert ok.headers["ETag"] == f'"{data["version"]}"'
+    # issue 22 point 10: the 案号 is allotted on acceptance, in the year of its effective date; the
+    # case keeps its receipt number, and either finds it
+    receipt = demo.case_number(FRESH)
+    assert "收字" in receipt and data["case_number"] != receipt
+    assert "劳人仲案字〔2026〕" in data["case_number"]
+    shown = demo.client.get(f"/v1/cases/{cid}", headers=auth("clerk_nn")).json()
+    assert (shown["case_number"], shown["receipt_number"]) == (data["case_number"], receipt)
+    for number in (receipt, data["case_number"]):
+        listed = demo.client.get("/v1/cases", params={"case_number": number}, headers=auth("clerk_nn"))
+        assert [c["id"] for c in listed.json()["items"]] == [cid]
+    # point 11: acceptance issues a fresh query code, in the answer and on the notice; the old one is dead
+    code = data["query_code"]
+    assert code and len(code) == 12
+    notice = demo.client.get(f"/v1/cases/{cid}/documents/acceptance_notice", headers=auth("clerk_nn"))
+    assert code in notice.text and data["case_number"] in notice.text
+    for number in (receipt, data["case_number"]):
+        found = demo.client.post("/v1/public/progress", json={"case_number": number, "query_code": code})
+        assert found.status_code == 200 and found.json()["case_number"] == data["case_number"]
+    old = demo.client.post(
+        "/v1/public/progress", json={"case_number": receipt, "query_code": demo.query_code(FRESH)}
+    )
+    assert old.status_code == 404
     again = demo.client.post(
         url, json={"at": "2026-11-27"}, headers={**auth("clerk_nn"), "If-Match": f'"{version}"'}
     )
@@ -165,7 +187,11 @@ def test_an_attacker_cannot_lock_the_party_out_of_the_public_lookup(demo: Demo) 
     """Issue 13 point 7: wrong codes from one address, then the party from another with the right one."""
     saved = demo.state.ip_limiter, demo.state.case_limiter
     demo.state.ip_limiter, demo.state.case_limiter = RateLimiter(100, 600), RateLimiter(5, 600)
-    number, code = demo.case_number(FRESH), demo.query_code(FRESH)
+    number = demo.case_number(FRESH)
+    # the clerk gives the party a new code (an earlier test accepted the case, which replaced the code)
+    issued = demo.client.post(f"/v1/cases/{demo.case_id(FRESH)}/query-code", headers=auth("clerk_nn"))
+    assert issued.status_code == 200, issued.text
+    code = issued.json()["query_code"]
     try:
         attacker = TestClient(demo.client.app, client=("203.0.113.7", 50000))
         spoofed = {"X-Forwarded-For": "198.51.100.9"}  # not believed: no proxy is trusted here
