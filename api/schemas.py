@@ -133,7 +133,8 @@ class CaseOut(BaseModel):
         "then its 案号 (allotted on acceptance, in the year of the acceptance)"
     )
     receipt_number: str | None = Field(
-        default=None, description="收件登记号, allotted on receipt (none for cases whose 案号 came on receipt)"
+        default=None,
+        description="收件登记号, allotted on receipt (none for cases whose 案号 came on receipt)",
     )
     institution_id: str
     region_code: str

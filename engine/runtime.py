@@ -434,11 +434,7 @@ class CaseService:
     def find(self, case_number: str) -> CaseView:
         """The case known by `case_number`: its 案号 or its receipt number (a 案号 wins)."""
         with self.db.read() as s:
-            rows = s.exec(
-                select(CaseFile)
-                .where(known_by(case_number))
-                .order_by(col(CaseFile.id))
-            ).all()
+            rows = s.exec(select(CaseFile).where(known_by(case_number)).order_by(col(CaseFile.id))).all()
             case = next((r for r in rows if r.case_number == case_number), rows[0] if rows else None)
             if case is None or case.id is None:
                 raise CaseNotFound(f"案号 {case_number} 不存在 (no case numbered {case_number})")

@@ -174,9 +174,7 @@ def public_progress(body: ProgressLookupIn, request: Request, st: State) -> Prog
         )
     with st.db.read() as session:
         # the number the case is known by (its 案号 once accepted) or its receipt number (收件登记号)
-        rows = session.exec(
-            select(CaseFile).where(known_by(body.case_number))
-        ).all()
+        rows = session.exec(select(CaseFile).where(known_by(body.case_number))).all()
     match = next(
         (
             r
