@@ -6,12 +6,10 @@ with its figure. Validation answers with a located diagnostic, never a traceback
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
-import resource
+import re
 import subprocess
 import sys
-import threading
 import time
 import tracemalloc
 from pathlib import Path
@@ -112,30 +110,35 @@ def test_deep_or_huge_guards_are_a_diagnostic_not_a_crash(tmp_path: Path, guard:
     assert peak < 200 * 2**20, peak
 
 
+#: Runs `cli.py ARGS...` under a 1.5 GB address-space ceiling and, at exit, reports the process's own peak
+#: resident size (VmHWM of /proc/self/status: this program's memory after exec, whatever the size of the
+#: pytest worker that started it; ru_maxrss would carry the forking parent's size over exec).
+_CHILD = """
+import atexit, os, resource, runpy, sys
+resource.setrlimit(resource.RLIMIT_AS, (1500 * 2**20, 1500 * 2**20))
+def _peak():
+    with open('/proc/self/status') as f:
+        kb = next(line.split()[1] for line in f if line.startswith('VmHWM:'))
+    os.write(2, ('\\nZC_PEAK_KB=' + kb + '\\n').encode())
+atexit.register(_peak)
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name='__main__')
+"""
+
+
 def _validate_in_child(path: Path) -> tuple[int, str, int]:
     """`procedures validate PATH` in a child process: its exit status, its output (stdout and stderr) and
-    its own peak resident size in KB (os.wait4: this child's rusage, not the worker's other children)."""
-
-    def limit_memory() -> None:  # a ceiling on address space; the resident size is asserted below
-        resource.setrlimit(resource.RLIMIT_AS, (1500 * 2**20, 1500 * 2**20))
-
-    child = subprocess.Popen(
-        [sys.executable, str(ROOT / "cli.py"), "procedures", "validate", str(path)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        preexec_fn=limit_memory,
+    its own peak resident size in KB."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(ROOT / "cli.py"), "procedures", "validate", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
         cwd=ROOT,
     )
-    assert child.stdout is not None
-    timer = threading.Timer(60, child.kill)
-    timer.start()
-    try:
-        output = child.stdout.read().decode("utf-8", "replace")
-        _, status, usage = os.wait4(child.pid, 0)
-    finally:
-        timer.cancel()
-    child.returncode = os.waitstatus_to_exitcode(status)
-    return child.returncode, output, usage.ru_maxrss
+    peak = re.search(r"ZC_PEAK_KB=(\d+)", proc.stderr)
+    assert peak is not None, proc.stderr[-500:]
+    return proc.returncode, proc.stdout + proc.stderr.replace(peak.group(0), ""), int(peak.group(1))
 
 
 @pytest.mark.parametrize("depth", [1_000, 30_000])
