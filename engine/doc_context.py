@@ -8,7 +8,8 @@ and the case's clocks (their due dates), never typed into a template.
 Names a template may use (the linter in engine.documents checks templates against them):
 - the facts of the procedure, each under its own id (`applicant_name`, `claims`, ...);
 - SNAPSHOT_NAMES below: `case_number`, `institution`, `doc_date`, `deadline`, ...
-May import: engine.errors, engine.model, engine.periods, engine.masking (and clocks' Due by shape).
+May import: engine.errors, engine.model, engine.periods, engine.masking, engine.doc_format (and clocks' Due
+by shape).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any, Protocol
 
 import yaml
 
+from engine.doc_format import as_money
 from engine.errors import BadInput
 from engine.masking import Masker
 from engine.model import Document, Procedure
@@ -146,17 +148,7 @@ class AwardOrders:
 
 def _money(value: Any) -> Decimal:
     """An amount of an award; nothing (None, "") is 0, anything else that is no amount is refused."""
-    if value is None or value == "":
-        return Decimal("0")
-    if isinstance(value, bool):
-        raise BadInput(f"'{value}' 不是金额 (not an amount of money)")
-    try:
-        amount = Decimal(str(value).replace(",", "").strip())
-    except ArithmeticError:
-        raise BadInput(f"'{value}' 不是金额 (not an amount of money): write digits, e.g. 20000.00") from None
-    if not amount.is_finite():
-        raise BadInput(f"'{value}' 不是金额 (not an amount of money)")
-    return amount
+    return Decimal("0") if value is None or value == "" else as_money(value)
 
 
 def award_orders(items: Any, awarded_amount: Any = None, claim_amount: Any = None) -> AwardOrders:

@@ -73,7 +73,8 @@ def cn_date(value: Any) -> str:
     return f"{year}年{cn_count(day.month)}月{cn_count(day.day)}日"
 
 
-def _as_money(value: Any) -> Decimal:
+def as_money(value: Any) -> Decimal:
+    """An amount of money to the cent, or BadInput saying it is none (documents print amounts with it)."""
     if isinstance(value, bool):
         raise BadInput(f"'{value}' 不是金额 (not an amount of money)")
     try:
@@ -129,7 +130,7 @@ def cn_upper_money(value: Any) -> str:
     >>> [cn_upper_money(v) for v in ("20000", "10500", "1010.5", "0.05", "100010000.06", "0")]
     ['贰万元整', '壹万零伍佰元整', '壹仟零壹拾元伍角', '伍分', '壹亿零壹万元零陆分', '零元整']
     """
-    amount = _as_money(value)
+    amount = as_money(value)
     if amount < 0:
         raise BadInput(f"'{value}': 金额不能为负 (an amount cannot be negative)")
     cents = int(amount * 100)
@@ -158,7 +159,7 @@ def cn_money(value: Any, upper: bool = False) -> str:
     >>> cn_money("1234.5", upper=True)
     '人民币1,234.50元（大写：壹仟贰佰叁拾肆元伍角）'
     """
-    amount = _as_money(value)
+    amount = as_money(value)
     text = f"人民币{amount:,.2f}元"
     if upper:
         text += f"（大写：{cn_upper_money(amount)}）"
