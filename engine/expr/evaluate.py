@@ -297,8 +297,8 @@ class _Evaluator:
             raise GuardRuntimeError(
                 f"未知函数 '{e.func}' (unknown function '{e.func}'): type-check the guard first"
             )
-        if fn.name == "if_else" and len(e.args) == 3:
-            # lazy: only the chosen value is computed (the other may need a value that is unset)
+        if fn.chooses and len(e.args) == 3:
+            # a choice: only the picked value is computed (the other may need a value that is unset)
             return self.value_of(e.args[1] if self.cond(e.args[0], local) else e.args[2], local)
         args = []
         for a in e.args:

@@ -67,6 +67,9 @@ class GuardFunction:
     #: True for functions that take unset values (`if_else`, `latest`): an unset argument is passed as
     #: None instead of being an error
     takes_unset: bool = False
+    #: True for a choice (`if_else(condition, a, b)`): the evaluator computes the condition, then only
+    #: the argument it picks (the other may need a value that is unset); `impl` is not called
+    chooses: bool = False
 
     def signature(self) -> str:
         return f"{self.name}({', '.join(str(p) for p in self.params)}) -> {self.returns}"
@@ -106,12 +109,13 @@ def guard_function(
     registry: FunctionRegistry | None = None,
     needs_case: bool = True,
     takes_unset: bool = False,
+    chooses: bool = False,
 ) -> Callable[[Impl], Impl]:
     """Register the decorated `impl(ctx, *args)` as guard function `name` (types as text: 'list[money]')."""
 
     def deco(impl: Impl) -> Impl:
         fn = GuardFunction(name, tuple(parse_gtype(p) for p in params), parse_gtype(returns), doc_zh, doc_en, impl,
-                           example, needs_case, takes_unset)  # fmt: skip
+                           example, needs_case, takes_unset, chooses)  # fmt: skip
         (registry or REGISTRY).register(fn)
         return impl
 
@@ -235,7 +239,8 @@ def shift_workdays(cal: CalendarLike, d: dt.date, n: int) -> dt.date:
 
 @guard_function("if_else", ["bool", "T", "T"], "T", "条件成立时取第二个值，否则取第三个值（两者类型相同，可为未设定；只计算取到的那个值）。",
                 "The second value when the condition holds, else the third (both of one type; either may be unset; only the chosen one is computed).",
-                "claim_amount <= if_else(count(claims) > 1, 20000, 10000)", needs_case=False, takes_unset=True)  # fmt: skip
+                "claim_amount <= if_else(count(claims) > 1, 20000, 10000)", needs_case=False, takes_unset=True,
+                chooses=True)  # fmt: skip
 def _if_else(ctx: GuardContext, condition: bool | None, then: Any, otherwise: Any) -> Any:
     if condition is None:
         raise GuardRuntimeError("if_else 的条件未设定 (the condition of if_else is unset)")
