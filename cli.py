@@ -325,7 +325,8 @@ def calendar_due(
         typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
     else:
         label = "届满日 (due)" if from_ is not None else "最迟日期 (latest compliant date)"
-        typer.echo(f"{label}: {result.date if result.date else '未知 (unknown)'}")
+        mark = "（暂定 provisional）" if result.provisional else ""
+        typer.echo(f"{label}: {result.date if result.date else '未知 (unknown)'}{mark}")
         for step in result.steps:
             typer.echo(f"  - {step.zh}")
             typer.echo(f"    {step.en}")
@@ -356,6 +357,11 @@ def calendar_show(
     except YearNotCovered as exc:
         raise _cal_fail(f"error: {exc}", 1) from None
     typer.echo(f"{year}年 {cal.label}: {count} 个工作日 (working days)   [{cal.version}]")
+    if cal.provisional_years(first, last):
+        typer.echo(
+            f"  暂定 (provisional, P5): {year}年节假日安排尚未公布，仅列法定节假日和周末，未计调休 "
+            "(the State Council notice is not yet published: statutory days and weekends only, no swaps)"
+        )
     for source in cal.sources(year):
         typer.echo(f"  source: {source}")
     for run in runs:
@@ -406,7 +412,8 @@ def calendar_check(
         )
         typer.echo(
             f"warning: no holiday schedule for {day.year + 1} yet; deadlines reaching into {day.year + 1} are "
-            f"unknown until the State Council notice is added to {cal.overlay_path}"
+            f"provisional (statutory days and weekends, P5) until the State Council notice is added to "
+            f"{cal.overlay_path} (zhongcai calendar import NOTICE.txt --write, then zhongcai calendar apply)"
         )
     elif day.year + 1 not in years:
         typer.echo(f"note: {day.year + 1} not covered yet; this check warns from {day.year}-12-01")

@@ -8,14 +8,19 @@ Sources, in lookup order (docs/law.md P4-P5, ECOSYSTEM.md section 1):
 1. a matching regional block of the overlay (make-up day, then rest day), most specific prefix last;
 2. the overlay's national block for that year (make-up day, then holiday, else Monday-Friday);
 3. the `chinesecalendar` package (State Council schedules 2004-2026, make-up days included);
-4. otherwise the year is not covered: `YearNotCovered` naming the year and the file. Never guess.
-A region that declares rest days must declare every year from its `since:` on (else P5 error too).
+4. a year none of these covers, from 2025 (the 2024 revision of 《全国年节及纪念日放假办法》) up to
+   `PROVISIONAL_AHEAD` years past the last covered one, is counted **provisionally** (P5): weekends and
+   the statutory holiday days (engine.statutory_days) alone, no swaps. `provisional_years` says which
+   years of a span are such; every caller that shows or acts on a date asks it (engine.due_dates);
+5. otherwise the year is not covered: `YearNotCovered` naming the year and the file. Never guess.
+A region that declares rest days must declare every year from its `since:` on; a year it lacks is
+counted provisionally on the national days alone (its own rest days not yet known).
 
 Speed: one index over all covered years (a bytearray of flags, prefix sums of working days and the
 sorted list of working-day ordinals), so `add_workdays`, `workdays_before`, `workdays_between` and
 `roll_forward` are a few list lookups, whatever the period length.
 
-May import: engine.errors, engine.calendar_overlay, chinese_calendar.
+May import: engine.errors, engine.calendar_overlay, engine.statutory_days, chinese_calendar.
 
 >>> cal = get_calendar("cn")
 >>> cal.add_workdays(dt.date(2026, 9, 29), 5)      # Oct 1-7 off, Sat Oct 10 is a make-up day
@@ -28,10 +33,14 @@ datetime.date(2026, 2, 24)
 datetime.date(2026, 4, 30)
 >>> cal.workdays_between(dt.date(2026, 9, 29), dt.date(2026, 10, 12))
 5
->>> cal.is_workday(dt.date(2027, 1, 4))
+>>> cal.provisional_years(dt.date(2026, 12, 28), dt.date(2027, 1, 5))   # 2027: no notice yet
+(2027,)
+>>> cal.day_note(dt.date(2027, 1, 1)), cal.is_workday(dt.date(2027, 1, 4))   # statutory day; a Monday
+('元旦', True)
+>>> cal.is_workday(dt.date(2040, 1, 4))
 Traceback (most recent call last):
 ...
-engine.errors.YearNotCovered: 日历 'cn' 没有 2027 年的节假日安排 (no holiday data for 2027): add the State Council notice for 2027 to procedures/calendars/cn.yaml
+engine.errors.YearNotCovered: 日历 'cn' 没有 2040 年的节假日安排 (no holiday data for 2040): add the State Council notice for 2040 to procedures/calendars/cn.yaml
 """
 
 from __future__ import annotations
@@ -48,6 +57,10 @@ import chinese_calendar as _cc
 
 from engine.calendar_overlay import Overlay, RegionBlock, empty_overlay, read_overlay
 from engine.errors import CalendarError, Diagnostic, YearNotCovered
+from engine.statutory_days import FIRST_YEAR as _STATUTORY_FIRST
+from engine.statutory_days import FRAMEWORK as STATUTORY_FRAMEWORK
+from engine.statutory_days import LAST_YEAR as _STATUTORY_LAST
+from engine.statutory_days import statutory_days
 
 ROOT = Path(__file__).resolve().parent.parent
 CALENDAR_DIR = ROOT / "procedures" / "calendars"
@@ -59,6 +72,8 @@ _LIB_HOLIDAYS: dict[dt.date, str] = dict(_cc.holidays)
 _LIB_WORKDAYS: frozenset[dt.date] = frozenset(_cc.workdays)
 _LIB_NAMES: dict[str, str] = {h.value: h.chinese for h in _cc.Holiday}
 _REGION = re.compile(r"^\d{2}(\d{2}){0,2}$")
+#: how many years past the last covered one are counted provisionally (P5); beyond: YearNotCovered
+PROVISIONAL_AHEAD = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,20 +145,31 @@ class WorkCalendar:
         )
         if not national:
             raise CalendarError(f"calendar '{calendar_id}' covers no year: add year blocks to {overlay_path}")
-        self._lo, self._hi = min(national), max(national)
-        # year -> label of the layer that lacks it ("cn" national, "cn/45" regional)
+        self._lo = min(national)
+        last = max(national)
+        reach = min(last + PROVISIONAL_AHEAD, _STATUTORY_LAST) if last + 1 >= _STATUTORY_FIRST else last
+        self._hi = max(last, reach)
+        # year -> label of the layer that lacks it ("cn" national, "cn/45" regional): not countable
         self._missing: dict[int, str] = {}
+        # year -> label of the layer that lacks it, counted provisionally (P5)
+        self._provisional: dict[int, str] = {}
         for y in range(self._lo, self._hi + 1):
-            if y not in national:
-                self._missing[y] = calendar_id
-            else:
+            lacking = calendar_id if y not in national else None
+            if lacking is None:
                 for rb in self._regions:
                     start = rb.strict_from
                     if start is not None and y >= start and y not in rb.years:
-                        self._missing[y] = f"{calendar_id}/{rb.prefix}"
+                        lacking = f"{calendar_id}/{rb.prefix}"
+            if lacking is None:
+                continue
+            if _STATUTORY_FIRST <= y <= _STATUTORY_LAST:
+                self._provisional[y] = lacking
+            else:
+                self._missing[y] = lacking
         self._bad = [0]
         for y in range(self._lo, self._hi + 1):
             self._bad.append(self._bad[-1] + (y in self._missing))
+        self._national = frozenset(national)
         self._sources = {y: b.source for y, b in overlay.national.items()}
         self._regional_sources = {
             (rb.prefix, y): b.source for rb in self._regions for y, b in rb.years.items()
@@ -152,6 +178,12 @@ class WorkCalendar:
 
     # -- index ----------------------------------------------------------------------------------
     def _classify(self, d: dt.date, overlay: Overlay) -> DayInfo:
+        if d.year in self._provisional:
+            if d.year not in self._national:  # P5: the statutory days and weekends alone, no swaps
+                name = statutory_days(d.year).get(d)
+                return DayInfo(name is None and d.weekday() < 5, name)
+            # the national schedule is known, a region's own rest days are not yet: national days only
+            return self._classify_national(d, overlay)
         for rb in reversed(self._regions):  # most specific prefix first
             block = rb.years.get(d.year)
             if block is not None:
@@ -159,6 +191,10 @@ class WorkCalendar:
                     return DayInfo(True, MAKEUP, True)
                 if d in block.holidays:
                     return DayInfo(False, block.holidays[d] or "地方休息日", True)
+        return self._classify_national(d, overlay)
+
+    @staticmethod
+    def _classify_national(d: dt.date, overlay: Overlay) -> DayInfo:
         nb = overlay.national.get(d.year)
         if nb is not None:
             if d in nb.workdays:
@@ -216,16 +252,35 @@ class WorkCalendar:
 
     # -- queries ----------------------------------------------------------------------------------
     def covered_years(self) -> tuple[int, ...]:
-        """Every year this calendar can answer for (national and, if any, regional data present)."""
+        """Every year with its notice: national and, if any, regional data present (not provisional)."""
+        return tuple(
+            y for y in range(self._lo, self._hi + 1) if y not in self._missing and y not in self._provisional
+        )
+
+    def countable_years(self) -> tuple[int, ...]:
+        """Every year this calendar can count in: the covered ones and the provisional ones (P5)."""
         return tuple(y for y in range(self._lo, self._hi + 1) if y not in self._missing)
+
+    def provisional_years(self, first: dt.date, last: dt.date) -> tuple[int, ...]:
+        """The years in [first, last] counted provisionally (P5: no notice yet), in order; () if none."""
+        if not self._provisional or last < first:
+            return ()
+        return tuple(y for y in range(first.year, last.year + 1) if y in self._provisional)
+
+    def provisional_layer(self, year: int) -> str | None:
+        """Which layer lacks a provisional year: the calendar id (national) or "cn/45" (a region)."""
+        return self._provisional.get(year)
 
     def sources(self, year: int) -> list[str]:
         """Where the year's days come from: the notice titles of the overlay, or the library."""
         self._require(year, year)
-        national = (
-            self._sources.get(year)
-            or f"chinesecalendar {_LIB_VERSION} (国务院办公厅{year}年部分节假日安排的通知)"
-        )
+        if year in self._provisional and year not in self._national:
+            national = f"暂定：《{STATUTORY_FRAMEWORK}》规定的法定节假日和周末（{year}年节假日安排尚未公布）"
+        else:
+            national = (
+                self._sources.get(year)
+                or f"chinesecalendar {_LIB_VERSION} (国务院办公厅{year}年部分节假日安排的通知)"
+            )
         regional = [f"{p}: {src}" for (p, y), src in self._regional_sources.items() if y == year]
         return [national, *regional]
 

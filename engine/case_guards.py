@@ -1,6 +1,7 @@
 """Guards evaluated against one case: the names a guard sees and the `GuardContext` it may call.
 
-Owns: `CaseGuardContext` (has_document, calendar, deadline_due, deadline_status, times_fired, param for
+Owns: `CaseGuardContext` (has_document, calendar, deadline_due, deadline_status, deadline_provisional,
+times_fired, param for
 engine.expr functions), `guard_names` (facts with defaults, params in force on the effective date,
 `at`, `stage`) and `check_refusal` (a `Check` -> None when it holds, else the `EventNotAllowed` whose
 message is the check's own Chinese message plus the evaluator's explanation).
@@ -31,11 +32,13 @@ class CaseGuardContext:
         deadlines: Mapping[str, tuple[str, dt.date | None]],
         fired: Callable[[], Mapping[str, int]],
         calendar: Any,
+        provisional: frozenset[str] = frozenset(),
     ) -> None:
         self.procedure = procedure
         self.at = at
         self._documents = documents
         self._deadlines = deadlines
+        self._provisional = provisional
         self._fired = fired
         self.calendar = calendar
 
@@ -49,6 +52,9 @@ class CaseGuardContext:
     def deadline_status(self, deadline_id: str) -> str | None:
         got = self._deadlines.get(deadline_id)
         return got[0] if got is not None else None
+
+    def deadline_provisional(self, deadline_id: str) -> bool:
+        return deadline_id in self._provisional
 
     def times_fired(self, action: str) -> int:
         return self._fired().get(action, 0)

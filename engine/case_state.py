@@ -81,6 +81,7 @@ class DeadlineRow:
     steps: list[Any]
     due_note: str | None
     calendar_version: str | None
+    provisional: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +151,10 @@ class CaseState:
         #: the case's institution when read with the case (what rendered documents show), else None
         self.institution = institution
         self.deadlines = {k: (r.status, r.due_on) for k, r in self.rows.items()}
+        #: the deadlines whose due date is provisional (P5: counted through a year without its notice)
+        self.provisional = frozenset(
+            k for k, r in self.rows.items() if r.provisional and r.due_on is not None
+        )
         self._conn = connection
         self._versions: dict[str, int] | None = None if connection is not None else {}
         self._documents: set[str] | None = None
@@ -213,6 +218,7 @@ class CaseState:
             at=at,
             documents=lambda: self.documents | extra,
             deadlines=self.deadlines,
+            provisional=self.provisional,
             fired=lambda: self.fired,
             calendar=calendar,
         )

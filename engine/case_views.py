@@ -34,12 +34,13 @@ _DOCUMENTS: sa.Table = CaseDocument.__table__  # type: ignore[attr-defined]
 _BREACHES: sa.Table = Breach.__table__  # type: ignore[attr-defined]
 
 _VIEW_DEADLINES = prepared_select(
-    _DEADLINES, ["deadline_id", "title", "status", "due_on", "steps", "due_note", "statutory", "basis"]
+    _DEADLINES,
+    ["deadline_id", "title", "status", "due_on", "steps", "due_note", "statutory", "basis", "provisional"],
 )
 _VIEW_DOCUMENTS = prepared_select(
     _DOCUMENTS, ["document_id", "title", "kind", "version", "media_type", "sha256", "event_seq"]
 )
-_VIEW_BREACHES = prepared_select(_BREACHES, ["deadline_id"], order_by=None, distinct=True)
+_VIEW_BREACHES = prepared_select(_BREACHES, ["deadline_id", "withdrawn_on"], order_by=None, distinct=True)
 
 
 def case_view(s: Session, case: CaseRow | CaseFile, procedure: Procedure) -> CaseView:
@@ -50,7 +51,8 @@ def case_view(s: Session, case: CaseRow | CaseFile, procedure: Procedure) -> Cas
     params = {"case_id": case.id}
     rows = _VIEW_DEADLINES.all(conn, params)
     docs = _VIEW_DOCUMENTS.all(conn, params)
-    breaches = [r[0] for r in _VIEW_BREACHES.all(conn, params)]
+    # a breach withdrawn when the calendar was completed (P5) is not a breach of the case
+    breaches = sorted({r[0] for r in _VIEW_BREACHES.all(conn, params) if r[1] is None})
     return CaseView(
         id=case.id,
         case_number=case.case_number,
@@ -70,9 +72,9 @@ def case_view(s: Session, case: CaseRow | CaseFile, procedure: Procedure) -> Cas
         channel=case.channel,
         deadlines={
             deadline_id: DeadlineView(
-                deadline_id, title, status, due_on, tuple(steps or ()), due_note, statutory, basis
+                deadline_id, title, status, due_on, tuple(steps or ()), due_note, statutory, basis, bool(prov)
             )
-            for deadline_id, title, status, due_on, steps, due_note, statutory, basis in rows
+            for deadline_id, title, status, due_on, steps, due_note, statutory, basis, prov in rows
         },
         documents=tuple(DocumentView(*d) for d in docs),
         breaches=tuple(sorted(breaches)),
@@ -96,4 +98,5 @@ def event_view(e: CaseEvent) -> EventView:
         backdated=e.backdated,
         hash=e.hash,
         allotted=dict(e.allotted) if e.allotted else None,
+        calendar_change=dict(e.calendar_change) if e.calendar_change else None,
     )

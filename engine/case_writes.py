@@ -72,6 +72,7 @@ _DEADLINE_COLUMNS = (
     "due_note",
     "clock",
     "calendar_version",
+    "provisional",
     "updated_seq",
 )
 _UPDATE_DEADLINE = prepared_update(_DEADLINES, (*_DEADLINE_COLUMNS,))
@@ -204,6 +205,7 @@ class _Due:
     date: dt.date | None
     status: str
     steps: tuple[str, ...] = ()
+    provisional: bool = False
 
 
 def render_document(procedure: Procedure, document_id: str, snapshot: CaseSnapshot) -> tuple[bytes, str, str]:
@@ -279,7 +281,9 @@ def _write_deadlines(s: Session, plan: FirePlan, seq: int) -> dict[str, _Due]:
         if row is not None and row.status == "running" and row.due_on is not None and row.due_on < plan.at:
             _record_late(s, plan, row)
         values = row_values(proc, deadline_id, clock, plan.calendar)
-        computed[deadline_id] = _Due(values["due_on"], values["status"], tuple(values["steps"]))
+        computed[deadline_id] = _Due(
+            values["due_on"], values["status"], tuple(values["steps"]), values["provisional"]
+        )
         if values["due_on"] is None and values["status"] == "stopped" and row is not None:
             values["due_on"] = row.due_on  # a stopped clock keeps the due date it had (the audit reads it)
         if row is None:
@@ -323,6 +327,7 @@ def _record_late(s: Session, plan: FirePlan, row: DeadlineRow) -> None:
             institution_id=row.institution_id,
             responsible=row.responsible,
             recorded_at=utc_now(),
+            provisional=row.provisional,
         )
         .on_conflict_do_nothing()
     )
@@ -485,7 +490,7 @@ def _stored_due(row: DeadlineRow | None, clock: Any, stored_clock: Any, version:
         return None
     if clock.status == "stopped" and clock.pauses and clock.pauses[-1][1] is None:
         return None  # stopped while paused: its row keeps the earlier due date, a recomputation has none
-    return _Due(row.due_on, row.status, tuple(row.steps or ()))
+    return _Due(row.due_on, row.status, tuple(row.steps or ()), row.provisional)
 
 
 def _snapshot(s: Session, plan: FirePlan, computed: Mapping[str, _Due]) -> CaseSnapshot:
@@ -503,7 +508,7 @@ def _snapshot(s: Session, plan: FirePlan, computed: Mapping[str, _Due]) -> CaseS
         found = computed.get(deadline_id) or _stored_due(row, clock, state.clocks.get(deadline_id), version)
         if found is None:
             v = row_values(proc, deadline_id, clock, plan.calendar)
-            found = _Due(v["due_on"], v["status"], tuple(v["steps"]))
+            found = _Due(v["due_on"], v["status"], tuple(v["steps"]), v["provisional"])
         dues[deadline_id] = found
     facts = {**state.facts, **plan.facts_changed}
     return CaseSnapshot(

@@ -49,14 +49,17 @@ class DeadlineView:
     note: str | None
     statutory: bool
     basis: str
+    #: the due date is provisional (P5): counted through a year without its State Council notice
+    provisional: bool = False
 
     def shown(self) -> str:
-        """'2026-11-23', 'paused', 'stopped' or 'unknown (...)' as a scenario or a clerk reads it."""
+        """'2026-11-23', '2027-01-18 provisional', 'paused', 'stopped' or 'unknown (...)' as a scenario
+        or a clerk reads it."""
         if self.status in ("paused", "stopped"):
             return self.status
         if self.due_on is None:
             return f"unknown ({self.note})" if self.note else "unknown"
-        return self.due_on.isoformat()
+        return f"{self.due_on.isoformat()} provisional" if self.provisional else self.due_on.isoformat()
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +90,8 @@ class EventView:
     hash: str
     #: what the event allotted: a receipt number, a 案号, a query code issued (never the code)
     allotted: Mapping[str, Any] | None = None
+    #: a `calendar_update` event: the calendar versions and each changed due date (engine.calendar_apply)
+    calendar_change: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -185,7 +185,11 @@ class CaseRun:
                 self.service.attach(self.case_id, list(step.documents), step.at, actor)
             elif step.kind == "tick":
                 report = self.service.tick(step.at)
-                self._waiting = frozenset(k for c, k, _ in report.waiting if c == self.case_id)
+                # waiting for another period, or held on a provisional due date (P5)
+                self._waiting = frozenset(
+                    [k for c, k, _ in report.waiting if c == self.case_id]
+                    + [k for c, k, _, _ in report.held if c == self.case_id]
+                )
                 outcome = "tick"
             else:
                 assert step.action is not None

@@ -43,6 +43,7 @@ class StoredCaseContext:
         deadlines: Mapping[str, tuple[str, dt.date | None]],
         fired: Mapping[str, int],
         calendar: Any,
+        provisional: frozenset[str] = frozenset(),
     ) -> None:
         self.procedure = procedure
         self.at = at
@@ -50,6 +51,7 @@ class StoredCaseContext:
         self.deadlines = dict(deadlines)
         self.fired = fired
         self.calendar = calendar
+        self.provisional = provisional
 
     def has_document(self, document_id: str) -> bool:
         return document_id in self.documents
@@ -61,6 +63,9 @@ class StoredCaseContext:
     def deadline_status(self, deadline_id: str) -> str | None:
         got = self.deadlines.get(deadline_id)
         return got[0] if got is not None else None
+
+    def deadline_provisional(self, deadline_id: str) -> bool:
+        return deadline_id in self.provisional
 
     def times_fired(self, action: str) -> int:
         return self.fired.get(action, 0)
@@ -81,6 +86,7 @@ class StoredCaseContext:
             self.deadlines if deadlines is None else deadlines,
             self.fired,
             self.calendar,
+            self.provisional,
         )
 
 
@@ -92,6 +98,7 @@ def context_of(procedure: Procedure, obs: Observed, at: dt.date, calendar: Any) 
         {k: (v.status, v.due_on) for k, v in obs.view.deadlines.items()},
         obs.fired,
         calendar,
+        frozenset(k for k, v in obs.view.deadlines.items() if v.provisional),
     )
 
 
@@ -189,7 +196,10 @@ def _reads(expr: Expr) -> _Reads:
             arg = str(node.args[0].value)
             if node.func == "has_document" and arg not in r.documents:
                 r.documents.append(arg)
-            elif node.func in ("deadline_due", "deadline_status") and arg not in r.deadlines:
+            elif (
+                node.func in ("deadline_due", "deadline_status", "deadline_provisional")
+                and arg not in r.deadlines
+            ):
                 r.deadlines.append(arg)
         elif isinstance(node, Name) and node.id not in r.names:
             r.names.append(node.id)

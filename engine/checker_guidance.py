@@ -200,6 +200,7 @@ class Guidance:
             context.deadlines,
             fired,
             self.calendar,
+            context.provisional,
         )
         return self._holds(check, after, then)
 

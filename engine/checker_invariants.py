@@ -140,7 +140,7 @@ def uncovered_year(note: str | None, calendar: Any) -> bool:
     """The note of a deadline without a due date names a year the calendar does not cover (P5)."""
     if not note:
         return False
-    covered = set(calendar.covered_years())
+    covered = set(calendar.countable_years())
     return any(int(y) not in covered for y in _MISSING_YEAR.findall(note))
 
 

@@ -237,10 +237,14 @@ def extend(c: Clock, at: dt.date, length: Period, up_to: Period, times: int, cal
         )
     current = due(c, calendar)
     if current.date is not None and at > current.date:
+        zh_note, en_note = (
+            ("（届满日为暂定）", " (a provisional due date, P5)") if current.provisional else ("", "")
+        )
         raise _refuse(
             c,
-            f"期限已于{current.date}届满，{at}不能再延长；延长须在届满前决定",
-            f"it expired on {current.date}; an extension on {at} is refused: it must be decided before expiry",
+            f"期限已于{current.date}届满{zh_note}，{at}不能再延长；延长须在届满前决定",
+            f"it expired on {current.date}{en_note}; an extension on {at} is refused: it must be decided "
+            "before expiry",
             due=current.date,
         )
     if (

@@ -5,7 +5,7 @@ restarts_on/extension, `when:` guards, and stopping every clock when the case en
 `apply_ops` (performs recorded operations with engine.clocks; used by the runtime AND by the replay
 in engine.verify, so a deadline row always equals a replay of the event log), `row_values` (status,
 due date, explanation, warning date of a deadline row; an unknown year gives due_on NULL and the
-reason, P5) and `calendar_for`.
+reason; a date counted through a year without its notice is `provisional`, P5) and `calendar_for`.
 An operation is recorded in the event as `[deadline_id, op, args]`, e.g. `["award", "extend", {"n": 10}]`.
 Stage in the flow: 6-7 (run, watch time).
 May import: engine.errors, engine.periods, engine.model, engine.calendar, engine.clocks.
@@ -160,6 +160,7 @@ def row_values(procedure: Procedure, deadline_id: str, clock: Clock, calendar: A
         "due_note": None,
         "clock": clock.to_json(),
         "calendar_version": str(result.calendar_version or getattr(calendar, "version", "")) or None,
+        "provisional": result.provisional,
     }
     if result.date is None and result.missing_year is not None:
         values["due_note"] = (

@@ -40,6 +40,7 @@ _NAMED_ARGS = {
     "has_document": "document",
     "deadline_due": "deadline",
     "deadline_status": "deadline",
+    "deadline_provisional": "deadline",
     "times_fired": "action",
     "param": "param",
 }

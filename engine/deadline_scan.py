@@ -11,7 +11,9 @@ the last day of the period). Either is earlier than the scan, so the event is a 
 entry (P11: back-dating rules bind people, not the system; the audit shows it as back-dated). Unique keys make every write idempotent, so a scan
 can be repeated, run late, or run by a restarted scheduler without duplicates. Warnings and breaches
 are written in ONE transaction by set-based INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING over
-the partial indexes on running deadlines (due date; warning date); the procedures are consulted once
+the partial indexes on running deadlines (due date; warning date); a warning or breach on a provisional
+due date (P5) is recorded as provisional, and an `on_expiry` action of a deadline whose due date is
+provisional is held (`ScanReport.held`), never fired, until the year's notice is added; the procedures are consulted once
 per procedure version among the expired deadlines (which deadlines fire an action or lapse), never
 per row, so the million-deadline scan costs about what the bare SQL does (bench/run_all.py, issue 9).
 The `on_expiry` actions are fired afterwards, one transaction each, through the service.
@@ -50,6 +52,9 @@ class ScanReport:
     #: period of the case to run out (a non-final award takes effect after the LAST party's period); the
     #: expired deadline runs on and the action is tried again by the next scan
     waiting: list[tuple[int, str, str]] = field(default_factory=list)
+    #: (case, deadline, action, due date): an on_expiry action NOT fired because the due date is
+    #: provisional (docs/law.md P5): it waits until the year's State Council notice is in the calendar
+    held: list[tuple[int, str, str, dt.date]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
@@ -87,13 +92,14 @@ def scan(service: CaseService, as_of: dt.date) -> ScanReport:
                 col(d.warn_on),
                 col(d.institution_id),
                 sa.literal(now, type_=warning_t.c.recorded_at.type),
+                col(d.provisional),
             )
             .where(running)
             .where(col(d.warn_on).is_not(None))
             .where(col(d.warn_on) <= as_of)
             .where(col(d.due_on) >= as_of)
         )
-        cols = ["case_id", "deadline_id", "due_on", "warn_on", "institution_id", "recorded_at"]
+        cols = ["case_id", "deadline_id", "due_on", "warn_on", "institution_id", "recorded_at", "provisional"]
         report.warnings.extend(
             (c, k, due) for due, c, k in _insert_from(s, db.dialect, warning_t, cols, soon)
         )
@@ -124,6 +130,7 @@ def scan(service: CaseService, as_of: dt.date) -> ScanReport:
                 col(d.institution_id),
                 col(d.responsible),
                 sa.literal(now, type_=breach_t.c.recorded_at.type),
+                col(d.provisional),
             )
             .join(CaseFile, col(CaseFile.id) == col(d.case_id))
             .where(*expired_where)
@@ -138,19 +145,33 @@ def scan(service: CaseService, as_of: dt.date) -> ScanReport:
             "institution_id",
             "responsible",
             "recorded_at",
+            "provisional",
         ]
         report.breaches.extend(
             (c, k, due) for due, c, k in _insert_from(s, db.dialect, breach_t, cols, breached)
         )
         fires: Sequence[Any] = []
         if fire_on:
-            fires = s.execute(
-                sa.select(col(d.case_id), col(d.deadline_id), col(d.due_on), col(CaseFile.procedure_hash))
+            found = s.execute(
+                sa.select(
+                    col(d.case_id),
+                    col(d.deadline_id),
+                    col(d.due_on),
+                    col(CaseFile.procedure_hash),
+                    col(d.provisional),
+                )
                 .join(CaseFile, col(CaseFile.id) == col(d.case_id))
                 .where(*expired_where)
                 .where(pair.in_(list(fire_on)))
                 .order_by(col(d.due_on), col(d.case_id), col(d.deadline_id))
             ).all()
+            # P5: an on_expiry action decides on a party's right (an award taking effect, deemed service
+            # starting a party's period): never on a provisional date. It waits for the year's notice
+            # (`zhongcai calendar apply` recomputes the date; the next scan fires it).
+            report.held.extend(
+                (c, k, fire_on[(h, k)].on_expiry, due_on) for c, k, due_on, h, prov in found if prov
+            )
+            fires = [(c, k, due_on, h) for c, k, due_on, h, prov in found if not prov]
     # in order of effective date (a case's dates never go backwards): an `at: due` action of a deadline
     # due on day X comes before an `at: next_day` one of a deadline due the day before
     planned = sorted(

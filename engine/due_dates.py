@@ -4,8 +4,9 @@ Owns: `Step` (one bilingual line of an explanation), `Due` (date + status + step
 of a `Clock` with every step explained), `due_date` (the same computation without the explanation, for
 scans), `is_breached`, `breached_from`, `warn_on`, `latest_before`, `explain_latest_before`. The rules
 are docs/law.md section 7: P2 start day excluded, `workdays` end on the Nth working day, other units
-roll forward; P3 month ends; P5 an uncovered year gives an unknown due date (status "unknown"), never a
-guess; P6 extensions add to the unrolled end; P7 pauses (days: the end moves by resume - pause;
+roll forward; P3 month ends; P5 a year without its State Council notice is counted provisionally on the statutory days
+and weekends (`Due.provisional` names the years, a step says so), a year past that reach gives an unknown
+due date (status "unknown"), never a guess; P6 extensions add to the unrolled end; P7 pauses (days: the end moves by resume - pause;
 workdays: days in [pause, resume) do not count; while paused the due date is unknown); P8 a restart
 counts from its new anchor; P9 backward periods; P10 breached from 00:00 Asia/Shanghai of the day after
 the due date.
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
-from engine.calendar import WorkCalendar, add_months
+from engine.calendar import STATUTORY_FRAMEWORK, WorkCalendar, add_months
 from engine.errors import YearNotCovered
 from engine.periods import Period
 
@@ -64,16 +65,57 @@ class Due:
     unrolled: dt.date | None = None
     missing_year: int | None = None
     calendar_version: str = ""
+    #: the years without their notice that the count went through (P5): the date is provisional
+    provisional_years: tuple[int, ...] = ()
+
+    @property
+    def provisional(self) -> bool:
+        """The date stands until the State Council publishes the schedule of `provisional_years` (P5)."""
+        return bool(self.provisional_years) and self.date is not None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "due": self.date.isoformat() if self.date else None,
             "status": self.status,
+            "provisional": self.provisional,
+            "provisional_years": list(self.provisional_years) if self.provisional else [],
             "unrolled": self.unrolled.isoformat() if self.unrolled else None,
             "missing_year": self.missing_year,
             "calendar": self.calendar_version,
             "steps": [s.to_json() for s in self.steps],
         }
+
+
+#: printed after a provisional date in documents and views (P5)
+PROVISIONAL_MARK = "（暂定，以国务院公布的节假日安排为准）"
+
+
+def provisional_step(cal: WorkCalendar, years: tuple[int, ...]) -> Step:
+    """The step that says which part of a provisional count is not yet known (P5)."""
+    shown = "、".join(str(y) for y in years)
+    regional = [cal.provisional_layer(y) for y in years if cal.provisional_layer(y) != cal.calendar_id]
+    if regional and len(regional) == len(years):
+        return Step(
+            f"provisional: the regional rest days of {regional[0]} for {shown} are not yet published; "
+            "counted on the national schedule alone (P5)",
+            f"暂定：{shown}年本地休息日安排（{regional[0]}）尚未公布，按全国节假日安排计算，以公布的安排为准",
+        )
+    return Step(
+        f"provisional: the State Council has not yet published the holiday schedule for {shown}; counted on "
+        f"the statutory holidays of {STATUTORY_FRAMEWORK} and weekends alone, without its swaps (调休) (P5)",
+        f"暂定：{shown}年节假日安排尚未公布，按《{STATUTORY_FRAMEWORK}》规定的法定节假日和周末计算，"
+        f"未计调休{PROVISIONAL_MARK}",
+    )
+
+
+def _touched(c: Clock, date: dt.date | None, unrolled: dt.date | None) -> tuple[dt.date, dt.date] | None:
+    """The days whose kind (working or not) the due date depends on: every counted day for working
+    days, the roll for the other units (a calendar-day count does not look at the calendar)."""
+    if date is None:
+        return None
+    if c.limit.unit == "workdays":
+        return c.anchor + _DAY, date
+    return (unrolled or date), date
 
 
 def _rest_reason(cal: WorkCalendar, d: dt.date) -> tuple[str, str]:
@@ -235,9 +277,13 @@ def due(c: Clock, calendar: WorkCalendar) -> Due:
             exc.year,
             calendar.version,
         )
+    span = _touched(c, date, unrolled)
+    years = calendar.provisional_years(*span) if span is not None else ()
+    if years:
+        steps.append(provisional_step(calendar, years))
     if c.status == "stopped":
         steps.append(Step(f"stopped on {c.stopped_on}", f"{c.stopped_on}停止计算"))
-    return Due(date, status, tuple(steps), unrolled, None, calendar.version)
+    return Due(date, status, tuple(steps), unrolled, None, calendar.version, years)
 
 
 def due_date(c: Clock, calendar: WorkCalendar) -> dt.date | None:
@@ -310,10 +356,14 @@ def explain_latest_before(d: dt.date, period: Period, calendar: WorkCalendar) ->
             calendar.version,
         )
     steps = [head]
+    years: tuple[int, ...] = ()
     if period.unit == "workdays":
         steps += _skipped(calendar, latest - _DAY, d - _DAY)
+        years = calendar.provisional_years(latest, d - _DAY)
     steps.append(Step(f"latest compliant date: {latest}", f"最迟应于{latest}"))
-    return Due(latest, "running", tuple(steps), latest, None, calendar.version)
+    if years:
+        steps.append(provisional_step(calendar, years))
+    return Due(latest, "running", tuple(steps), latest, None, calendar.version, years)
 
 
 def warn_on(c: Clock, warn_before: Period, calendar: WorkCalendar) -> dt.date | None:

@@ -59,10 +59,11 @@ def event_payload(
     documents: Iterable[Any],
     backdated: bool,
     allotted: Mapping[str, Any] | None = None,
+    calendar_change: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The fields of an event that its hash covers. `allotted` (what the event allotted to the case: a
     receipt number, a 案号, a new query code) is covered only when set, so the hashes of events written
-    before it existed are unchanged."""
+    before it existed are unchanged; `calendar_change` (a calendar_update event's record) likewise."""
     payload: dict[str, Any] = {
         "case_id": case_id,
         "seq": seq,
@@ -80,6 +81,8 @@ def event_payload(
     }
     if allotted:
         payload["allotted"] = dict(allotted)
+    if calendar_change:
+        payload["calendar_change"] = dict(calendar_change)
     return payload
 
 

@@ -148,6 +148,10 @@ class CaseEvent(SQLModel, table=True):
     #: "query_code": "issued"} (acceptance), {"query_code": "reissued"}; never a code itself. NULL when
     #: nothing (the hash covers it only when set, so events written before migration 0005 still verify)
     allotted: dict[str, Any] | None = _json(nullable=True)
+    #: a `calendar_update` event's record of what a calendar change did to the case's due dates
+    #: (engine.calendar_apply): calendar versions before and after, per deadline the old and new due date
+    #: and why. NULL on every other event (the hash covers it only when set; migration 0006)
+    calendar_change: dict[str, Any] | None = _json(nullable=True)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
 
@@ -172,6 +176,14 @@ class Deadline(SQLModel, table=True):
             sqlite_where=sa.text("status = 'running' AND warn_on IS NOT NULL"),
             postgresql_where=sa.text("status = 'running' AND warn_on IS NOT NULL"),
         ),
+        # engine.calendar_apply: open deadlines computed on an older calendar (migration 0006, issue 14)
+        sa.Index(
+            "ix_deadline_open_calendar",
+            "calendar_version",
+            "case_id",
+            sqlite_where=sa.text("status IN ('running', 'paused')"),
+            postgresql_where=sa.text("status IN ('running', 'paused')"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case_file.id")
@@ -190,6 +202,8 @@ class Deadline(SQLModel, table=True):
     on_expiry: str | None = Field(default=None, max_length=64)
     responsible: str | None = Field(default=None, max_length=40)
     calendar_version: str | None = Field(default=None, max_length=100)
+    #: the due date was counted through a year without its State Council notice (P5; migration 0006)
+    provisional: bool = False
     updated_seq: int = 0
 
 
@@ -269,6 +283,10 @@ class Breach(SQLModel, table=True):
     institution_id: str = Field(max_length=64, index=True)
     responsible: str | None = Field(default=None, max_length=40)
     recorded_at: dt.datetime = Field(default_factory=utc_now)
+    #: on a provisional due date (P5): confirmed or withdrawn when the year's notice is added
+    provisional: bool = False
+    confirmed_on: dt.date | None = None
+    withdrawn_on: dt.date | None = None
 
 
 class DeadlineWarning(SQLModel, table=True):
@@ -283,6 +301,8 @@ class DeadlineWarning(SQLModel, table=True):
     warn_on: dt.date
     institution_id: str = Field(max_length=64, index=True)
     recorded_at: dt.datetime = Field(default_factory=utc_now)
+    provisional: bool = False
+    withdrawn_on: dt.date | None = None
 
 
 class CaseParty(SQLModel, table=True):

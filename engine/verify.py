@@ -70,6 +70,7 @@ def _payload(e: CaseEvent) -> dict[str, Any]:
         documents=e.documents or [],
         backdated=e.backdated,
         allotted=e.allotted,
+        calendar_change=e.calendar_change,
     )
 
 

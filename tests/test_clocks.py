@@ -129,13 +129,29 @@ def test_month_end_roll_on_make_up_saturday() -> None:
 # ---------------------------------------------------------------- P5: unknown years
 
 
-def test_uncovered_year_gives_unknown_not_an_exception() -> None:
+def test_a_year_without_its_notice_gives_a_provisional_date() -> None:
+    """P5: 2026-12-01 + 45 days = Fri 2027-01-15, a weekday not a statutory day; provisional."""
     result = due(start_clock("award", P("45 days"), D("2026-12-01")), CAL)
-    assert result.date is None and result.status == "unknown" and result.missing_year == 2027
-    assert "2027" in result.steps[-1].en and "procedures/calendars/cn.yaml" in result.steps[-1].en
-    assert "2027" in result.steps[-1].zh
-    assert not is_breached(start_clock("award", P("45 days"), D("2026-12-01")), CAL, D("2027-03-01"))
-    assert warn_on(start_clock("award", P("45 days"), D("2026-12-01")), P("3 workdays"), CAL) is None
+    assert result.date == D("2027-01-15") and result.status == "running"
+    assert result.provisional and result.provisional_years == (2027,)
+    assert "2027" in result.steps[-1].zh and "暂定" in result.steps[-1].zh and "P5" in result.steps[-1].en
+    assert result.to_json()["provisional"] is True
+    # a count that stays in 2026 is not provisional, even on a calendar that lacks 2027
+    inside = due(start_clock("x", P("20 days"), D("2026-12-01")), CAL)
+    assert not inside.provisional and inside.to_json()["provisional"] is False
+    # a calendar-day count looks only at its roll: 2026-12-02 + 30 days = Fri 2027-01-01 (元旦) -> Mon 01-04
+    rolled = due(start_clock("x", P("30 days"), D("2026-12-02")), CAL)
+    assert rolled.date == D("2027-01-04") and rolled.provisional
+    assert warn_on(start_clock("award", P("45 days"), D("2026-12-01")), P("3 workdays"), CAL) == D("2027-01-12")
+
+
+def test_past_the_provisional_reach_the_due_date_is_unknown_not_an_exception() -> None:
+    result = due(start_clock("award", P("45 days"), D("2031-12-01")), CAL)
+    assert result.date is None and result.status == "unknown" and result.missing_year == 2032
+    assert "2032" in result.steps[-1].en and "procedures/calendars/cn.yaml" in result.steps[-1].en
+    assert "2032" in result.steps[-1].zh and not result.provisional
+    assert not is_breached(start_clock("award", P("45 days"), D("2031-12-01")), CAL, D("2032-03-01"))
+    assert warn_on(start_clock("award", P("45 days"), D("2031-12-01")), P("3 workdays"), CAL) is None
 
 
 def test_days_period_inside_2026_needs_no_2027() -> None:
@@ -149,11 +165,10 @@ def test_days_period_inside_2026_needs_no_2027() -> None:
     st.sampled_from(["5 workdays", "10 workdays", "15 days", "45 days", "3 months", "1 year"]),
 )
 def test_no_due_date_silently_lands_in_an_uncovered_year(anchor: dt.date, limit: str) -> None:
+    """Every due date reaching into 2027 says it is provisional; none inside 2026 does."""
     result = due(start_clock("x", P(limit), anchor), CAL)
-    if result.date is None:
-        assert result.status == "unknown" and result.missing_year == 2027
-    else:
-        assert result.date.year <= 2026 and CAL.is_workday(result.date)
+    assert result.date is not None and CAL.is_workday(result.date)
+    assert result.provisional == (result.date.year == 2027)
 
 
 # ---------------------------------------------------------------- operations and refusals
@@ -249,9 +264,15 @@ def test_operation_refusals() -> None:
 
 
 def test_extension_of_a_clock_whose_due_year_is_missing() -> None:
-    late = start_clock("award", P("45 days"), D("2026-12-01"))
-    assert extend(late, D("2026-12-20"), P("15 days"), P("15 days"), 1, CAL).extensions
-    _refusal(lambda: extend(late, D("2027-01-20"), P("15 days"), P("15 days"), 1, CAL), "lacks 2027")
+    late = start_clock("award", P("45 days"), D("2031-12-01"))
+    assert extend(late, D("2031-12-20"), P("15 days"), P("15 days"), 1, CAL).extensions
+    _refusal(lambda: extend(late, D("2032-01-20"), P("15 days"), P("15 days"), 1, CAL), "lacks 2032")
+
+
+def test_extension_after_a_provisional_expiry_says_the_date_is_provisional() -> None:
+    late = start_clock("award", P("45 days"), D("2026-12-01"))  # provisional due 2027-01-15
+    assert extend(late, D("2027-01-15"), P("15 days"), P("15 days"), 1, CAL).extensions
+    _refusal(lambda: extend(late, D("2027-01-20"), P("15 days"), P("15 days"), 1, CAL), "provisional")
 
 
 def test_stopped_clock_keeps_its_due_date() -> None:

@@ -40,7 +40,7 @@ APPLICANT = Actor("u:applicant", "applicant")
 DAY = dt.date(2026, 3, 2)
 
 # mini.yaml plus: `suspend` produces a generated document, `award` is guarded by a working-day count
-# from the hearing date (2027 is not covered by the calendar), `deliver` sets a fact by a division.
+# from the hearing date (2032 is past the calendar's provisional reach, P5), `deliver` sets a fact by a division.
 EXTRA_ACTIONS = """\
   suspend: {title: 中止审理, from: [accepted], to: suspended, roles: [director], produces: [broken]}
   award:
@@ -188,7 +188,7 @@ def test_nothing_is_written_on_postgres_either(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_url: str
 ) -> None:
     service, db = _service(tmp_path, BROKEN_TEMPLATES["runtime"][0], monkeypatch=monkeypatch, url=pg_url)
-    case_id = _accepted_case(service, {"hearing_on": "2027-01-20"})
+    case_id = _accepted_case(service, {"hearing_on": "2032-01-20"})
     before = _store(db, case_id)
     with pytest.raises(DocumentFailed):
         service.fire(case_id, "suspend", DIRECTOR, DAY)
@@ -228,7 +228,7 @@ def test_a_guard_counting_into_an_uncovered_year_is_a_date_refusal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     service, db = _service(tmp_path, monkeypatch=monkeypatch)
-    case_id = _accepted_case(service, {"hearing_on": "2027-01-20"})
+    case_id = _accepted_case(service, {"hearing_on": "2032-01-20"})
     before = _store(db, case_id)
     with pytest.raises(EventNotAllowed) as err:
         service.fire(case_id, "award", ARBITRATOR, DAY)
@@ -236,8 +236,8 @@ def test_a_guard_counting_into_an_uncovered_year_is_a_date_refusal(
     refusal = err.value
     assert refusal.code == "date"
     assert refusal.action == "award" and refusal.case_id == case_id and refusal.stage == "accepted"
-    assert "2027" in refusal.message and "procedures/calendars/cn.yaml" in refusal.message
-    assert refusal.details["year"] == 2027
+    assert "2032" in refusal.message and "procedures/calendars/cn.yaml" in refusal.message
+    assert refusal.details["year"] == 2032
     # available_actions reports the same refusal instead of failing
     listed = {a.action: a for a in service.available_actions(case_id, "arbitrator", DAY)}
     assert listed["award"].allowed is False

@@ -13,11 +13,12 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlmodel import select
 
 from engine.casefile import Actor
 from engine.errors import BadInput, CaseConflict, EventNotAllowed
 from engine.runtime import CaseService
-from engine.tables import CaseFile
+from engine.tables import Breach, CaseFile
 from engine.verify import verify_case
 from tests.fixtures_runtime import MovableNow, load_mini, prepared_db
 
@@ -89,8 +90,9 @@ def test_any_sequence_keeps_the_case_whole(tmp_path_factory: Any, steps: list[An
     db.dispose()
 
 
-def test_a_due_date_in_an_uncovered_year_is_unknown_not_guessed(sqlite_url: str) -> None:
-    """P5: accepted 2026-12-01, the award period ends in 2027, whose holidays are not published."""
+def test_a_due_date_in_a_year_without_its_notice_is_provisional(sqlite_url: str) -> None:
+    """P5: accepted 2026-12-01, the award period ends in 2027, whose holidays are not published: the
+    date is counted on the statutory days and marked provisional; its breach is provisional too."""
     db = prepared_db(sqlite_url)
     now = MovableNow(D(2026, 11, 30))
     svc = CaseService(db, load_mini(), now=now)
@@ -100,9 +102,12 @@ def test_a_due_date_in_an_uncovered_year_is_unknown_not_guessed(sqlite_url: str)
     now.to(D(2026, 12, 1))
     svc.fire(case.id, "accept", Actor("c", "clerk"), D(2026, 12, 1), documents=["application"])
     award = svc.get(case.id).deadlines["award"]
-    assert award.status == "running" and award.due_on is None
-    assert award.note is not None and "2027" in award.note
-    assert award.shown().startswith("unknown")
+    assert award.status == "running" and award.due_on == D(2027, 1, 15) and award.provisional
+    assert award.note is None and any("暂定" in step for step in award.steps)
+    assert award.shown() == "2027-01-15 provisional"
     now.to(D(2027, 3, 1))
     report = svc.tick(D(2027, 3, 1))
-    assert report.breaches == []  # an unknown due date is never a breach
+    assert report.breaches == [(case.id, "award", D(2027, 1, 15))]
+    with db.read() as s:
+        (breach,) = s.exec(select(Breach).where(Breach.case_id == case.id)).all()
+    assert breach.provisional and breach.confirmed_on is None and breach.withdrawn_on is None

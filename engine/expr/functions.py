@@ -44,6 +44,7 @@ class GuardContext(Protocol):
     def has_document(self, doc_id: str) -> bool: ...
     def deadline_due(self, deadline_id: str) -> dt.date | None: ...
     def deadline_status(self, deadline_id: str) -> str | None: ...
+    def deadline_provisional(self, deadline_id: str) -> bool: ...
     def times_fired(self, action: str) -> int: ...
     def param(self, param_id: str, day: dt.date) -> Any: ...
 
@@ -150,6 +151,15 @@ def _deadline_due(ctx: GuardContext, deadline_id: str) -> dt.date:
                 "deadline_status('award') == 'running'")  # fmt: skip
 def _deadline_status(ctx: GuardContext, deadline_id: str) -> str:
     return ctx.deadline_status(deadline_id) or "not_started"
+
+
+@guard_function("deadline_provisional", ["text"], "bool",
+                "期限的到期日是否为暂定（经过尚未公布节假日安排的年度，以国务院公布的安排为准）。",
+                "Whether a deadline's due date is provisional (counted through a year whose holiday "
+                "schedule is not yet published, docs/law.md P5).",
+                "at <= deadline_due('challenge_applicant') or deadline_provisional('challenge_applicant')")  # fmt: skip
+def _deadline_provisional(ctx: GuardContext, deadline_id: str) -> bool:
+    return bool(ctx.deadline_provisional(deadline_id))
 
 
 @guard_function("times_fired", ["text"], "int", "该操作在本案中已执行的次数。",
