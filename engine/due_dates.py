@@ -13,7 +13,7 @@ the due date.
 Stage in the flow: engine.clocks (the clock data and operations, and the public home of these names:
 import them from there) asks it for the due date before an extension; the runtime, the scheduler and
 the audit read due dates through engine.clocks.
-May import: engine.errors, engine.periods, engine.calendar; engine.clocks for the `Clock` type only
+May import: engine.errors, engine.periods, engine.calendar, engine.statutory_days; engine.clocks for the `Clock` type only
 (engine.clocks imports this module).
 """
 
@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
-from engine.calendar import STATUTORY_FRAMEWORK, WorkCalendar, add_months
+from engine.calendar import WorkCalendar, add_months
+from engine.statutory_days import FRAMEWORK as STATUTORY_FRAMEWORK
 from engine.errors import YearNotCovered
 from engine.periods import Period
 
