@@ -447,4 +447,4 @@ def get_calendar(
         mtime = path.stat().st_mtime
     except OSError:
         mtime = 0.0
-    return _cached(calendar_id, region, str(overlay_path) if overlay_path else None, mtime)
+    return _cached(calendar_id, region, str(path), mtime)
