@@ -913,6 +913,8 @@ def monitor_report(
     for code, n in report.ended_by_closure.items():
         typer.echo(f"  未受理即结束 {code}: {n}")
     typer.echo(f"  超期 (breaches): {sum(report.breaches.values())} {report.breaches or ''}".rstrip())
+    if report.provisional_breaches:
+        typer.echo(f"    其中暂定 (provisional, P5): {report.provisional_breaches}")
     for r in report.rates.values():
         typer.echo(f"  {r.title}: {_fmt_rate(r.value)} = {r.numerator} / {r.denominator}  [{r.formula}]")
 

@@ -226,14 +226,16 @@ def audit_breaches(
                 e.case_number,
                 e.institution_name,
                 e.deadline_title,
-                str(e.due_on),
+                f"{e.due_on}（暂定）" if e.provisional else str(e.due_on),
                 str(e.days_overdue),
                 who,
                 notes,
                 e.basis,
             )
         Console(width=200).print(table)
-        typer.echo(f"{len(entries)} breach(es) as of {day}")
+        provisional = sum(e.provisional for e in entries)
+        note = f", {provisional} provisional (暂定, P5)" if provisional else ""
+        typer.echo(f"{len(entries)} breach(es) as of {day}{note}")
     db.dispose()
     if entries:
         raise typer.Exit(1)

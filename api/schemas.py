@@ -113,6 +113,7 @@ class DeadlineOut(BaseModel):
     note: str | None = None
     statutory: bool
     basis: str
+    provisional: bool = Field(False, description="届满日为暂定，以国务院公布的节假日安排为准（P5）")
 
 
 class DocumentOut(BaseModel):
@@ -285,6 +286,9 @@ class BreachOut(BaseModel):
     responsible_staff: str | None
     stage: str
     clock_notes: list[ClockNoteOut]
+    provisional: bool = Field(
+        False, description="届满日为暂定（该年度节假日安排尚未公布，docs/law.md P5）：超期亦为暂定"
+    )
 
 
 class BreachListOut(BaseModel):

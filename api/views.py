@@ -53,6 +53,7 @@ def deadline_out(d: Any) -> DeadlineOut:
         note=d.note,
         statutory=d.statutory,
         basis=d.basis,
+        provisional=bool(getattr(d, "provisional", False)),
     )
 
 

@@ -10,6 +10,9 @@ and a test proves the two agree.
 May import: engine.tables, engine.access (scoping), engine.clocks and engine.clockwork (replaying a
 restarted deadline). Never FastAPI or Typer.
 
+A breach on a provisional due date (P5) is marked `provisional`: it stands until the year's notice is
+added and `zhongcai calendar apply` confirms or withdraws it.
+
 A deadline is breached as of D when it was still running at the end of its due date (P10: from 00:00
 of the next day) and D is after the due date: either it is still running with `due_on < D`, or it was
 stopped by an event whose effective date is after `due_on`.
@@ -67,6 +70,8 @@ class BreachEntry:
     responsible_staff: str | None
     stage: str
     clock_notes: tuple[ClockNote, ...] = ()
+    #: the due date is provisional (P5: counted through a year without its notice), so is the breach
+    provisional: bool = False
 
     def key(self) -> tuple[int, str, dt.date]:
         """The breach record's unique key (case, deadline, due date)."""
@@ -293,6 +298,7 @@ def reconcile_breaches(session: Session, entries: Sequence[BreachEntry], detecte
             institution_id=e.institution_id,
             responsible=e.responsible_role,
             recorded_at=dt.datetime.now(dt.UTC),
+            provisional=e.provisional,
         ).on_conflict_do_nothing()
         result = session.execute(stmt)
         added += int(getattr(result, "rowcount", 0) or 0)
@@ -374,6 +380,7 @@ def _breach_entry(
         responsible_staff=staff,
         stage=case.stage,
         clock_notes=notes,
+        provisional=bool(d.provisional) and due_on == d.due_on,
     )
 
 
@@ -393,6 +400,7 @@ BREACH_COLUMNS = (
     "institution_id",
     "statutory",
     "stage",
+    "provisional",
 )
 
 

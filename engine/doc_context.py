@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 import yaml
 
-from engine.doc_format import as_money
+from engine.doc_format import ProvisionalDate, as_money
 from engine.errors import BadInput
 from engine.masking import Masker
 from engine.model import Document, Procedure
@@ -98,9 +98,10 @@ class DeadlineView:
     title: str
     limit: str
     basis: str
-    due: dt.date | None
+    due: dt.date | None  # a doc_format.ProvisionalDate when provisional (P5): cn_date prints the mark
     status: str
     extension_limit: str | None
+    provisional: bool = False
 
 
 #: Names every document context provides besides the procedure's facts.
@@ -179,6 +180,9 @@ def deadline_views(procedure: Procedure, clocks: Mapping[str, DueLike]) -> dict[
     for id_, title, limit, basis, extension_limit in _deadline_parts(procedure):
         due = clocks.get(id_)
         due_date = getattr(due, "date", getattr(due, "due_on", None)) if due is not None else None
+        provisional = bool(getattr(due, "provisional", False)) and isinstance(due_date, dt.date)
+        if provisional and isinstance(due_date, dt.date):
+            due_date = ProvisionalDate.of(due_date)
         views[id_] = DeadlineView(
             id=id_,
             title=title,
@@ -187,6 +191,7 @@ def deadline_views(procedure: Procedure, clocks: Mapping[str, DueLike]) -> dict[
             due=due_date if isinstance(due_date, dt.date) else None,
             status=due.status if due is not None else "not_started",
             extension_limit=extension_limit,
+            provisional=provisional,
         )
     return views
 

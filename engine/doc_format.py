@@ -3,7 +3,7 @@
 Owns: `cn_date` (二〇二六年十月十二日), `cn_money` (人民币20,000.00元, optionally with the amount in
 capital figures, 大写), `cn_upper_money` (贰万元整), `cn_count` (十五) and `cn_year_date`.
 Pure functions, registered as Jinja filters by engine.documents; no I/O.
-May import: engine.errors.
+May import: engine.errors, engine.statutory_days (the provisional mark).
 """
 
 from __future__ import annotations
@@ -13,6 +13,25 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from engine.errors import BadInput
+from engine.statutory_days import PROVISIONAL_MARK
+
+
+class ProvisionalDate(dt.date):
+    """A due date counted through a year whose holiday notice is not yet published (docs/law.md P5).
+
+    Templates compare and format it like any date; `cn_date` prints it with its mark, so a document
+    cannot state a provisional date as if it were certain.
+
+    >>> cn_date(ProvisionalDate(2027, 1, 18))
+    '二〇二七年一月十八日（暂定，以国务院公布的节假日安排为准）'
+    """
+
+    provisional = True
+
+    @classmethod
+    def of(cls, day: dt.date) -> ProvisionalDate:
+        return cls(day.year, day.month, day.day)
+
 
 _YEAR_DIGITS = "〇一二三四五六七八九"
 _SMALL = "零一二三四五六七八九"
@@ -70,7 +89,8 @@ def cn_date(value: Any) -> str:
         return BLANK_DATE
     day = _as_date(value)
     year = "".join(_YEAR_DIGITS[int(c)] for c in f"{day.year:04d}")
-    return f"{year}年{cn_count(day.month)}月{cn_count(day.day)}日"
+    mark = PROVISIONAL_MARK if isinstance(value, ProvisionalDate) else ""
+    return f"{year}年{cn_count(day.month)}月{cn_count(day.day)}日{mark}"
 
 
 def as_money(value: Any) -> Decimal:

@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from engine.calendar import WorkCalendar, add_months
-from engine.statutory_days import FRAMEWORK as STATUTORY_FRAMEWORK
 from engine.errors import YearNotCovered
 from engine.periods import Period
+from engine.statutory_days import FRAMEWORK as STATUTORY_FRAMEWORK
+from engine.statutory_days import PROVISIONAL_MARK
 
 if TYPE_CHECKING:
     from engine.clocks import Clock
@@ -85,10 +86,6 @@ class Due:
             "calendar": self.calendar_version,
             "steps": [s.to_json() for s in self.steps],
         }
-
-
-#: printed after a provisional date in documents and views (P5)
-PROVISIONAL_MARK = "（暂定，以国务院公布的节假日安排为准）"
 
 
 def provisional_step(cal: WorkCalendar, years: tuple[int, ...]) -> Step:

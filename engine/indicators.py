@@ -163,6 +163,8 @@ class Report:
     ended_by_closure: dict[str, int]
     breaches: dict[str, int]
     rates: dict[str, Rate] = field(default_factory=dict)
+    #: of `breaches`, those on a provisional due date (P5): they stand until the year's notice is added
+    provisional_breaches: int = 0
 
     def to_json(self) -> dict[str, Any]:
         def num(v: int | Decimal) -> int | str:
@@ -175,7 +177,11 @@ class Report:
             "measures": {k: {"title": self.titles[k], "value": num(v)} for k, v in self.measures.items()},
             "closed_by_closure": self.closed_by_closure,
             "ended_by_closure": self.ended_by_closure,
-            "breaches": {"total": sum(self.breaches.values()), "by_deadline": self.breaches},
+            "breaches": {
+                "total": sum(self.breaches.values()),
+                "by_deadline": self.breaches,
+                "provisional": self.provisional_breaches,
+            },
             "rates": {
                 r.id: {
                     "title": r.title,
@@ -318,6 +324,7 @@ def monthly_report(
         for k, r in spec.rates.items()
     }
     titles = {k: m.title for k, m in spec.measures.items()}
+    breaches = _breaches(conn, start, nxt, scope)
     return Report(
         month,
         scope,
@@ -325,8 +332,9 @@ def monthly_report(
         titles,
         dict(sorted(closed.items())),
         dict(sorted(ended.items())),
-        _breaches(conn, start, nxt, scope),
+        {k: n for k, (n, _) in breaches.items()},
         rates,
+        sum(p for _, p in breaches.values()),
     )
 
 
@@ -353,10 +361,14 @@ def _resolve_sum(
     return total
 
 
-def _breaches(conn: sa.Connection, start: date, nxt: date, scope: Scope) -> dict[str, int]:
+def _breaches(conn: sa.Connection, start: date, nxt: date, scope: Scope) -> dict[str, tuple[int, int]]:
+    """deadline id -> (breaches due in the month, of which provisional); withdrawn ones do not count."""
     b = Breach.__table__  # type: ignore[attr-defined]
     c = CaseFile.__table__  # type: ignore[attr-defined]
-    stmt = sa.select(b.c.deadline_id, sa.func.count()).where(b.c.due_on >= start, b.c.due_on < nxt)
+    provisional = sa.func.sum(sa.case((b.c.provisional.is_(True), 1), else_=0))
+    stmt = sa.select(b.c.deadline_id, sa.func.count(), provisional).where(
+        b.c.due_on >= start, b.c.due_on < nxt, b.c.withdrawn_on.is_(None)
+    )
     if scope.region is not None:
         stmt = stmt.join_from(b, c, b.c.case_id == c.c.id)
         cond = scope.condition(c.c.region_code, b.c.institution_id)
@@ -364,4 +376,5 @@ def _breaches(conn: sa.Connection, start: date, nxt: date, scope: Scope) -> dict
         cond = scope.condition(b.c.institution_id, b.c.institution_id)
     if cond is not None:
         stmt = stmt.where(cond)
-    return {str(d): int(n) for d, n in conn.execute(stmt.group_by(b.c.deadline_id).order_by(b.c.deadline_id))}
+    rows = conn.execute(stmt.group_by(b.c.deadline_id).order_by(b.c.deadline_id))
+    return {str(d): (int(n), int(p or 0)) for d, n, p in rows}

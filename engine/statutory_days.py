@@ -1,7 +1,7 @@
 """The statutory holiday days of 《全国年节及纪念日放假办法》 (2024 revision, art 2) for any year: the days
 that are law before the State Council announces the year's schedule (docs/law.md P5 and section 9).
 
-Owns: `statutory_days(year)` (date -> festival name, 13 days from 2025): 元旦 1 January; 春节 lunar New
+Owns: `PROVISIONAL_MARK` (what follows a provisional date in a document), `statutory_days(year)` (date -> festival name, 13 days from 2025): 元旦 1 January; 春节 lunar New
 Year's Eve and the 1st-3rd days of the first lunar month; 清明 the day of the solar term; 劳动节 1-2 May;
 端午 the 5th of the fifth lunar month; 中秋 the 15th of the eighth lunar month; 国庆 1-3 October. Lunar
 dates come from `lunardate` (tables 1900-2099), the 清明 solar term from `chinesecalendar`: computed,
@@ -18,6 +18,8 @@ import functools
 import chinese_calendar
 from lunardate import LunarDate
 
+#: printed after a provisional date (one counted on these days alone, before the notice) in documents
+PROVISIONAL_MARK = "（暂定，以国务院公布的节假日安排为准）"
 #: the revision of the framework whose days these are: 春节 gained New Year's Eve, 劳动节 2 May (2025)
 FRAMEWORK = "全国年节及纪念日放假办法（2024年修订）"
 FIRST_YEAR = 2025
