@@ -422,6 +422,75 @@ def calendar_check(
     typer.echo("OK")
 
 
+@calendar_app.command("import")
+def calendar_import(
+    notice_file: str = typer.Argument(..., metavar="NOTICE.txt", help="国务院办公厅节假日安排通知全文 (UTF-8 text)"),
+    as_json: bool = typer.Option(False, "--json", help='输出 JSON ({"year", "holidays", "workdays", "checks"})'),
+    write: bool = typer.Option(False, "--write", help="检查全部通过后写入覆盖文件 (add the year to the overlay)"),
+    overlay: str = typer.Option(None, "--overlay", help=_OVERLAY_HELP),
+    year: int = typer.Option(None, "--year", help="年份，标题中没有年份时使用 (the year, if the title has none)"),
+    calendar: str = typer.Option("cn", "--calendar", help="日历 (calendar id)"),
+) -> None:
+    """导入节假日安排通知：解析、按法定节假日检查，并可写入覆盖文件 (read a State Council notice)."""
+    import json
+
+    from engine.calendar import overlay_path_for
+    from engine.holiday_notice import MAX_BYTES, NoticeError, parse_notice
+    from engine.overlay_write import OverlayWriteError, add_year
+
+    path = Path(notice_file)
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise _cal_fail(f"error: cannot read {notice_file}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_BYTES:  # refused before decoding (only MAX_BYTES + 1 bytes were read)
+        big = NoticeError.too_large(path.stat().st_size)
+        raise _cal_fail(f"错误：{big.zh} (error: {big.en})", 1)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise _cal_fail(
+            f"错误：{notice_file} 不是 UTF-8 文本 (error: {notice_file} is not UTF-8 text, byte {err.start})"
+        ) from None
+    try:
+        notice = parse_notice(text, year)
+    except NoticeError as exc:
+        raise _cal_fail(f"错误：{exc.zh} (error: {exc.en})", 1) from None
+    if as_json:
+        typer.echo(json.dumps(notice.to_json(), ensure_ascii=False))
+    else:
+        typer.echo(notice.source)
+        off = sum(d.year == notice.year for d in notice.holidays)
+        typer.echo(f"{notice.year}年：放假 {off} 天，调休上班 {len(notice.workdays)} 天 (days off, make-up days)")
+        for item in notice.items:
+            span = str(item.first) if item.first == item.last else f"{item.first}..{item.last}"
+            work = "、".join(str(d) for d in item.workdays)
+            typer.echo(f"  {item.number or '?'}. {'、'.join(item.names):<8} {span:<24} 共{len(item.days)}天"
+                       + (f"   上班 {work}" if work else ""))  # fmt: skip
+        typer.echo("检查 (checks):")
+        for check in notice.checks:
+            typer.echo(f"  {'✓' if check.ok else '✗'} {check.name}: {check.message}")
+    if not notice.ok:
+        failed = sum(not c.ok for c in notice.checks)
+        raise _cal_fail(f"错误：{failed} 项检查未通过，未写入 (error: {failed} check(s) failed; nothing written)", 1)
+    if not write:
+        return
+    target = Path(overlay) if overlay else overlay_path_for(calendar)
+    if not target.is_file():
+        raise _cal_fail(f"error: no overlay file {target}")
+    try:
+        written = add_year(target, notice, calendar)
+    except OverlayWriteError as exc:
+        raise _cal_fail(f"错误：{exc.zh} (error: {exc.en})", 1) from None
+    out = [f"已写入 {target} 第{written.line}行起 (added {notice.year} to {target}, line {written.line}):"]
+    out += [f"  {ln}" for ln in written.text.splitlines()]
+    out.append("提示：运行 zhongcai calendar apply 重新计算进行中的期限 (hint: run `zhongcai calendar apply` "
+               "to recompute running deadlines)")  # fmt: skip
+    for ln in out:
+        typer.echo(ln, err=as_json)
+
+
 # ---------------------------------------------------------------- cases, scenarios, verify, demo (issue 4)
 case_app = typer.Typer(help="案件 (cases): open, fire, show, list, history", no_args_is_help=True)
 app.add_typer(case_app, name="case")
