@@ -170,7 +170,8 @@ def _check_other_years(path: Path, notice: Notice, calendar_id: str) -> None:
         raise OverlayWriteError(f"无法建立日历：{exc}", f"cannot build the calendar: {exc}") from None
     for d, work in sorted(others):
         try:
-            info = cal.day_info(d)
+            # a provisional year (no notice yet, P5) does not count: its days are not yet known
+            info = None if cal.provisional_years(d, d) else cal.day_info(d)
         except CalendarError:
             info = None
         if info is None or info.workday != work:
