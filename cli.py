@@ -422,6 +422,55 @@ def calendar_check(
     typer.echo("OK")
 
 
+@calendar_app.command("apply")
+def calendar_apply(
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="只显示将要变更的内容，不写入 (show, write nothing)"
+    ),
+    as_json: bool = typer.Option(False, "--json", help="以 JSON 输出报告 (print the report as JSON)"),
+    batch: int = typer.Option(500, "--batch", min=1, help="每个事务的案件数 (cases per transaction)"),
+    today: str = typer.Option(None, "--today", help="确认/撤销超期的日期 (default: today), YYYY-MM-DD"),
+    procedures: Path = typer.Option(Path("procedures"), "--procedures", help="procedures directory"),
+) -> None:
+    """按当前日历重新计算期限 (recompute the due dates counted on an older calendar, e.g. after adding
+    next year's State Council notice): one calendar_update event per changed case."""
+    import json
+
+    from engine.calendar_apply import apply_calendar_update
+    from engine.errors import ZhongcaiError
+
+    day = _cal_date(today, "--today") if today else None
+    service, _ = _case_service(procedures)
+    try:
+        report = apply_calendar_update(service, dry_run=dry_run, batch=batch, today=day)
+    except ZhongcaiError as exc:
+        raise _cal_fail(f"错误 (error): {exc}", 1) from None
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        return
+    for change in report.changes:
+        skipped = (
+            "  [跳过：案件已被并发修改，下次再处理 (skipped: changed concurrently)]" if change.skipped else ""
+        )
+        for d in change.deadlines:
+            old = f"{d.due_before or '—'}{'（暂定）' if d.provisional_before else ''}"
+            new = f"{d.due_after or '—'}{'（暂定）' if d.provisional_after else ''}"
+            typer.echo(f"{change.case_number} {d.deadline} {old} → {new}（{d.why}）{skipped}")
+    for problem in report.problems:
+        typer.echo(f"问题 (problem): {problem}", err=True)
+    head = "试运行，未写入任何内容 (dry run: nothing written)" if dry_run else "已写入 (written)"
+    typer.echo(
+        f"{head}: {report.cases_changed} 件案件期限变更 (cases changed), "
+        f"{report.events_written} 个事件 (events written), "
+        f"超期确认 {report.breaches_confirmed} / 撤销 {report.breaches_withdrawn} / 新记录 {report.breaches_recorded} "
+        f"(breaches confirmed/withdrawn/recorded), 预警撤销 {report.warnings_withdrawn} (warnings withdrawn), "
+        f"{report.rows_restamped} 条期限仅更新日历版本 (rows restamped)"
+        + (f", {len(report.skipped)} 件跳过 (skipped)" if report.skipped else "")
+    )
+    if report.nothing and not report.problems:
+        typer.echo("日历已是最新，无需更新 (every open deadline is on the current calendar)")
+
+
 # ---------------------------------------------------------------- cases, scenarios, verify, demo (issue 4)
 case_app = typer.Typer(help="案件 (cases): open, fire, show, list, history", no_args_is_help=True)
 app.add_typer(case_app, name="case")

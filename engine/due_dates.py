@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from engine.calendar import WorkCalendar, add_months
-from engine.statutory_days import FRAMEWORK as STATUTORY_FRAMEWORK
 from engine.errors import YearNotCovered
 from engine.periods import Period
+from engine.statutory_days import FRAMEWORK as STATUTORY_FRAMEWORK
 
 if TYPE_CHECKING:
     from engine.clocks import Clock

@@ -356,7 +356,9 @@ def _resolve_sum(
 def _breaches(conn: sa.Connection, start: date, nxt: date, scope: Scope) -> dict[str, int]:
     b = Breach.__table__  # type: ignore[attr-defined]
     c = CaseFile.__table__  # type: ignore[attr-defined]
-    stmt = sa.select(b.c.deadline_id, sa.func.count()).where(b.c.due_on >= start, b.c.due_on < nxt)
+    stmt = sa.select(b.c.deadline_id, sa.func.count()).where(
+        b.c.due_on >= start, b.c.due_on < nxt, b.c.withdrawn_on.is_(None)
+    )
     if scope.region is not None:
         stmt = stmt.join_from(b, c, b.c.case_id == c.c.id)
         cond = scope.condition(c.c.region_code, b.c.institution_id)

@@ -236,7 +236,7 @@ def _closed_on_time(session: OrmSession, case_id: int, event: EventLike, spec: R
     breached = (
         sa.select(sa.func.count())
         .select_from(b)
-        .where(b.c.case_id == case_id, b.c.deadline_id.in_(ids))
+        .where(b.c.case_id == case_id, b.c.deadline_id.in_(ids), b.c.withdrawn_on.is_(None))
         .scalar_subquery()
     )
     late = (
