@@ -424,11 +424,19 @@ def calendar_check(
 
 @calendar_app.command("import")
 def calendar_import(
-    notice_file: str = typer.Argument(..., metavar="NOTICE.txt", help="国务院办公厅节假日安排通知全文 (UTF-8 text)"),
-    as_json: bool = typer.Option(False, "--json", help='输出 JSON ({"year", "holidays", "workdays", "checks"})'),
-    write: bool = typer.Option(False, "--write", help="检查全部通过后写入覆盖文件 (add the year to the overlay)"),
+    notice_file: str = typer.Argument(
+        ..., metavar="NOTICE.txt", help="国务院办公厅节假日安排通知全文 (UTF-8 text)"
+    ),
+    as_json: bool = typer.Option(
+        False, "--json", help='输出 JSON ({"year", "holidays", "workdays", "checks"})'
+    ),
+    write: bool = typer.Option(
+        False, "--write", help="检查全部通过后写入覆盖文件 (add the year to the overlay)"
+    ),
     overlay: str = typer.Option(None, "--overlay", help=_OVERLAY_HELP),
-    year: int = typer.Option(None, "--year", help="年份，标题中没有年份时使用 (the year, if the title has none)"),
+    year: int = typer.Option(
+        None, "--year", help="年份，标题中没有年份时使用 (the year, if the title has none)"
+    ),
     calendar: str = typer.Option("cn", "--calendar", help="日历 (calendar id)"),
 ) -> None:
     """导入节假日安排通知：解析、按法定节假日检查，并可写入覆盖文件 (read a State Council notice)."""
@@ -462,7 +470,9 @@ def calendar_import(
     else:
         typer.echo(notice.source)
         off = sum(d.year == notice.year for d in notice.holidays)
-        typer.echo(f"{notice.year}年：放假 {off} 天，调休上班 {len(notice.workdays)} 天 (days off, make-up days)")
+        typer.echo(
+            f"{notice.year}年：放假 {off} 天，调休上班 {len(notice.workdays)} 天 (days off, make-up days)"
+        )
         for item in notice.items:
             span = str(item.first) if item.first == item.last else f"{item.first}..{item.last}"
             work = "、".join(str(d) for d in item.workdays)
@@ -473,7 +483,9 @@ def calendar_import(
             typer.echo(f"  {'✓' if check.ok else '✗'} {check.name}: {check.message}")
     if not notice.ok:
         failed = sum(not c.ok for c in notice.checks)
-        raise _cal_fail(f"错误：{failed} 项检查未通过，未写入 (error: {failed} check(s) failed; nothing written)", 1)
+        raise _cal_fail(
+            f"错误：{failed} 项检查未通过，未写入 (error: {failed} check(s) failed; nothing written)", 1
+        )
     if not write:
         return
     target = Path(overlay) if overlay else overlay_path_for(calendar)
@@ -489,6 +501,55 @@ def calendar_import(
                "to recompute running deadlines)")  # fmt: skip
     for ln in out:
         typer.echo(ln, err=as_json)
+
+
+@calendar_app.command("apply")
+def calendar_apply(
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="只显示将要变更的内容，不写入 (show, write nothing)"
+    ),
+    as_json: bool = typer.Option(False, "--json", help="以 JSON 输出报告 (print the report as JSON)"),
+    batch: int = typer.Option(500, "--batch", min=1, help="每个事务的案件数 (cases per transaction)"),
+    today: str = typer.Option(None, "--today", help="确认/撤销超期的日期 (default: today), YYYY-MM-DD"),
+    procedures: Path = typer.Option(Path("procedures"), "--procedures", help="procedures directory"),
+) -> None:
+    """按当前日历重新计算期限 (recompute the due dates counted on an older calendar, e.g. after adding
+    next year's State Council notice): one calendar_update event per changed case."""
+    import json
+
+    from engine.calendar_apply import apply_calendar_update
+    from engine.errors import ZhongcaiError
+
+    day = _cal_date(today, "--today") if today else None
+    service, _ = _case_service(procedures)
+    try:
+        report = apply_calendar_update(service, dry_run=dry_run, batch=batch, today=day)
+    except ZhongcaiError as exc:
+        raise _cal_fail(f"错误 (error): {exc}", 1) from None
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        return
+    for change in report.changes:
+        skipped = (
+            "  [跳过：案件已被并发修改，下次再处理 (skipped: changed concurrently)]" if change.skipped else ""
+        )
+        for d in change.deadlines:
+            old = f"{d.due_before or '—'}{'（暂定）' if d.provisional_before else ''}"
+            new = f"{d.due_after or '—'}{'（暂定）' if d.provisional_after else ''}"
+            typer.echo(f"{change.case_number} {d.deadline} {old} → {new}（{d.why}）{skipped}")
+    for problem in report.problems:
+        typer.echo(f"问题 (problem): {problem}", err=True)
+    head = "试运行，未写入任何内容 (dry run: nothing written)" if dry_run else "已写入 (written)"
+    typer.echo(
+        f"{head}: {report.cases_changed} 件案件期限变更 (cases changed), "
+        f"{report.events_written} 个事件 (events written), "
+        f"超期确认 {report.breaches_confirmed} / 撤销 {report.breaches_withdrawn} / 新记录 {report.breaches_recorded} "
+        f"(breaches confirmed/withdrawn/recorded), 预警撤销 {report.warnings_withdrawn} (warnings withdrawn), "
+        f"{report.rows_restamped} 条期限仅更新日历版本 (rows restamped)"
+        + (f", {len(report.skipped)} 件跳过 (skipped)" if report.skipped else "")
+    )
+    if report.nothing and not report.problems:
+        typer.echo("日历已是最新，无需更新 (every open deadline is on the current calendar)")
 
 
 # ---------------------------------------------------------------- cases, scenarios, verify, demo (issue 4)

@@ -9,7 +9,7 @@ May import: engine.casefile, engine.errors.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from engine.casefile import CaseView, DeadlineView, EventView, encode_value
@@ -82,6 +82,21 @@ def history_lines(events: Iterable[EventView]) -> list[str]:
             out.append("         clocks: " + ", ".join(f"{op[1]} {op[0]}" for op in e.clock_ops))
         if e.documents:
             out.append("         documents: " + ", ".join(map(str, e.documents)))
+        if e.calendar_change:
+            out += calendar_change_lines(e.calendar_change)
+    return out
+
+
+def calendar_change_lines(change: Mapping[str, Any]) -> list[str]:
+    """A `calendar_update` event readably: "日历更新：期限award 届满日 2027-01-18 → 2027-01-19（原暂定）…"."""
+    out = []
+    for d in change.get("deadlines") or ():
+        was = "（原暂定）" if d.get("provisional_before") else ""
+        now = "（仍为暂定）" if d.get("provisional_after") else ""
+        out.append(
+            f"         日历更新：期限{d.get('deadline')} 届满日 {d.get('due_before') or '—'} → "
+            f"{d.get('due_after') or '—'}{was}{now}：{d.get('why') or ''} (calendar update)"
+        )
     return out
 
 

@@ -460,6 +460,12 @@ class CaseService:
                 stmt = stmt.where(CaseFile.stage == stage)
             return list(s.exec(stmt).all())
 
+    def apply_calendar(self, *, dry_run: bool = False, today: dt.date | None = None) -> Any:
+        """Recompute the due dates counted on an older calendar (engine.calendar_apply)."""
+        from engine.calendar_apply import apply_calendar_update
+
+        return apply_calendar_update(self, dry_run=dry_run, today=today)
+
     def tick(self, as_of: dt.date) -> Any:
         """The deadline scan as of `as_of`: warnings, breaches, on_expiry actions (idempotent)."""
         from engine.deadline_scan import scan

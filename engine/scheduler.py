@@ -243,14 +243,40 @@ class DeadlineScanner:
             self.leadership.release()
 
 
+def _apply_calendar(service: Any, as_of: dt.date) -> bool:
+    """Apply a pending calendar update (open deadlines counted on another calendar version, e.g. after
+    the next year's notice was added) before the scheduler's first scan, so the scan warns, records
+    breaches and fires on_expiry actions on the current dates. True when done (or nothing pending);
+    False after an error (logged; tried again before the next scan)."""
+    try:
+        report = service.apply_calendar(today=as_of)
+    except Exception:
+        log.exception("calendar update before the first scan failed; it is tried again before the next scan")
+        return False
+    log.info(
+        "calendar update before the first scan: %d case(s) changed, %d event(s), %d case(s) skipped "
+        "(changed concurrently)",
+        report.cases_changed,
+        report.events_written,
+        len(report.skipped),
+    )
+    return not report.skipped
+
+
 def service_tick(service: Any) -> Tick:
     """The scan job's work: the runtime's `tick`, then the audit's catch-up of late-stopped breaches.
+    The first call applies a pending calendar update first (engine.calendar_apply).
 
     `service` is an engine.runtime.CaseService (typed loosely: the runtime imports nothing from here).
     """
     from engine.audit import breach_audit, reconcile_breaches
 
+    calendar_applied = False
+
     def tick(as_of: dt.date) -> Any:
+        nonlocal calendar_applied
+        if not calendar_applied:  # the first scan of this scheduler: a pending calendar update first
+            calendar_applied = _apply_calendar(service, as_of)
         report = service.tick(as_of)
         with service.db.transaction() as s:
             entries = breach_audit(

@@ -8,6 +8,8 @@ Owns: `verify_store(service) -> VerifyReport` and `verify_case`. For every case 
 - every document belongs to an event of the case, each event's document list is exactly the documents
   filed with it, numbered 1, 2, ... per document in event order, and each sha256 matches its content;
 - the deadline rows equal a replay of the clock operations recorded in the events (status, clock, due date).
+A `calendar_update` event (engine.calendar_apply) verifies like any other: hashed with its
+`calendar_change`, one monitoring record, no clock operations (the replay uses the current calendar).
 It reads only; it never repairs. Works on SQLite and PostgreSQL alike.
 Stage in the flow: operations (after a crash, a restore, a migration).
 May import: engine.tables, engine.hashchain, engine.clockwork, engine.casefile, engine.runtime (types).
