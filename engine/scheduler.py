@@ -265,17 +265,26 @@ def _apply_calendar(service: Any, as_of: dt.date) -> bool:
 
 def service_tick(service: Any) -> Tick:
     """The scan job's work: the runtime's `tick`, then the audit's catch-up of late-stopped breaches.
-    The first call applies a pending calendar update first (engine.calendar_apply).
+    The first call, and the first after the national calendar changed, applies a pending calendar update
+    first (engine.calendar_apply).
 
     `service` is an engine.runtime.CaseService (typed loosely: the runtime imports nothing from here).
     """
     from engine.audit import breach_audit, reconcile_breaches
 
+    from engine.calendar import get_calendar
+
     calendar_applied = False
+    seen_version = ""
 
     def tick(as_of: dt.date) -> Any:
-        nonlocal calendar_applied
-        if not calendar_applied:  # the first scan of this scheduler: a pending calendar update first
+        nonlocal calendar_applied, seen_version
+        # the national calendar's version changes when its overlay file does (a notice imported while the
+        # scheduler runs): the update is applied again before the scan; get_calendar is a cached stat
+        version = get_calendar("cn").version
+        if version != seen_version:
+            calendar_applied, seen_version = False, version
+        if not calendar_applied:  # the first scan of this scheduler, or a new calendar: update first
             calendar_applied = _apply_calendar(service, as_of)
         report = service.tick(as_of)
         with service.db.transaction() as s:
