@@ -271,7 +271,6 @@ def service_tick(service: Any) -> Tick:
     `service` is an engine.runtime.CaseService (typed loosely: the runtime imports nothing from here).
     """
     from engine.audit import breach_audit, reconcile_breaches
-
     from engine.calendar import get_calendar
 
     calendar_applied = False
