@@ -28,8 +28,8 @@ app.add_typer(procedures_app, name="procedures")
 # Imports stay inside the commands: `procedures validate` must start fast (no FastAPI/SQLAlchemy).
 if TYPE_CHECKING:
     from engine.errors import Diagnostic
-    from engine.model import Procedure
-    from engine.source import SourceDoc
+    from engine.procedures.model import Procedure
+    from engine.procedures.source import SourceDoc
 
 _PROCEDURES_ROOT = Path("procedures")
 
@@ -58,7 +58,7 @@ def procedures_validate(
     """检查程序规则文件 (check procedure files): every problem of every file, sorted; exit 1 on any error."""
     import json
 
-    from engine.library import check_files, discover, expand
+    from engine.procedures.library import check_files, discover, expand
 
     files = expand(paths) if paths else discover(root)
     if not files:
@@ -92,7 +92,7 @@ def procedures_validate(
 
 def _load_procedure(procedure_id: str, root: Path) -> Procedure:
     from engine.errors import UnknownProcedure
-    from engine.library import ProcedureLibrary
+    from engine.procedures.library import ProcedureLibrary
 
     lib, diags = ProcedureLibrary.load(root, strict=False)
     try:
@@ -115,7 +115,7 @@ def procedures_show(
     root: Path = typer.Option(_PROCEDURES_ROOT, "--root"),
 ) -> None:
     """显示程序 (show a procedure): stages, actions, deadlines, documents, with the file:line of each."""
-    from engine.library import describe_procedure
+    from engine.procedures.library import describe_procedure
 
     typer.echo(describe_procedure(_load_procedure(procedure_id, root)), nl=False)
 
@@ -128,7 +128,7 @@ def procedures_diagram(
     out: Path | None = typer.Option(None, "--out", help="file to write (required for png/svg)"),
 ) -> None:
     """程序流程图 (stage diagram): Mermaid stateDiagram-v2 text, or PNG/SVG through pygraphviz."""
-    from engine.compiler import machine_config, mermaid_diagram
+    from engine.procedures.compiler import machine_config, mermaid_diagram
 
     if fmt not in ("mermaid", "png", "svg"):
         typer.echo(f"unknown --format '{fmt}': use mermaid, png or svg", err=True)
@@ -191,9 +191,9 @@ def procedures_check(
 ) -> None:
     """证明程序规则 (prove a rule set): explore random cases with hypothesis; exit 1 on a counterexample,
     printed as dated actions and as a scenario file that `zhongcai test` reproduces."""
-    from engine.checker import check_procedure
     from engine.errors import ProcedureInvalid, UnknownProcedure
-    from engine.library import ProcedureLibrary
+    from engine.procedures.library import ProcedureLibrary
+    from engine.proving.checker import check_procedure
 
     if examples < 1 or budget <= 0:
         typer.echo("--examples must be at least 1 and --budget more than 0 seconds", err=True)
@@ -250,7 +250,7 @@ app.add_typer(calendar_app, name="calendar")
 if TYPE_CHECKING:  # the calendar section imports engine lazily (fast start); names for annotations only
     import datetime
 
-    from engine.calendar import WorkCalendar
+    from engine.dates.calendar import WorkCalendar
 
 
 def _cal_fail(message: str, code: int = 2) -> typer.Exit:
@@ -273,7 +273,7 @@ def _cal_date(text: str, option: str) -> datetime.date:
 def _cal_load(calendar: str, region: str | None, overlay: str | None) -> WorkCalendar:
     from pathlib import Path
 
-    from engine.calendar import load_calendar
+    from engine.dates.calendar import load_calendar
     from engine.errors import CalendarError, ProcedureInvalid, render_diagnostic
 
     try:
@@ -307,8 +307,8 @@ def calendar_due(
     """计算届满日 (due date of a period, with every step explained; docs/law.md P1-P10)."""
     import json
 
-    from engine.clocks import due, explain_latest_before, start_clock
-    from engine.periods import parse_period
+    from engine.dates.clocks import due, explain_latest_before, start_clock
+    from engine.dates.periods import parse_period
 
     if (from_ is None) == (before is None):
         raise _cal_fail("error: give exactly one of --from DATE (forward) or --before DATE (backward, P9)")
@@ -384,13 +384,13 @@ def calendar_check(
     import datetime as dt
     from zoneinfo import ZoneInfo
 
-    from engine.calendar_overlay import check_overlay
+    from engine.dates.overlay import check_overlay
 
     day = _cal_date(today, "--today") if today else dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
     cal = _cal_load(calendar, region, overlay)
     if cal.overlay_file is not None:  # warnings only: errors already stopped _cal_load
-        from engine.calendar import library_conflicts
-        from engine.calendar_overlay import read_overlay
+        from engine.dates.calendar import library_conflicts
+        from engine.dates.overlay import read_overlay
 
         for diag in check_overlay(cal.overlay_file) + library_conflicts(read_overlay(cal.overlay_file)):
             typer.echo(f"{diag.span}: {diag.severity} {diag.code}: {diag.message}")
@@ -442,9 +442,9 @@ def calendar_import(
     """导入节假日安排通知：解析、按法定节假日检查，并可写入覆盖文件 (read a State Council notice)."""
     import json
 
-    from engine.calendar import overlay_path_for
-    from engine.holiday_notice import MAX_BYTES, NoticeError, parse_notice
-    from engine.overlay_write import OverlayWriteError, add_year
+    from engine.dates.calendar import overlay_path_for
+    from engine.dates.holiday_notice import MAX_BYTES, NoticeError, parse_notice
+    from engine.dates.overlay_write import OverlayWriteError, add_year
 
     path = Path(notice_file)
     try:
@@ -517,8 +517,8 @@ def calendar_apply(
     next year's State Council notice): one calendar_update event per changed case."""
     import json
 
-    from engine.calendar_apply import apply_calendar_update
     from engine.errors import ZhongcaiError
+    from engine.oversight.calendar_apply import apply_calendar_update
 
     day = _cal_date(today, "--today") if today else None
     service, _ = _case_service(procedures)
@@ -560,18 +560,18 @@ if TYPE_CHECKING:  # the case section imports engine lazily too; names for annot
     from collections.abc import Callable
     from typing import Any, TypeVar
 
-    from engine.db import Database
-    from engine.runtime import CaseService
+    from engine.cases.runtime import CaseService
+    from engine.store.db import Database
 
     _T = TypeVar("_T")
 
 
 def _case_service(procedures: Path) -> tuple[CaseService, Database]:
     """(service, db) on ZHONGCAI_DATABASE_URL, migrated; exits 1 with the reason when that fails."""
-    from engine.db import init_db
+    from engine.cases.runtime import CaseService
     from engine.errors import ZhongcaiError
-    from engine.library import ProcedureLibrary
-    from engine.runtime import CaseService
+    from engine.procedures.library import ProcedureLibrary
+    from engine.store.db import init_db
 
     try:
         db = init_db()
@@ -584,7 +584,7 @@ def _case_service(procedures: Path) -> tuple[CaseService, Database]:
 def _case_date(text: str | None, option: str) -> datetime.date:
     import datetime as dt
 
-    from engine.runtime import shanghai_now
+    from engine.cases.runtime import shanghai_now
 
     if text is None:
         return shanghai_now().date()
@@ -596,7 +596,7 @@ def _case_date(text: str | None, option: str) -> datetime.date:
 
 
 def _case_facts(items: list[str]) -> dict[str, Any]:
-    from engine.scenarios import load_value
+    from engine.proving.scenarios import load_value
 
     out: dict[str, Any] = {}
     for item in items:
@@ -621,7 +621,7 @@ def _case_id(service: CaseService, ref: str) -> int:
 
 def _case_run(fn: Callable[[], _T]) -> _T:
     """Run `fn()`; a refusal, conflict or bad input is printed with its code and exits 1."""
-    from engine.case_text import refusal_line
+    from engine.cases.text import refusal_line
     from engine.errors import EventNotAllowed, ZhongcaiError
 
     try:
@@ -652,9 +652,9 @@ def case_open(
     """开立案件 (open a case): checks the facts, allocates the case number, starts the deadlines."""
     import json
 
-    from engine.case_text import case_json, case_lines
-    from engine.casefile import Actor
-    from engine.runtime import ensure_institution
+    from engine.cases.casefile import Actor
+    from engine.cases.runtime import ensure_institution
+    from engine.cases.text import case_json, case_lines
 
     service, db = _case_service(procedures)
     if institution == "default":
@@ -683,8 +683,8 @@ def case_fire(
     procedures: Path = _PROCEDURES,
 ) -> None:
     """执行操作 (fire an action). A refusal prints its code (stage, role, date, facts, document, guard, deadline)."""
-    from engine.case_text import deadline_lines
-    from engine.casefile import Actor
+    from engine.cases.casefile import Actor
+    from engine.cases.text import deadline_lines
 
     service, _ = _case_service(procedures)
     case_id, day, facts = _case_id(service, case), _case_date(at, "--at"), _case_facts(fact)
@@ -719,7 +719,7 @@ def case_query_code(
 ) -> None:
     """补发查询码 (issue a new query code): the old one stops working; recorded as an event (without the
     code). The new code is printed once."""
-    from engine.casefile import Actor
+    from engine.cases.casefile import Actor
 
     service, _ = _case_service(procedures)
     case_id = _case_id(service, case)
@@ -738,7 +738,7 @@ def case_attach(
     procedures: Path = _PROCEDURES,
 ) -> None:
     """提交文书 (file submitted documents)."""
-    from engine.casefile import Actor
+    from engine.cases.casefile import Actor
 
     service, _ = _case_service(procedures)
     case_id, day = _case_id(service, case), _case_date(at, "--at")
@@ -755,7 +755,7 @@ def case_show(
     """案件详情 (show a case): stage, facts, every deadline with its due date and why, documents."""
     import json
 
-    from engine.case_text import case_json, case_lines
+    from engine.cases.text import case_json, case_lines
 
     service, _ = _case_service(procedures)
     view = _case_run(lambda: service.get(_case_id(service, case)))
@@ -783,7 +783,7 @@ def case_list(
 @case_app.command("history")
 def case_history(case: str = typer.Argument(...), procedures: Path = _PROCEDURES) -> None:
     """案件日志 (event history): every action with its effective date, role, stage change and clocks."""
-    from engine.case_text import history_lines
+    from engine.cases.text import history_lines
 
     service, _ = _case_service(procedures)
     typer.echo("\n".join(history_lines(_case_run(lambda: service.history(_case_id(service, case))))))
@@ -796,8 +796,8 @@ def run_tests(
 ) -> None:
     """运行场景测试 (run YAML scenarios): one line per scenario; exit 1 if any fails."""
     from engine.errors import ProcedureInvalid
-    from engine.library import ProcedureLibrary
-    from engine.scenarios import run_paths
+    from engine.procedures.library import ProcedureLibrary
+    from engine.proving.scenarios import run_paths
 
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
@@ -821,7 +821,7 @@ def verify(as_json: bool = typer.Option(False, "--json"), procedures: Path = _PR
     """校验数据完整性 (verify the store): stages, sequences, hash chains, monitoring records, deadline replay."""
     import json
 
-    from engine.verify import verify_store
+    from engine.oversight.verify import verify_store
 
     service, _ = _case_service(procedures)
     report = verify_store(service)
@@ -855,9 +855,9 @@ def demo(
     """演示 (demo): a realistic case from application to an effective award on a fresh SQLite database."""
     import tempfile
 
-    from engine.db import init_db
-    from engine.demo import run_demo
-    from engine.library import ProcedureLibrary
+    from engine.demo.walkthrough import run_demo
+    from engine.procedures.library import ProcedureLibrary
+    from engine.store.db import init_db
 
     with tempfile.TemporaryDirectory() as tmp:
         path = db_path or Path(tmp) / "demo.db"
@@ -898,9 +898,9 @@ if TYPE_CHECKING:
     from datetime import date as _Date
     from typing import Any
 
-    from engine.codes import CodeTables
-    from engine.db import Database as _MonDatabase
-    from engine.indicators import Scope
+    from engine.codes.code_tables import CodeTables
+    from engine.monitoring.indicators import Scope
+    from engine.store.db import Database as _MonDatabase
 
 
 def _mon_fail(message: str, code: int) -> typer.Exit:
@@ -909,9 +909,9 @@ def _mon_fail(message: str, code: int) -> typer.Exit:
 
 
 def _mon_codes() -> CodeTables:
-    from engine.codes import CodeTables
+    from engine.codes.code_tables import CodeTables
     from engine.errors import ProcedureInvalid, render_diagnostic
-    from engine.monitoring_config import codes_dir
+    from engine.monitoring.config import codes_dir
 
     try:
         return CodeTables.load(codes_dir())
@@ -922,8 +922,8 @@ def _mon_codes() -> CodeTables:
 
 
 def _mon_db() -> _MonDatabase:
-    from engine.db import init_db
     from engine.errors import ZhongcaiError
+    from engine.store.db import init_db
 
     try:
         return init_db()
@@ -932,7 +932,7 @@ def _mon_db() -> _MonDatabase:
 
 
 def _mon_scope(region: str | None, institution: str | None) -> Scope:
-    from engine.indicators import Scope
+    from engine.monitoring.indicators import Scope
 
     if region is not None:
         msg = _mon_codes().validate("regions", region)
@@ -981,7 +981,7 @@ def monitor_export(
     """导出监测记录 (export monitoring records for the national collection), resumable by cursor."""
     import sys
 
-    from engine.export import csv_header, export_records, resume_cursor
+    from engine.monitoring.export import csv_header, export_records, resume_cursor
 
     if fmt not in ("jsonl", "csv"):
         raise _mon_fail(f"--format 只能是 jsonl 或 csv (got {fmt!r})", 2)
@@ -1020,7 +1020,7 @@ def monitor_report(
     """月度监测指标 (monthly indicators): stocks, flows, closures, amounts, rates with numerator/denominator."""
     import json
 
-    from engine.indicators import indicator_spec, month_bounds, monthly_report
+    from engine.monitoring.indicators import indicator_spec, month_bounds, monthly_report
 
     _mon_config(lambda: month_bounds(month))
     scope = _mon_scope(region, institution)
@@ -1059,7 +1059,7 @@ def monitor_checks(
     import json
     from zoneinfo import ZoneInfo
 
-    from engine.datachecks import check_spec, run_checks
+    from engine.monitoring.datachecks import check_spec, run_checks
 
     day = _mon_date(as_of, "--as-of") or dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
     spec = _mon_config(check_spec)
@@ -1088,9 +1088,9 @@ def monitor_risks(
     """风险预警 (risk warnings): collective disputes, large claims, month-over-month surges. Exit 1 on any."""
     import json
 
-    from engine.indicators import month_bounds
-    from engine.risk import monthly_risks, risk_spec
-    from engine.tables import MonitoringRecord
+    from engine.monitoring.indicators import month_bounds
+    from engine.monitoring.risk import monthly_risks, risk_spec
+    from engine.store.tables import MonitoringRecord
 
     _mon_config(lambda: month_bounds(month))
     scope = _mon_scope(region, institution)
@@ -1165,9 +1165,9 @@ def codes_validate(
     on: str | None = typer.Option(None, "--on", help="检查该日是否有效 (valid on YYYY-MM-DD)"),
 ) -> None:
     """检查 codes/ 下全部代码表与监测配置；或检查一个代码 (validate every table and config, or one code)."""
-    from engine.datachecks import check_spec
-    from engine.indicators import indicator_spec
-    from engine.risk import risk_spec
+    from engine.monitoring.datachecks import check_spec
+    from engine.monitoring.indicators import indicator_spec
+    from engine.monitoring.risk import risk_spec
 
     codes = _mon_codes()
     if table is None:
@@ -1202,12 +1202,12 @@ def documents_check(
     procedures: Path = typer.Option(Path("procedures"), "--procedures", help="the procedures folder"),
 ) -> None:
     """检查文书模板 (lint templates): every name a template reads is a fact or case data (D0xx)."""
-    from engine.doc_lint import check_region_folders, check_templates
+    from engine.documents.lint import check_region_folders, check_templates
     from engine.errors import render_diagnostic
 
     ids = procedure_ids or []
     if not ids:
-        from engine.library import ProcedureLibrary
+        from engine.procedures.library import ProcedureLibrary
 
         ids = list(ProcedureLibrary.load(procedures, strict=False)[0].ids())
     errors = 0
@@ -1231,8 +1231,8 @@ def documents_sample(
     procedures: Path = typer.Option(Path("procedures"), "--procedures"),
 ) -> None:
     """示例文书 (sample): every generated document of a procedure, rendered for the demo case."""
-    from engine.doc_demo import demo_snapshot
-    from engine.documents import DocumentError, render_for_case, render_pdf
+    from engine.documents.demo import demo_snapshot
+    from engine.documents.render import DocumentError, render_for_case, render_pdf
 
     procedure = _load_procedure(procedure_id, procedures)
     out.mkdir(parents=True, exist_ok=True)

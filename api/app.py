@@ -19,8 +19,8 @@ from fastapi import FastAPI
 from api.deps import ApiSettings, AppState
 from api.errors import BodySizeLimit, install_error_handlers
 from api.routes import cases, documents, oversight, procedures
-from engine.access import RateLimiter
-from engine.db import Database
+from engine.cases.access import RateLimiter
+from engine.store.db import Database
 
 log = logging.getLogger("zhongcai.api")
 
@@ -39,11 +39,11 @@ def build_state(settings: ApiSettings, service: Any = None, library: Any = None)
     if settings.init_db:
         db.init_db()
     if library is None:
-        from engine.library import ProcedureLibrary
+        from engine.procedures.library import ProcedureLibrary
 
         library = ProcedureLibrary.load(settings.procedures_dir)
     if service is None:
-        from engine.runtime import CaseService
+        from engine.cases.runtime import CaseService
 
         service = CaseService(db, library, settings.now)
     return AppState(
@@ -58,7 +58,7 @@ def build_state(settings: ApiSettings, service: Any = None, library: Any = None)
 
 def start_scanner(state: AppState, interval_seconds: float | None = None) -> Any:
     """Start the one periodic deadline scan in a background thread (returns the scanner)."""
-    from engine.scheduler import DeadlineScanner, leadership_for, service_tick
+    from engine.oversight.scheduler import DeadlineScanner, leadership_for, service_tick
 
     scanner = DeadlineScanner(
         service_tick(state.service),

@@ -1,7 +1,7 @@
 """The CLI commands of issue 6: `zhongcai serve`, `zhongcai scheduler`, `zhongcai audit breaches|backdated`.
 
 Registered onto cli.py's Typer apps by `register(app, audit_app)` (cli.py keeps one line for them).
-Thin: the work is in api.app, engine.scheduler, engine.audit and engine.seed. Heavy imports (FastAPI,
+Thin: the work is in api.app, engine.oversight.scheduler, engine.oversight.audit and engine.demo.seed. Heavy imports (FastAPI,
 uvicorn, SQLAlchemy) stay inside the commands so `zhongcai --help` starts fast.
 Exit codes: 0 success, 1 a finding (a breach, a back-dated entry) or failure, 2 bad usage.
 May import: engine, api, Typer.
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _today() -> dt.date:
-    from engine.scheduler import shanghai_now
+    from engine.oversight.scheduler import shanghai_now
 
     return shanghai_now().date()
 
@@ -46,8 +46,8 @@ def _configure_logging() -> None:
 
 
 def _open_db() -> Any:
-    from engine.db import Database
     from engine.errors import BadInput
+    from engine.store.db import Database
 
     try:
         db = Database()
@@ -60,7 +60,7 @@ def _open_db() -> Any:
 
 def _library() -> Any:
     from engine.errors import ProcedureInvalid
-    from engine.library import ProcedureLibrary
+    from engine.procedures.library import ProcedureLibrary
 
     try:
         return ProcedureLibrary.load(ROOT / "procedures")
@@ -96,7 +96,7 @@ def serve(
     db = _open_db()
     library = _library()
     if seed_demo:
-        from engine.seed import seed_demo as do_seed
+        from engine.demo.seed import seed_demo as do_seed
 
         report = do_seed(db, library, today=_today())
         _print_roster(report)
@@ -152,8 +152,8 @@ def scheduler(
     as_of: str | None = typer.Option(None, "--as-of", help="with --once: scan as of this date (YYYY-MM-DD)"),
 ) -> None:
     """只运行期限扫描 (run the deadline scan alone: warnings, breaches, on_expiry actions)."""
-    from engine.runtime import CaseService
-    from engine.scheduler import SHANGHAI, DeadlineScanner, leadership_for, scan_now, service_tick
+    from engine.cases.runtime import CaseService
+    from engine.oversight.scheduler import SHANGHAI, DeadlineScanner, leadership_for, scan_now, service_tick
 
     _configure_logging()
     day = _parse_date(as_of, "--as-of")
@@ -181,8 +181,8 @@ def audit_breaches(
     institution: str | None = typer.Option(None, "--institution", help="only this institution id"),
 ) -> None:
     """超期督查 (breach audit) computed from the deadline rows as of a date; exit 1 if any breach."""
-    from engine.audit import breach_audit, breaches_csv
-    from engine.runtime import CaseService
+    from engine.cases.runtime import CaseService
+    from engine.oversight.audit import breach_audit, breaches_csv
 
     if as_json and as_csv:
         typer.echo("--json 与 --csv 只能选一个 (choose one of --json and --csv)", err=True)
@@ -250,7 +250,7 @@ def audit_backdated(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """倒签记录 (back-dated entries): actions recorded long after their effective date; exit 1 if any."""
-    from engine.backdated import backdated_entries
+    from engine.oversight.backdated import backdated_entries
 
     db = _open_db()
     with db.read() as s:

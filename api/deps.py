@@ -2,7 +2,7 @@
 
 Owns: `ApiSettings` (everything `create_app` needs), `AppState` (what lives for the app's lifetime),
 and the dependencies `principal` (bearer token -> `Principal`), `case_ref` (a visible case or 404),
-`state`. Everything here is thin glue over engine.access and engine.runtime.
+`state`. Everything here is thin glue over engine.cases.access and engine.cases.runtime.
 May import: engine, FastAPI.
 """
 
@@ -22,7 +22,7 @@ from fastapi import Path as PathParam
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import select
 
-from engine.access import (
+from engine.cases.access import (
     AccessDenied,
     CaseRef,
     Principal,
@@ -31,10 +31,10 @@ from engine.access import (
     forbidden_case,
     principal_for_token,
 )
-from engine.db import Database
-from engine.media_types import UPLOAD_TYPES
-from engine.scheduler import SHANGHAI, shanghai_now
-from engine.tables import CaseFile
+from engine.cases.media_types import UPLOAD_TYPES
+from engine.oversight.scheduler import SHANGHAI, shanghai_now
+from engine.store.db import Database
+from engine.store.tables import CaseFile
 
 ROOT = Path(__file__).resolve().parent.parent
 INT32 = 2**31 - 1

@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from engine.access import AccessDenied
+from engine.cases.access import AccessDenied
 from engine.errors import (
     BadInput,
     CaseConflict,

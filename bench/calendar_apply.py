@@ -11,7 +11,7 @@ touched) and `apply_calendar_update` runs: every case gets one calendar_update e
 from 2027-02-11 to 2027-02-15, the other dates lose their provisional mark), one transaction per batch
 of cases. Figures: zhongcai's seconds, and the floor measured in the same run on the same rows: a bare
 executemany UPDATE of every recomputed row's columns, one transaction per batch (no recomputation, no
-event, no hash, no monitoring record). A sample of cases is verified (engine.verify) afterwards.
+event, no hash, no monitoring record). A sample of cases is verified (engine.oversight.verify) afterwards.
 Target (issue 14): under 30 s for 100,000 deadlines.
 """
 
@@ -31,9 +31,9 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
-from engine.db import Database  # noqa: E402
-from engine.hashchain import GENESIS, event_hash, event_payload  # noqa: E402
-from engine.tables import CaseDocument, CaseEvent, CaseFile, Deadline, MonitoringRecord  # noqa: E402
+from engine.store.db import Database  # noqa: E402
+from engine.store.hashchain import GENESIS, event_hash, event_payload  # noqa: E402
+from engine.store.tables import CaseDocument, CaseEvent, CaseFile, Deadline, MonitoringRecord  # noqa: E402
 
 #: a made-up 2027 schedule (for benchmarks and tests only; never in procedures/calendars/cn.yaml)
 FAKE_2027 = """
@@ -136,9 +136,9 @@ def clone_cases(db: Database, case_id: int, n: int, chunk: int = 2000) -> list[i
 
 def template_case(db: Database) -> tuple[Any, int]:
     """(service, case id): a case accepted on 2026-12-28 through the runtime (provisional dates)."""
-    from engine.casefile import Actor
-    from engine.library import ProcedureLibrary
-    from engine.runtime import CaseService, ensure_institution
+    from engine.cases.casefile import Actor
+    from engine.cases.runtime import CaseService, ensure_institution
+    from engine.procedures.library import ProcedureLibrary
     from tests.fixtures_runtime import MovableNow
 
     ensure_institution(db, "inst", "测试劳动人事争议仲裁委员会", "110105", abbr="京朝")
@@ -204,10 +204,10 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, help="keep the database in this directory")
     args = parser.parse_args()
 
-    import engine.calendar as calendar
-    from engine.calendar_apply import apply_calendar_update
-    from engine.db import init_db
-    from engine.verify import verify_case
+    import engine.dates.calendar as calendar
+    from engine.oversight.calendar_apply import apply_calendar_update
+    from engine.oversight.verify import verify_case
+    from engine.store.db import init_db
 
     tmp = Path(tempfile.mkdtemp(prefix="zc-calapply-")) if args.keep is None else args.keep
     tmp.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,7 @@ Run: .venv/bin/python bench/calendar_bench.py [--cases N] [--seed S]
 
 Cases: random anchors 2005-2025 with periods from 5 days to 1 year in every unit (5/10 workdays,
 15/30/45/60 days, 3/6 months, 1 year). Four figures:
-- `due_date` (engine.clocks, the scan path: the index, no explanation);
+- `due_date` (engine.dates.clocks, the scan path: the index, no explanation);
 - `due` (the same plus the bilingual explanation of every step);
 - the calendar index alone (`add_workdays` / `roll_forward`);
 - the naive baseline: walk day by day asking `chinese_calendar.is_workday` (what a first version
@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import chinese_calendar as cc
 
-from engine.calendar import add_months, get_calendar
-from engine.clocks import due, due_date, start_clock
-from engine.periods import Period, parse_period
+from engine.dates.calendar import add_months, get_calendar
+from engine.dates.clocks import due, due_date, start_clock
+from engine.dates.periods import Period, parse_period
 
 PERIODS = [
     parse_period(p)

@@ -4,7 +4,7 @@ Run: .venv/bin/python bench/checker_bench.py [--examples N] [--seed S] [--proced
 
 For each procedure: the checker explores N examples (hypothesis draws, one step = open/attach/do/
 tick through the real CaseService, then every built-in and author invariant, including the replay of
-the store by engine.verify). Every trace it ran is recorded; the baseline then runs the same steps
+the store by engine.oversight.verify). Every trace it ran is recorded; the baseline then runs the same steps
 through the bare CaseService on the same kind of in-memory database, without drawing and without
 checking. The ratio is what proving costs over merely running the cases.
 """
@@ -20,14 +20,14 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine import checker
-from engine.casefile import Actor
-from engine.checker_steps import Step
-from engine.db import Database
+from engine.cases.casefile import Actor
+from engine.cases.runtime import CaseService, ensure_institution
 from engine.errors import ZhongcaiError
-from engine.library import ProcedureLibrary
-from engine.runtime import CaseService, ensure_institution
-from engine.tables import metadata
+from engine.procedures.library import ProcedureLibrary
+from engine.proving import checker
+from engine.proving.steps import Step
+from engine.store.db import Database
+from engine.store.tables import metadata
 
 ROOT = Path(__file__).resolve().parent.parent
 SHANGHAI = ZoneInfo("Asia/Shanghai")

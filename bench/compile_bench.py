@@ -21,11 +21,11 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
-from engine import library  # noqa: E402
-from engine.compiler import check_procedure  # noqa: E402
-from engine.layers import resolve_layers  # noqa: E402
-from engine.source import read_yaml  # noqa: E402
-from engine.spec_errors import validate_spec  # noqa: E402
+from engine.procedures import library  # noqa: E402
+from engine.procedures.compiler import check_procedure  # noqa: E402
+from engine.procedures.layers import resolve_layers  # noqa: E402
+from engine.procedures.source import read_yaml  # noqa: E402
+from engine.procedures.spec_errors import validate_spec  # noqa: E402
 
 
 def best_of(fn: Callable[[], object], repeat: int) -> tuple[float, float]:

@@ -22,15 +22,15 @@ from bench.systems import zhongcai as zc  # noqa: E402
 
 #: (label, file suffix, function name)
 PHASES = [
-    ("checks, guards, clock planning (plan_fire)", "engine/firing.py", "plan_fire"),
-    ("case, deadline rows read (load_state)", "engine/case_state.py", "load_state"),
-    ("events read: history and document versions", "engine/case_state.py", "_read_events"),
-    ("writing the action (commit_plan)", "engine/case_writes.py", "commit_plan"),
-    ("  rendering the produced documents", "engine/case_writes.py", "render_document"),
-    ("  deadline rows", "engine/case_writes.py", "_write_deadlines"),
-    ("  monitoring record", "engine/case_writes.py", "monitoring_record"),
-    ("transaction: connection, session, BEGIN, COMMIT", "engine/db.py", "transaction"),
-    ("opening a case (open_case)", "engine/runtime.py", "open_case"),
+    ("checks, guards, clock planning (plan_fire)", "engine/cases/firing.py", "plan_fire"),
+    ("case, deadline rows read (load_state)", "engine/cases/state.py", "load_state"),
+    ("events read: history and document versions", "engine/cases/state.py", "_read_events"),
+    ("writing the action (commit_plan)", "engine/cases/writes.py", "commit_plan"),
+    ("  rendering the produced documents", "engine/cases/writes.py", "render_document"),
+    ("  deadline rows", "engine/cases/writes.py", "_write_deadlines"),
+    ("  monitoring record", "engine/cases/writes.py", "monitoring_record"),
+    ("transaction: connection, session, BEGIN, COMMIT", "engine/store/db.py", "transaction"),
+    ("opening a case (open_case)", "engine/cases/runtime.py", "open_case"),
 ]
 
 

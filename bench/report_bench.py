@@ -10,7 +10,7 @@ records per case (opening, acceptance, a hearing, a closure or an award followed
 effect), spread over `--months` months, 40 regions, 120 institutions; then ANALYZE (SQLite) or
 VACUUM ANALYZE (PostgreSQL: what autovacuum does; it sets the visibility map index-only scans need).
 Figures (best of `--repeat` warm runs, plus the first run):
-- `report`: engine.indicators.monthly_report for the middle month, whole country and one province;
+- `report`: engine.monitoring.indicators.monthly_report for the middle month, whole country and one province;
 - `bare`: the hand-written SQL a person would write for the same figures (the month grouped by
   milestone, closure, channel, collective, on time; the stock at the start, all and online), run on
   the DBAPI cursor without SQLAlchemy (the floor any implementation pays);
@@ -37,9 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa
 
-from engine.codes import CodeTables
-from engine.db import Database
-from engine.indicators import Scope, month_bounds, monthly_report
+from engine.codes.code_tables import CodeTables
+from engine.monitoring.indicators import Scope, month_bounds, monthly_report
+from engine.store.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 HASH = "b" * 64

@@ -321,9 +321,9 @@ def w_scan(res: Results, pg: str | None, tmp: Path, size: Callable[[str], int]) 
 
 def w_report(res: Results, pg: str | None, tmp: Path, size: Callable[[str], int]) -> None:
     from bench import report_bench as rb
-    from engine.codes import CodeTables
-    from engine.db import Database
-    from engine.indicators import Scope
+    from engine.codes.code_tables import CodeTables
+    from engine.monitoring.indicators import Scope
+    from engine.store.db import Database
 
     n, months = size("report_cases"), 24
     codes = CodeTables.load(ROOT / "codes")

@@ -34,11 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa
 
-from engine.casefile import Actor
-from engine.db import Database, init_db
-from engine.library import ProcedureLibrary
-from engine.runtime import CaseService, ensure_institution
-from engine.tables import CaseEvent, CaseFile, Deadline, MonitoringRecord
+from engine.cases.casefile import Actor
+from engine.cases.runtime import CaseService, ensure_institution
+from engine.procedures.library import ProcedureLibrary
+from engine.store.db import Database, init_db
+from engine.store.tables import CaseEvent, CaseFile, Deadline, MonitoringRecord
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = dt.date(2026, 1, 5)

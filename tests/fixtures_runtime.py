@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine.db import Database, init_db
-from engine.library import ProcedureLibrary
-from engine.runtime import CaseService, ensure_institution
+from engine.cases.runtime import CaseService, ensure_institution
+from engine.procedures.library import ProcedureLibrary
+from engine.store.db import Database, init_db
 
 ROOT = Path(__file__).resolve().parent.parent
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from engine.library import ProcedureLibrary
-from engine.scenarios import Scenario, ScenarioError, load_scenarios, run_scenario
+from engine.procedures.library import ProcedureLibrary
+from engine.proving.scenarios import Scenario, ScenarioError, load_scenarios, run_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "tests" / "scenarios"

@@ -1,5 +1,5 @@
 """Synthetic case histories for the monitoring tests: cases, events and monitoring records written
-through the real `engine.monitoring.build_record`, plus the plain-Python truth to compare with.
+through the real `engine.monitoring.record.build_record`, plus the plain-Python truth to compare with.
 
 Each `SimCase` is a case's life in dates; `store_cases` writes its rows event by event (the case row
 updated before each event, as the runtime does) so build_record sees exactly what it sees in
@@ -13,9 +13,9 @@ import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from engine.db import Database
-from engine.monitoring import build_record
-from engine.tables import Breach, CaseEvent, CaseFile, Institution, ProcedureSnapshot
+from engine.monitoring.record import build_record
+from engine.store.db import Database
+from engine.store.tables import Breach, CaseEvent, CaseFile, Institution, ProcedureSnapshot
 
 HASH = "0" * 64
 INSTITUTIONS = {"bj-cy": "110105", "bj-hd": "110108", "sz-ns": "440305", "cd-wh": "510107"}

@@ -15,13 +15,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.casefile import Actor
-from engine.doc_demo import DEMO_FACTS, demo_snapshot
-from engine.documents import render_for_case
+from engine.cases.casefile import Actor
+from engine.cases.runtime import CaseService
+from engine.documents.demo import DEMO_FACTS, demo_snapshot
+from engine.documents.render import render_for_case
 from engine.errors import EventNotAllowed
 from engine.expr import REGISTRY, Scope, TypeEnv, check_guard, evaluate, parse_guard
-from engine.library import ProcedureLibrary
-from engine.runtime import CaseService
+from engine.procedures.library import ProcedureLibrary
 from tests.fixtures_runtime import MovableNow, load_arbitration, prepared_db
 
 LIB: ProcedureLibrary = load_arbitration()

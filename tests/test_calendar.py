@@ -1,4 +1,4 @@
-"""engine.calendar and engine.calendar_overlay: the working-day calendar, its overlay file, its index,
+"""engine.dates.calendar and engine.dates.overlay: the working-day calendar, its overlay file, its index,
 and the `zhongcai calendar` commands. docs/law.md P4, P5, P9; ECOSYSTEM.md section 1."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from cli import app
-from engine.calendar import add_months, get_calendar, load_calendar
-from engine.calendar_overlay import check_overlay, read_overlay
+from engine.dates.calendar import add_months, get_calendar, load_calendar
+from engine.dates.overlay import check_overlay, read_overlay
 from engine.errors import CalendarError, ProcedureInvalid, YearNotCovered
 
 D = dt.date.fromisoformat

@@ -27,16 +27,16 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from typer.testing import CliRunner
 
-import engine.calendar as calendar_module
-import engine.calendar_apply as ca
+import engine.dates.calendar as calendar_module
+import engine.oversight.calendar_apply as ca
 from bench.calendar_apply import clone_cases, fake_calendar_dir
-from engine.calendar_apply import CALENDAR_UPDATE, apply_calendar_update, plan_calendar_update
-from engine.case_text import history_lines
-from engine.casefile import Actor
-from engine.db import Database
-from engine.runtime import CaseService
-from engine.tables import Breach, CaseEvent, CaseFile, Deadline, DeadlineWarning, MonitoringRecord
-from engine.verify import verify_case, verify_store
+from engine.cases.casefile import Actor
+from engine.cases.runtime import CaseService
+from engine.cases.text import history_lines
+from engine.oversight.calendar_apply import CALENDAR_UPDATE, apply_calendar_update, plan_calendar_update
+from engine.oversight.verify import verify_case, verify_store
+from engine.store.db import Database
+from engine.store.tables import Breach, CaseEvent, CaseFile, Deadline, DeadlineWarning, MonitoringRecord
 from tests.fixtures_runtime import MovableNow, load_arbitration, prepared_db
 
 D = dt.date
@@ -340,7 +340,7 @@ def test_cli_calendar_apply_and_verify(
 def test_scheduler_applies_a_pending_update_before_its_first_scan(
     sqlite_url: str, new_calendar: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from engine.scheduler import service_tick
+    from engine.oversight.scheduler import service_tick
 
     w = _build(sqlite_url)
     _switch(monkeypatch, new_calendar)

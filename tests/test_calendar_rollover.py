@@ -14,12 +14,12 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-import engine.calendar as calendar_module
+import engine.dates.calendar as calendar_module
 from cli import app
-from engine.casefile import Actor
-from engine.runtime import CaseService
-from engine.tables import Breach
-from engine.verify import verify_store
+from engine.cases.casefile import Actor
+from engine.cases.runtime import CaseService
+from engine.oversight.verify import verify_store
+from engine.store.tables import Breach
 from tests.fixtures_runtime import MovableNow, load_arbitration, prepared_db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,7 +105,7 @@ def test_importing_the_notice_and_applying_it_recomputes_every_provisional_date(
 def test_a_running_scheduler_applies_a_notice_imported_while_it_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from engine.scheduler import service_tick
+    from engine.oversight.scheduler import service_tick
 
     calendars = tmp_path / "cal"
     calendars.mkdir()

@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
-from engine.access import hash_query_code, query_code_matches, query_code_salt
-from engine.casefile import Actor
+from engine.cases.access import hash_query_code, query_code_matches, query_code_salt
+from engine.cases.casefile import Actor
+from engine.cases.runtime import CaseService
 from engine.errors import CaseNotFound, EventNotAllowed
-from engine.runtime import CaseService
-from engine.tables import CaseDocument, CaseEvent, CaseFile, CaseNumberCounter, ReceiptNumberCounter
-from engine.verify import verify_store
+from engine.oversight.verify import verify_store
+from engine.store.tables import CaseDocument, CaseEvent, CaseFile, CaseNumberCounter, ReceiptNumberCounter
 from tests.fixtures_runtime import MovableNow, load_arbitration, prepared_db
 
 D = dt.date
@@ -176,7 +176,7 @@ def test_reissued_code_works_and_the_old_one_does_not(arb: Any) -> None:
 
 
 def test_a_case_number_format_of_the_institution_and_the_receipt_format(arb: Any) -> None:
-    from engine.tables import Institution
+    from engine.store.tables import Institution
 
     svc, now, db = arb
     with db.transaction() as s:

@@ -1,8 +1,8 @@
-"""`zhongcai procedures check` (engine.checker): it finds real bugs and passes correct rule sets.
+"""`zhongcai procedures check` (engine.proving.checker): it finds real bugs and passes correct rule sets.
 
 - every deliberately broken procedure of tests/broken_procedures/ compiles (the static checks do not
   see the bug), and the checker finds its counterexample within the default budget; the emitted
-  scenario, run through engine.scenarios, fails (it reproduces);
+  scenario, run through engine.proving.scenarios, fails (it reproduces);
 - the correct control procedure and every national and regional procedure pass with a CI budget;
 - the parts: stage reachability with `returns`, scenario text round trip, CLI exit codes.
 """
@@ -17,12 +17,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from engine.casefile import check_facts
-from engine.checker import CheckReport, check_procedure, reproduces
-from engine.checker_invariants import reachable
-from engine.checker_steps import Finding, Step, scenario_yaml
-from engine.library import ProcedureLibrary, check_files, discover
-from engine.scenarios import load_scenarios, run_scenario
+from engine.cases.casefile import check_facts
+from engine.procedures.library import ProcedureLibrary, check_files, discover
+from engine.proving.checker import CheckReport, check_procedure, reproduces
+from engine.proving.invariants import reachable
+from engine.proving.scenarios import load_scenarios, run_scenario
+from engine.proving.steps import Finding, Step, scenario_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 BROKEN = ROOT / "tests" / "broken_procedures"
@@ -80,7 +80,7 @@ def test_checker_finds_each_bug_with_a_reproducing_scenario(
     assert report.finding is not None, report.text()
     assert report.finding.invariant == invariant, report.text()
     assert word in report.finding.message, report.text()
-    # the scenario file, run by engine.scenarios, fails at its last step (it reproduces)
+    # the scenario file, run by engine.proving.scenarios, fails at its last step (it reproduces)
     assert report.scenario is not None
     path = tmp_path / "counterexample.yaml"
     path.write_text(report.scenario, encoding="utf-8")
@@ -238,7 +238,7 @@ def test_budget_stops_exploration(broken: ProcedureLibrary) -> None:
 
 def _run_steps(library: ProcedureLibrary, procedure_id: str, steps: list[Step]) -> str | None:
     """Run steps through the checker's CaseRun; the broken invariant's id, or None."""
-    from engine.checker import CaseRun, _Found
+    from engine.proving.checker import CaseRun, _Found
 
     run = CaseRun(library, library.get(procedure_id), "110000")
     try:

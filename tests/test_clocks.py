@@ -1,4 +1,4 @@
-"""engine.clocks: every worked example of docs/law.md section (d), the clock operations and their
+"""engine.dates.clocks: every worked example of docs/law.md section (d), the clock operations and their
 refusals, and the properties of P2-P10 over random clocks."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.calendar import get_calendar, load_calendar
-from engine.clocks import (
+from engine.dates.calendar import get_calendar, load_calendar
+from engine.dates.clocks import (
     Clock,
     breached_from,
     due,
@@ -28,8 +28,8 @@ from engine.clocks import (
     stop,
     warn_on,
 )
+from engine.dates.periods import Period, parse_period
 from engine.errors import BadInput, EventNotAllowed
-from engine.periods import Period, parse_period
 
 D = dt.date.fromisoformat
 P = parse_period

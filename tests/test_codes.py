@@ -1,4 +1,4 @@
-"""The code tables under codes/ and engine/codes.py: shipped data, lookups, validation messages and
+"""The code tables under codes/ and engine/codes/code_tables.py: shipped data, lookups, validation messages and
 located diagnostics for a broken table."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.codes import CodeTables, UnknownCodeTable
+from engine.codes.code_tables import CodeTables, UnknownCodeTable
 from engine.errors import ProcedureInvalid
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,4 +1,4 @@
-"""engine.compiler, engine.checks and engine.library: compiled procedures, hashes, snapshots, the shared
+"""engine.procedures.compiler, engine.procedures.checks and engine.procedures.library: compiled procedures, hashes, snapshots, the shared
 machine config, the checks without a corpus file, the library and the procedures commands."""
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.compiler import compile_snapshot, content_hash, machine_config, mermaid_diagram
+from engine.dates.periods import Period
 from engine.errors import ProcedureInvalid, UnknownProcedure
-from engine.library import ProcedureLibrary, check_files, check_text, describe_procedure
-from engine.model import Procedure
-from engine.periods import Period
+from engine.procedures.compiler import compile_snapshot, content_hash, machine_config, mermaid_diagram
+from engine.procedures.library import ProcedureLibrary, check_files, check_text, describe_procedure
+from engine.procedures.model import Procedure
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "bad_procedures" / "base" / "mini.yaml"
@@ -283,7 +283,7 @@ def test_compiling_twice_gives_the_same_hash(limit: str, times: int) -> None:
 
 def test_dsl_keys_equal_the_json_schema_and_are_documented() -> None:
     """The accepted keys, the published JSON Schema and the author's reference agree."""
-    from engine.dsl import DSL_KEYS, ActionSpec, DeadlineSpec, ProcedureSpec, StageSpec
+    from engine.procedures.dsl import DSL_KEYS, ActionSpec, DeadlineSpec, ProcedureSpec, StageSpec
 
     for kind, model in (
         ("procedure", ProcedureSpec),

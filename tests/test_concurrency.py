@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from engine.casefile import Actor
-from engine.db import Database
+from engine.cases.casefile import Actor
+from engine.cases.runtime import CaseService
 from engine.errors import CaseConflict, EventNotAllowed
-from engine.runtime import CaseService
-from engine.verify import verify_store
+from engine.oversight.verify import verify_store
+from engine.store.db import Database
 from tests.fixtures_runtime import MovableNow, load_mini, prepared_db
 
 D = dt.date

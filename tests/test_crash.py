@@ -20,12 +20,12 @@ from collections.abc import Callable
 import pytest
 from sqlmodel import func, select
 
-from engine.casefile import Actor, code_tables
-from engine.db import Database
+from engine.cases.casefile import Actor, code_tables
+from engine.cases.runtime import CaseService
 from engine.errors import CaseConflict, EventNotAllowed
-from engine.runtime import CaseService
-from engine.tables import CaseEvent
-from engine.verify import verify_store
+from engine.oversight.verify import verify_store
+from engine.store.db import Database
+from engine.store.tables import CaseEvent
 from tests.fixtures_runtime import MovableNow, load_mini, prepared_db
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")

@@ -15,7 +15,7 @@ import pytest
 
 from engine.errors import render_diagnostic
 from engine.expr import GUARD_SYNTAX_ERRORS, TYPE_ERRORS
-from engine.library import check_files
+from engine.procedures.library import check_files
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = ROOT / "tests" / "bad_procedures"

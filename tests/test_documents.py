@@ -16,10 +16,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.doc_demo import DEMO_FACTS, DemoDue, demo_snapshot
-from engine.doc_format import cn_date, cn_money, cn_upper_money
-from engine.doc_lint import check_templates, template_variables
-from engine.documents import (
+from engine.dates.periods import Period
+from engine.documents.demo import DEMO_FACTS, DemoDue, demo_snapshot
+from engine.documents.format import cn_date, cn_money, cn_upper_money
+from engine.documents.lint import check_templates, template_variables
+from engine.documents.render import (
     DOCUMENTS_DIR,
     DocumentError,
     MissingDocumentData,
@@ -27,9 +28,8 @@ from engine.documents import (
     format_case_number,
     render_for_case,
 )
-from engine.library import ProcedureLibrary
-from engine.model import Procedure
-from engine.periods import Period
+from engine.procedures.library import ProcedureLibrary
+from engine.procedures.model import Procedure
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -419,7 +419,7 @@ def test_template_syntax_in_a_fact_is_not_evaluated(arbitration: Procedure) -> N
 
 
 def test_linter_warns_about_overrides_that_replace_nothing(tmp_path: Path, library: ProcedureLibrary) -> None:
-    from engine.doc_lint import check_region_folders
+    from engine.documents.lint import check_region_folders
 
     docs = _bad_documents(tmp_path, {})
     (docs / "regions" / "zhejiang").mkdir(parents=True)
@@ -434,7 +434,7 @@ def test_linter_warns_about_overrides_that_replace_nothing(tmp_path: Path, libra
 
 
 def test_a_snapshot_of_the_runtime_shape_is_accepted(arbitration: Procedure) -> None:
-    """engine.casefile's flat snapshot (institution_name, deadlines with due_on) renders the same."""
+    """engine.cases.casefile's flat snapshot (institution_name, deadlines with due_on) renders the same."""
     from types import SimpleNamespace
 
     ours = demo_snapshot(arbitration, "acceptance_notice")

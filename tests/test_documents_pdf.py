@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.doc_demo import demo_snapshot
-from engine.doc_format import cn_date
-from engine.documents import render_for_case, render_pdf
-from engine.library import ProcedureLibrary
+from engine.documents.demo import demo_snapshot
+from engine.documents.format import cn_date
+from engine.documents.render import render_for_case, render_pdf
+from engine.procedures.library import ProcedureLibrary
 from tests.test_documents import NATIONAL_DOCUMENTS
 
 ROOT = Path(__file__).resolve().parent.parent

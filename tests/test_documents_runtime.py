@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from engine.casefile import Actor
-from engine.tables import CaseDocument
+from engine.cases.casefile import Actor
+from engine.store.tables import CaseDocument
 from tests.fixtures_runtime import MovableNow, load_arbitration, prepared_db
 
 D = dt.date
@@ -44,7 +44,7 @@ def _text(html: str) -> str:
 
 
 def test_notices_state_the_due_dates_of_the_case_clocks(tmp_path: Path) -> None:
-    from engine.runtime import CaseService
+    from engine.cases.runtime import CaseService
 
     db = prepared_db(f"sqlite:///{tmp_path / 'zc.db'}")
     now = MovableNow(D(2025, 12, 30))
@@ -75,11 +75,13 @@ def test_documents_from_stored_due_dates_equal_documents_from_recomputed_ones(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A document is rendered with the due dates of clocks the action did not touch as their rows hold
-    them (engine.case_writes._stored_due, issue 9); recomputing every clock gives the same due dates,
+    them (engine.cases.writes._stored_due, issue 9); recomputing every clock gives the same due dates,
     steps and statuses to every template, and the same documents."""
-    from engine import access, case_writes, documents
-    from engine.db import init_db
-    from engine.demo import run_demo
+    from engine.cases import access
+    from engine.cases import writes as case_writes
+    from engine.demo.walkthrough import run_demo
+    from engine.documents import render as documents
+    from engine.store.db import init_db
 
     render = documents.render_for_case
 

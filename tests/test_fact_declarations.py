@@ -15,10 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.casefile import Actor
+from engine.cases.casefile import Actor
+from engine.cases.runtime import CaseService
 from engine.errors import BadInput, EventNotAllowed
-from engine.library import ProcedureLibrary
-from engine.runtime import CaseService
+from engine.procedures.library import ProcedureLibrary
 from tests.fixtures_runtime import MovableNow, load_arbitration, prepared_db
 
 CLERK = Actor("u:clerk", "clerk")

@@ -1,4 +1,4 @@
-"""engine.holiday_notice, engine.overlay_write and `zhongcai calendar import`: a State Council holiday
+"""engine.dates.holiday_notice, engine.dates.overlay_write and `zhongcai calendar import`: a State Council holiday
 notice read by its grammar, checked against the statutory days, and added to an overlay file."""
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from cli import app
-from engine.calendar import load_calendar, overlay_path_for
-from engine.holiday_notice import MAX_BYTES, Notice, NoticeError, lunar_text, parse_notice
-from engine.overlay_write import OverlayWriteError, add_year
-from engine.statutory_days import statutory_days
+from engine.dates.calendar import load_calendar, overlay_path_for
+from engine.dates.holiday_notice import MAX_BYTES, Notice, NoticeError, lunar_text, parse_notice
+from engine.dates.overlay_write import OverlayWriteError, add_year
+from engine.dates.statutory_days import statutory_days
 
 D = dt.date.fromisoformat
 NOTICES = Path(__file__).resolve().parent / "data" / "notices"

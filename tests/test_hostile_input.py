@@ -18,10 +18,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.casefile import Actor
+from engine.cases.casefile import Actor
+from engine.cases.runtime import CaseService
 from engine.errors import EventNotAllowed
-from engine.library import ProcedureLibrary, check_files
-from engine.runtime import CaseService
+from engine.procedures.library import ProcedureLibrary, check_files
 from tests.fixtures_runtime import MovableNow, prepared_db
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum.cn import ric, uscc
 
-from engine.identifiers import (
+from engine.codes.identifiers import (
     USCC_AUTHORITIES,
     IdentifierError,
     check_resident_id,

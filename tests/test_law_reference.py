@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.library import ProcedureLibrary
-from engine.model import Deadline, Procedure
+from engine.procedures.library import ProcedureLibrary
+from engine.procedures.model import Deadline, Procedure
 
 ROOT = Path(__file__).resolve().parent.parent
 LAW = ROOT / "docs" / "law.md"

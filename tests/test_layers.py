@@ -1,4 +1,4 @@
-"""engine.layers: `extends:` overlays merged element by element, with provenance and the P13 checks."""
+"""engine.procedures.layers: `extends:` overlays merged element by element, with provenance and the P13 checks."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.layers import _compare
-from engine.library import check_files
-from engine.periods import Period
+from engine.dates.periods import Period
+from engine.procedures.layers import _compare
+from engine.procedures.library import check_files
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "bad_procedures" / "base" / "mini.yaml"

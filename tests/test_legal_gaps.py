@@ -16,17 +16,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from engine.casefile import Actor, check_facts
-from engine.compiler import spec_snapshot
-from engine.doc_demo import DEMO_FACTS, demo_snapshot
-from engine.documents import render_for_case
-from engine.dsl import DeadlineSpec, FactSpec, FireSpec, ProcedureSpec
+from engine.cases.casefile import Actor, check_facts
+from engine.codes.identifiers import uscc_check_char
+from engine.dates.periods import Period
+from engine.documents.demo import DEMO_FACTS, demo_snapshot
+from engine.documents.masking import Masker
+from engine.documents.render import render_for_case
 from engine.errors import BadInput, EventNotAllowed
-from engine.identifiers import uscc_check_char
-from engine.library import ProcedureLibrary
-from engine.masking import Masker
-from engine.model import Deadline
-from engine.periods import Period
+from engine.procedures.compiler import spec_snapshot
+from engine.procedures.dsl import DeadlineSpec, FactSpec, FireSpec, ProcedureSpec
+from engine.procedures.library import ProcedureLibrary
+from engine.procedures.model import Deadline
 from tests.fixtures_runtime import prepared_db
 
 D = dt.date
@@ -201,7 +201,7 @@ def test_wrong_resident_id_refused_at_opening(
 
 def test_procedure_spec_keeps_hash_without_new_keys(arb_library: ProcedureLibrary) -> None:
     # the snapshot of every shipped procedure recompiles to its hash (the new keys are omitted when unset)
-    from engine.compiler import compile_snapshot
+    from engine.procedures.compiler import compile_snapshot
 
     for pid in ("arbitration", "mediation", "zhejiang", "guangxi"):
         proc = arb_library.get(pid)
@@ -257,9 +257,9 @@ def _one_year_later(d: dt.date) -> dt.date:
 
 
 def _time_barred(proc: Any, facts: dict[str, Any]) -> bool:
-    from engine.case_guards import CaseGuardContext, guard_names
-    from engine.casefile import with_defaults
-    from engine.clockwork import calendar_for
+    from engine.cases.casefile import with_defaults
+    from engine.cases.clockwork import calendar_for
+    from engine.cases.guards import CaseGuardContext, guard_names
     from engine.expr import Scope, evaluate
 
     facts = dict(facts)
@@ -294,7 +294,7 @@ DATES = st.dates(D(2024, 1, 1), D(2025, 12, 31))
 def test_time_barred_follows_l27(
     pay: bool, start: dt.date, ended: dt.date | None, arose: dt.date | None, late: int | None
 ) -> None:
-    from engine.clockwork import calendar_for
+    from engine.cases.clockwork import calendar_for
 
     proc = _arbitration()
     calendar = calendar_for(proc, None)

@@ -16,11 +16,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.doc_demo import DEMO_FACTS, demo_snapshot
-from engine.documents import render_for_case
-from engine.library import ProcedureLibrary
-from engine.masking import Masker, mask_address, mask_id, mask_name
-from engine.model import Procedure
+from engine.documents.demo import DEMO_FACTS, demo_snapshot
+from engine.documents.masking import Masker, mask_address, mask_id, mask_name
+from engine.documents.render import render_for_case
+from engine.procedures.library import ProcedureLibrary
+from engine.procedures.model import Procedure
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -224,7 +224,7 @@ def test_mask_helpers() -> None:
 def test_masking_filters_are_offered_to_templates() -> None:
     from jinja2 import DictLoader
 
-    from engine.doc_sandbox import DocumentSandbox, render_limited
+    from engine.documents.sandbox import DocumentSandbox, render_limited
 
     env = DocumentSandbox(
         DictLoader({"t": "{{ id|mask_id }} {{ name|mask_name }} {{ address|mask_address }}"})

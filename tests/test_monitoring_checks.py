@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from engine.codes import CodeTables
-from engine.datachecks import check_spec, run_checks
-from engine.db import Database
+from engine.codes.code_tables import CodeTables
 from engine.errors import ProcedureInvalid
-from engine.monitoring_config import load_model
-from engine.risk import RiskSpec, SurgeRule, monthly_risks, risk_spec
-from engine.tables import MonitoringRecord
+from engine.monitoring.config import load_model
+from engine.monitoring.datachecks import check_spec, run_checks
+from engine.monitoring.risk import RiskSpec, SurgeRule, monthly_risks, risk_spec
+from engine.store.db import Database
+from engine.store.tables import MonitoringRecord
 from tests.monitoring_factory import SimCase, random_cases, store_cases
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from engine.db import Database
+from engine.store.db import Database
 from tests.monitoring_factory import random_cases, store_cases
 
 runner = CliRunner()

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from engine import monitoring_config as mc
 from engine.errors import ProcedureInvalid
-from engine.monitoring_config import RecordingSpec, cached_model, clear_config_cache, recording_spec
-from engine.risk import RiskSpec, risk_spec
+from engine.monitoring import config as mc
+from engine.monitoring.config import RecordingSpec, cached_model, clear_config_cache, recording_spec
+from engine.monitoring.risk import RiskSpec, risk_spec
 
 
 @pytest.fixture(autouse=True)

@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.db import Database
-from engine.export import EXPORT_FIELDS, csv_header, export_records, resume_cursor
-from engine.tables import MonitoringRecord
+from engine.monitoring.export import EXPORT_FIELDS, csv_header, export_records, resume_cursor
+from engine.store.db import Database
+from engine.store.tables import MonitoringRecord
 from tests.monitoring_factory import random_cases, store_cases
 
 

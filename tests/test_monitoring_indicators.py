@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlmodel import SQLModel
 
-from engine.codes import CodeTables
-from engine.db import Database
+from engine.codes.code_tables import CodeTables
 from engine.errors import BadInput
-from engine.indicators import Scope, indicator_spec, month_bounds, monthly_report
+from engine.monitoring.indicators import Scope, indicator_spec, month_bounds, monthly_report
+from engine.store.db import Database
 from tests.monitoring_factory import SimCase, random_cases, store_cases
 
 ROOT = Path(__file__).resolve().parent.parent

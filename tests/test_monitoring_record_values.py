@@ -8,8 +8,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.monitoring import build_record, record_values
-from engine.tables import CaseEvent, CaseFile, MonitoringRecord
+from engine.monitoring.record import build_record, record_values
+from engine.store.tables import CaseEvent, CaseFile, MonitoringRecord
 
 _FACT_VALUES = st.one_of(
     st.none(),

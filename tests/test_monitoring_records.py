@@ -1,4 +1,4 @@
-"""build_record through the real CaseService (engine.case_writes calls it in the event's own
+"""build_record through the real CaseService (engine.cases.writes calls it in the event's own
 transaction): one record per event, with the milestones, closure, on-time flag and risk flags the
 indicators count."""
 
@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from engine.casefile import Actor
-from engine.codes import CodeTables
-from engine.db import Database
+from engine.cases.casefile import Actor
+from engine.codes.code_tables import CodeTables
 from engine.errors import EventNotAllowed
-from engine.indicators import monthly_report
-from engine.library import ProcedureLibrary
-from engine.tables import CaseEvent, MonitoringRecord
+from engine.monitoring.indicators import monthly_report
+from engine.procedures.library import ProcedureLibrary
+from engine.store.db import Database
+from engine.store.tables import CaseEvent, MonitoringRecord
 from tests.fixtures_runtime import ROOT, prepared_db
 
 D = dt.date

@@ -12,9 +12,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.compiler import compile_snapshot
-from engine.library import check_text, discover
-from engine.source import read_yaml
+from engine.procedures.compiler import compile_snapshot
+from engine.procedures.library import check_text, discover
+from engine.procedures.source import read_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "bad_procedures" / "base" / "mini.yaml"

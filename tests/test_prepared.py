@@ -1,4 +1,4 @@
-"""engine.prepared: a prepared statement writes and reads exactly what SQLAlchemy's own execution
+"""engine.store.prepared: a prepared statement writes and reads exactly what SQLAlchemy's own execution
 writes and reads (dates, aware datetimes, JSON/JSONB, booleans, decimals, scalar defaults), on SQLite
 and PostgreSQL; its errors are SQLAlchemy's exception classes; a rollback undoes it."""
 
@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.dialects.postgresql import JSONB
 
-from engine.db import Database
-from engine.prepared import Prepared, prepared_insert, prepared_update
+from engine.store.db import Database
+from engine.store.prepared import Prepared, prepared_insert, prepared_update
 
 META = sa.MetaData()
 JSON = sa.JSON().with_variant(JSONB(), "postgresql")

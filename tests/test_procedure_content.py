@@ -1,9 +1,9 @@
 """The legal content of the shipped rule sets (procedures/*.yaml, procedures/regions/*.yaml).
 
-Not the language (tests of engine.dsl, layers and compiler do that) but the law it encodes: every
+Not the language (tests of engine.procedures.dsl, layers and compiler do that) but the law it encodes: every
 deadline cites its article, the R 80 units, the award period and its extension, DESIGN.md section 4's
 national vocabulary, the simple and collective tracks, the final-award rule of R 50 and the regional
-differences. A few tests run real cases through engine.runtime on an in-memory SQLite database.
+differences. A few tests run real cases through engine.cases.runtime on an in-memory SQLite database.
 """
 
 from __future__ import annotations
@@ -19,15 +19,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.casefile import Actor
-from engine.db import Database
+from engine.cases.casefile import Actor
+from engine.cases.runtime import CaseService
+from engine.dates.periods import Period
 from engine.errors import EventNotAllowed
 from engine.expr import Scope, evaluate
-from engine.library import ProcedureLibrary
-from engine.model import Procedure
-from engine.periods import Period
-from engine.runtime import CaseService
-from engine.tables import Institution
+from engine.procedures.library import ProcedureLibrary
+from engine.procedures.model import Procedure
+from engine.store.db import Database
+from engine.store.tables import Institution
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = re.compile(r"第[一二三四五六七八九十百零]+条")

@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from engine.audit import breach_audit
-from engine.casefile import Actor
+from engine.cases.casefile import Actor
+from engine.cases.runtime import CaseService
 from engine.errors import EventNotAllowed
-from engine.runtime import CaseService
-from engine.tables import Breach, CaseDocument, DeadlineWarning
+from engine.oversight.audit import breach_audit
+from engine.store.tables import Breach, CaseDocument, DeadlineWarning
 from tests.fixtures_runtime import MovableNow, load_arbitration, prepared_db
 
 LIB = load_arbitration()
@@ -86,8 +86,8 @@ def test_warnings_and_breaches_on_a_provisional_date_are_provisional(tmp_path: P
     assert warning.provisional and breach.provisional and breach.confirmed_on is None
     assert len(audit) == 1 and audit[0].provisional and audit[0].to_json()["provisional"] is True
     # the month's monitoring report counts it, and says it is provisional
-    from engine.codes import CodeTables
-    from engine.indicators import monthly_report
+    from engine.codes.code_tables import CodeTables
+    from engine.monitoring.indicators import monthly_report
 
     codes = CodeTables.load(Path(__file__).resolve().parent.parent / "codes")
     with svc.db.read() as s:
@@ -154,8 +154,8 @@ def test_the_api_shows_provisional_deadlines_and_breaches(tmp_path: Path) -> Non
     """GET /v1/cases/{id} and /v1/breaches carry `provisional`: a case accepted 2026-12-02 beside the
     demo cases (whose dates all lie in covered years)."""
     from api.app import build_state, create_app
-    from engine.scheduler import SHANGHAI
-    from engine.seed import seed_demo
+    from engine.demo.seed import seed_demo
+    from engine.oversight.scheduler import SHANGHAI
     from tests.api.conftest import auth, make_settings
 
     today = D(2026, 12, 2)

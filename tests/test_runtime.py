@@ -15,13 +15,14 @@ from typing import Any
 import pytest
 from sqlmodel import func, select
 
-from engine import machines
-from engine.casefile import Actor
-from engine.db import Database
+from engine.cases.casefile import Actor
+from engine.cases.runtime import CaseService
 from engine.errors import BadInput, CaseConflict, EventNotAllowed, UnknownProcedure
-from engine.library import ProcedureLibrary
-from engine.runtime import CaseService
-from engine.tables import (
+from engine.oversight.verify import verify_store
+from engine.procedures import machines
+from engine.procedures.library import ProcedureLibrary
+from engine.store.db import Database
+from engine.store.tables import (
     Breach,
     CaseDocument,
     CaseEvent,
@@ -31,7 +32,6 @@ from engine.tables import (
     MonitoringRecord,
     ProcedureSnapshot,
 )
-from engine.verify import verify_store
 from tests.fixtures_runtime import ROOT, prepared_db
 
 D = dt.date
@@ -399,7 +399,7 @@ def _unlisted_evidence(case_id: int, *, version: int, event_seq: int) -> CaseDoc
 
 
 def test_verify_finds_documents_missing_from_or_added_to_the_file(env: Any) -> None:
-    """Document versions are numbered from the events' document lists (engine.firing), so verify checks
+    """Document versions are numbered from the events' document lists (engine.cases.firing), so verify checks
     that the documents on file are exactly those lists; a lost document is also refused a new version
     number that would collide (uq_case_document)."""
     svc, _now, db = env
@@ -466,12 +466,12 @@ def test_a_document_number_taken_by_an_unlisted_document_is_reported_not_retried
 
 
 def test_a_clock_stopped_while_paused_is_recomputed_for_documents() -> None:
-    """engine.case_writes._stored_due: a row keeps its earlier due date when its clock is stopped
+    """engine.cases.writes._stored_due: a row keeps its earlier due date when its clock is stopped
     during a pause (the audit reads it), but a document must show what the clock says: no date."""
-    from engine.case_state import DeadlineRow
-    from engine.case_writes import _stored_due
-    from engine.clocks import pause, start_clock, stop
-    from engine.periods import Period
+    from engine.cases.state import DeadlineRow
+    from engine.cases.writes import _stored_due
+    from engine.dates.clocks import pause, start_clock, stop
+    from engine.dates.periods import Period
 
     running = start_clock("award", Period(45, "days"), D(2026, 1, 5))
     stopped = stop(pause(running, D(2026, 1, 20)), D(2026, 1, 25))
@@ -491,7 +491,7 @@ def test_a_case_shows_its_facts_in_the_procedures_order_on_both_databases(
 ) -> None:
     """JSONB does not keep the order facts were written in: views list them in the procedure's order,
     so the answer to opening a case and every later read agree, on both databases."""
-    from engine.runtime import CaseService
+    from engine.cases.runtime import CaseService
     from tests.fixtures_runtime import MovableNow, load_arbitration, prepared_db
 
     url = f"sqlite:///{tmp_path / 'order.db'}" if database == "sqlite" else request.getfixturevalue("pg_url")

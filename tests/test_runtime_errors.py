@@ -23,14 +23,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import col, select
 
-from engine import documents
-from engine.casefile import Actor
-from engine.db import Database
-from engine.documents import clear_template_cache
+from engine.cases.casefile import Actor
+from engine.cases.runtime import CaseService
+from engine.documents import render as documents
+from engine.documents.render import clear_template_cache
 from engine.errors import BadInput, DocumentFailed, EventNotAllowed, GuardRuntimeError
-from engine.library import ProcedureLibrary
-from engine.runtime import CaseService
-from engine.tables import CaseDocument, CaseEvent, CaseFile, Deadline, MonitoringRecord
+from engine.procedures.library import ProcedureLibrary
+from engine.store.db import Database
+from engine.store.tables import CaseDocument, CaseEvent, CaseFile, Deadline, MonitoringRecord
 from tests.fixtures_runtime import ROOT, MovableNow, load_arbitration, prepared_db
 
 CLERK = Actor("u:clerk", "clerk")
@@ -108,7 +108,7 @@ def _service(
     url: str | None = None,
 ) -> tuple[CaseService, Database]:
     procs, docs = _procedure_dir(tmp_path, template)
-    # the runtime renders from the national documents folder (engine.documents.DOCUMENTS_DIR)
+    # the runtime renders from the national documents folder (engine.documents.render.DOCUMENTS_DIR)
     assert monkeypatch is not None
     monkeypatch.setattr(documents, "DOCUMENTS_DIR", docs)
     library = ProcedureLibrary.load(procs, ROOT / "codes", docs)
@@ -361,9 +361,9 @@ _NEEDED_VALUE: dict[str, Any] = {
 
 
 def test_every_generated_document_renders_for_an_almost_empty_case() -> None:
-    from engine.casefile import with_defaults
-    from engine.doc_context import CaseSnapshot, InstitutionInfo
-    from engine.documents import render_for_case
+    from engine.cases.casefile import with_defaults
+    from engine.documents.context import CaseSnapshot, InstitutionInfo
+    from engine.documents.render import render_for_case
 
     library = load_arbitration()
     for procedure_id in library.ids():
@@ -394,7 +394,7 @@ def test_every_generated_document_renders_for_an_almost_empty_case() -> None:
 
 
 def _tables_in(directory: Path) -> Any:
-    from engine import codes
+    from engine.codes import code_tables as codes
 
     codes._load_cached.cache_clear()
     return codes.CodeTables.load(directory)

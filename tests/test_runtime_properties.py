@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from engine.casefile import Actor
+from engine.cases.casefile import Actor
+from engine.cases.runtime import CaseService
 from engine.errors import BadInput, CaseConflict, EventNotAllowed
-from engine.runtime import CaseService
-from engine.tables import Breach, CaseFile
-from engine.verify import verify_case
+from engine.oversight.verify import verify_case
+from engine.store.tables import Breach, CaseFile
 from tests.fixtures_runtime import MovableNow, load_mini, prepared_db
 
 D = dt.date

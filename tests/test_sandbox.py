@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from engine.doc_demo import demo_snapshot
-from engine.documents import (
+from engine.documents.demo import demo_snapshot
+from engine.documents.render import (
     DOCUMENTS_DIR,
     DocumentError,
     MissingDocumentData,
     TemplateSecurityError,
     render_for_case,
 )
-from engine.library import ProcedureLibrary
-from engine.model import Procedure
+from engine.procedures.library import ProcedureLibrary
+from engine.procedures.model import Procedure
 
 ROOT = Path(__file__).resolve().parent.parent
 

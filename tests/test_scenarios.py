@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from engine.library import ProcedureLibrary
-from engine.scenarios import ScenarioError, load_scenarios, run_paths
+from engine.procedures.library import ProcedureLibrary
+from engine.proving.scenarios import ScenarioError, load_scenarios, run_paths
 from tests.fixtures_runtime import ROOT
 
 HEAD = """\

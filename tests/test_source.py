@@ -1,4 +1,4 @@
-"""engine.source: safe YAML reading with a 1-based source map; every problem a diagnostic, never a traceback."""
+"""engine.procedures.source: safe YAML reading with a 1-based source map; every problem a diagnostic, never a traceback."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.source import read_yaml
+from engine.procedures.source import read_yaml
 
 
 def codes(text: str) -> list[str]:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.statutory_days import FIRST_YEAR, LAST_YEAR, YearOutsideFramework, statutory_days
+from engine.dates.statutory_days import FIRST_YEAR, LAST_YEAR, YearOutsideFramework, statutory_days
 
 
 @pytest.mark.parametrize("year", [2025, 2026])

@@ -1,4 +1,4 @@
-"""The store: migrations create exactly the tables of engine/tables.py; SQLite settings; transactions."""
+"""The store: migrations create exactly the tables of engine/store/tables.py; SQLite settings; transactions."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from engine.db import Database, database_url, init_db
 from engine.errors import BadInput
-from engine.tables import ALL_TABLES, CaseNumberCounter, Institution, metadata
+from engine.store.db import Database, database_url, init_db
+from engine.store.tables import ALL_TABLES, CaseNumberCounter, Institution, metadata
 
 
 def _schema_diff(db: Database) -> list[object]:
@@ -90,7 +90,7 @@ def test_recorded_times_come_back_aware_utc(tmp_path: Path) -> None:
 
 
 def test_write_transactions_take_the_write_lock_at_begin_and_reads_do_not(tmp_path: Path) -> None:
-    """engine.db: BEGIN IMMEDIATE for `transaction()` (a second writer waits at its BEGIN instead of
+    """engine.store.db: BEGIN IMMEDIATE for `transaction()` (a second writer waits at its BEGIN instead of
     failing later to upgrade a read lock), BEGIN DEFERRED for `read()`."""
     import sqlite3
 
@@ -112,7 +112,7 @@ def test_write_transactions_take_the_write_lock_at_begin_and_reads_do_not(tmp_pa
 
 
 def test_a_busy_begin_is_raised_as_sqlalchemys_operational_error(tmp_path: Path) -> None:
-    """BEGIN is sent on the DBAPI connection (engine.db) but a failure there (here `database is locked`
+    """BEGIN is sent on the DBAPI connection (engine.store.db) but a failure there (here `database is locked`
     after the busy timeout) is still SQLAlchemy's OperationalError, as every other statement's is."""
     import sqlite3
 
@@ -123,7 +123,7 @@ def test_a_busy_begin_is_raised_as_sqlalchemys_operational_error(tmp_path: Path)
 
     @event.listens_for(db.engine, "connect")
     def _short_wait(dbapi_conn: sqlite3.Connection, _record: object) -> None:
-        dbapi_conn.execute("PRAGMA busy_timeout = 50")  # after engine.db's 30 s: fail fast here
+        dbapi_conn.execute("PRAGMA busy_timeout = 50")  # after engine.store.db's 30 s: fail fast here
 
     with db.transaction() as s:  # connected (and in WAL mode) before the lock is taken
         s.connection()

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from engine import case_writes
-from engine.casefile import Actor
-from engine.media_types import Upload
-from engine.runtime import CaseService
-from engine.tables import CaseDocument
-from engine.verify import verify_store
+from engine.cases import writes as case_writes
+from engine.cases.casefile import Actor
+from engine.cases.media_types import Upload
+from engine.cases.runtime import CaseService
+from engine.oversight.verify import verify_store
+from engine.store.tables import CaseDocument
 from tests.fixtures_runtime import MovableNow, load_arbitration, prepared_db
 
 CLERK = Actor("u:clerk", "clerk")

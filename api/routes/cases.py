@@ -1,6 +1,6 @@
 """/v1/cases: open, list, show, progress, available actions, fire, deadlines, history.
 
-Thin: access checks from engine.access, the work in engine.runtime's `CaseService`. Routes are plain
+Thin: access checks from engine.cases.access, the work in engine.cases.runtime's `CaseService`. Routes are plain
 `def` so FastAPI runs them in its thread pool (the store is synchronous).
 May import: engine, api.
 """
@@ -36,7 +36,7 @@ from api.schemas import (
     TransitionOut,
 )
 from api.views import case_out, deadline_out, event_out, procedure_of, progress_out, transition_out
-from engine.access import (
+from engine.cases.access import (
     AccessDenied,
     Principal,
     can_act_on_case,
@@ -47,10 +47,10 @@ from engine.access import (
     staff_only,
     write_refused,
 )
-from engine.audit import apply_scope
-from engine.case_numbers import known_by
-from engine.casefile import Actor
-from engine.tables import CaseFile
+from engine.cases.casefile import Actor
+from engine.cases.numbers import known_by
+from engine.oversight.audit import apply_scope
+from engine.store.tables import CaseFile
 
 router = APIRouter(prefix="/v1/cases", tags=["cases 案件"])
 

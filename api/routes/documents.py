@@ -20,9 +20,9 @@ from api.errors import ApiError
 from api.routes.cases import ERRORS, WRITE_ERRORS, actor_of
 from api.schemas import INT32, DocumentOut, ErrorOut, LegalDate
 from api.views import document_out, internal_documents, procedure_of
-from engine.access import AccessDenied, can_act_on_case, write_refused
-from engine.media_types import Upload
-from engine.tables import CaseDocument, CaseFile
+from engine.cases.access import AccessDenied, can_act_on_case, write_refused
+from engine.cases.media_types import Upload
+from engine.store.tables import CaseDocument, CaseFile
 
 router = APIRouter(prefix="/v1/cases", tags=["documents 文书"])
 DocumentName = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="the document id")]
@@ -170,8 +170,8 @@ def get_document(
 
 
 def _to_pdf(html: bytes) -> bytes:
-    """Render stored HTML to PDF with engine.pdf (WeasyPrint, CJK fonts)."""
-    from engine import pdf
+    """Render stored HTML to PDF with engine.documents.pdf (WeasyPrint, CJK fonts)."""
+    from engine.documents import pdf
 
     render = getattr(pdf, "html_to_pdf", None) or getattr(pdf, "render_pdf", None)
     if render is None:

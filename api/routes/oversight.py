@@ -1,6 +1,6 @@
 """/v1/breaches, /v1/audit/backdated, /v1/monitoring/report: what supervisors and directors read.
 
-The breach audit is computed from the deadline rows as of any date (engine.audit), scoped to the
+The breach audit is computed from the deadline rows as of any date (engine.oversight.audit), scoped to the
 caller's institution (staff) or region (supervisors). Parties may not read these.
 May import: engine, api.
 """
@@ -15,9 +15,9 @@ from fastapi.responses import PlainTextResponse
 from api.deps import Caller, State
 from api.routes.cases import ERRORS
 from api.schemas import BackdatedOut, BreachListOut, BreachOut, LegalDate
-from engine.access import list_scope, staff_only
-from engine.audit import breach_audit, breaches_csv
-from engine.backdated import backdated_entries
+from engine.cases.access import list_scope, staff_only
+from engine.oversight.audit import breach_audit, breaches_csv
+from engine.oversight.backdated import backdated_entries
 
 router = APIRouter(prefix="/v1", tags=["oversight 督查"])
 InstitutionQ = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
@@ -84,8 +84,8 @@ def monitoring_report(
 ) -> dict[str, Any]:
     """监测月报: the monitoring indicators of a month, for the caller's institution or region."""
     staff_only(p, "监测月报 (the monitoring report)")
-    from engine.codes import CodeTables, default_codes_dir
-    from engine.indicators import Scope, monthly_report
+    from engine.codes.code_tables import CodeTables, default_codes_dir
+    from engine.monitoring.indicators import Scope, monthly_report
 
     if p.is_staff:
         scope = Scope(institution=p.institution_id)

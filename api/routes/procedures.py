@@ -28,10 +28,10 @@ from api.schemas import (
     ProgressOut,
 )
 from api.views import procedure_of, progress_out
-from engine.access import AccessDenied, query_code_matches, query_code_salt
-from engine.case_numbers import known_by
-from engine.model import Fact
-from engine.tables import CaseFile
+from engine.cases.access import AccessDenied, query_code_matches, query_code_salt
+from engine.cases.numbers import known_by
+from engine.procedures.model import Fact
+from engine.store.tables import CaseFile
 
 router = APIRouter(prefix="/v1", tags=["procedures 程序"])
 public = APIRouter(prefix="/v1/public", tags=["public 公开查询"])
@@ -126,7 +126,7 @@ def procedure_diagram(
     format: Annotated[str, Query(pattern=r"^mermaid$")] = "mermaid",
 ) -> Response:
     """流程图: the procedure's stages and actions as a Mermaid state diagram (text)."""
-    from engine.compiler import mermaid_diagram
+    from engine.procedures.compiler import mermaid_diagram
 
     proc = st.library.get(procedure_id)
     return PlainTextResponse(mermaid_diagram(proc), media_type="text/plain; charset=utf-8")

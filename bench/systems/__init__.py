@@ -2,7 +2,7 @@
 
 Each system module offers the same three measurements, so the table compares like with like:
 - `complete_cases(url, n) -> float`: seconds to take `n` cases from opening to an effective award
-  (the action sequence of `engine/demo.py`), every step persisted in its own transaction;
+  (the action sequence of `engine/demo/walkthrough.py`), every step persisted in its own transaction;
 - `hold_cases(url, n) -> None`: open `n` cases and keep whatever the system keeps per open case
   (run in a child process by run_all, which measures RSS and the traced heap around it);
 - the database they leave behind is measured for stored bytes per case (`db_bytes`).
@@ -20,14 +20,14 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from engine import demo
+from engine.demo import walkthrough as demo
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 FIXTURES = ROOT / "bench" / "fixtures"
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 #: (effective date, action, role, facts, documents): the demo's path from application to award
-#: (engine/demo.py, one source for both). "attach" attaches documents; the demo's final deadline scan
+#: (engine/demo/walkthrough.py, one source for both). "attach" attaches documents; the demo's final deadline scan
 #: ("tick", which fires take_effect when the 15-day challenge period ends) becomes an explicit
 #: `take_effect` step, because the baselines have no scan.
 STEPS: list[tuple[dt.date, str, str, dict[str, object] | None, list[str] | None]] = [

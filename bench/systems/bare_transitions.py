@@ -1,5 +1,5 @@
 """The bare baseline a commission could write itself: the `transitions` library plus its own tables,
-written with SQLAlchemy Core, on the same database engine set-up as zhongcai (engine.db.Database:
+written with SQLAlchemy Core, on the same database engine set-up as zhongcai (engine.store.db.Database:
 SQLite in WAL with synchronous=FULL and BEGIN IMMEDIATE, or PostgreSQL).
 
 The states and transitions are generated from the compiled national procedure (every action, its
@@ -26,9 +26,9 @@ from transitions import Machine
 
 from bench.systems import OPENED_ON, STEPS
 from bench.systems.zhongcai import library
-from engine.db import Database
-from engine.demo import FACTS
-from engine.periods import Period
+from engine.dates.periods import Period
+from engine.demo.walkthrough import FACTS
+from engine.store.db import Database
 
 META = sa.MetaData()
 CASES = sa.Table(

@@ -2,7 +2,7 @@
 checks, clock arithmetic on the national calendar, rendered documents, the hash-chained event, the
 monitoring record and the optimistic version bump.
 
-The case path is the demo's (engine/demo.py): open, attach, accept ... award, deliver, take effect.
+The case path is the demo's (engine/demo/walkthrough.py): open, attach, accept ... award, deliver, take effect.
 Nothing about an open case is held in memory: a case is its rows.
 """
 
@@ -14,11 +14,11 @@ import time
 from zoneinfo import ZoneInfo
 
 from bench.systems import OPENED_ON, ROOT, STEPS
-from engine.casefile import Actor
-from engine.db import Database, init_db
-from engine.demo import FACTS
-from engine.library import ProcedureLibrary
-from engine.runtime import CaseService, ensure_institution
+from engine.cases.casefile import Actor
+from engine.cases.runtime import CaseService, ensure_institution
+from engine.demo.walkthrough import FACTS
+from engine.procedures.library import ProcedureLibrary
+from engine.store.db import Database, init_db
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NAME = "zhongcai"

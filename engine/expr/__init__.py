@@ -8,7 +8,7 @@ Owns nothing itself; it is the facade other modules import from (docs/internals.
     evaluate(expr, Scope(values, context)).explain()
 
 docs/guards.md is the author's reference of the language and of every registered function.
-May import: engine.errors, engine.periods (and, through GuardContext, a calendar it is given).
+May import: engine.errors, engine.dates.periods (and, through GuardContext, a calendar it is given).
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ Semantics: `and`/`or`/`implies` short-circuit left to right; `x == null` is true
 any other use of an unset value raises. Money and decimals are Decimal; int / int is a Decimal.
 date ± N days/months/years: calendar days, months keep the day number or take the month's last
 day (P3, no roll); date ± N workdays: the calendar. date − date: days (int).
-Stage in the flow: 6 (run), called by engine.runtime for `when`, `check`, `sets`, invariants.
-May import: engine.errors, engine.periods, engine.expr.
+Stage in the flow: 6 (run), called by engine.cases.runtime for `when`, `check`, `sets`, invariants.
+May import: engine.errors, engine.dates.periods, engine.expr.
 
 >>> from engine.expr.parse import parse_guard
 >>> out = evaluate(parse_guard("workers >= 10 and claim_amount > 0"), Scope({"workers": 3, "claim_amount": 500}))
@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal, DecimalException
 from typing import Any
 
+from engine.dates.periods import Period
 from engine.errors import CalendarError, GuardRuntimeError, Span
 from engine.expr import nodes as n
 from engine.expr.functions import REGISTRY, FunctionRegistry, GuardContext, shift_workdays
 from engine.expr.printer import print_guard
-from engine.periods import Period
 
 _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     "==": operator.eq,

@@ -6,7 +6,7 @@ and the built-in functions. docs/guards.md documents every one of them (a test k
 A function receives the context first, then its arguments (never None: the evaluator stops a
 missing value before the call). It may raise GuardRuntimeError with a message for the clerk.
 May import: engine.errors, engine.expr.gtypes. The calendar is reached through `GuardContext.calendar`
-(engine.calendar.WorkCalendar fits `CalendarLike`), never imported.
+(engine.dates.calendar.WorkCalendar fits `CalendarLike`), never imported.
 
 >>> REGISTRY.get("days_between").signature()
 'days_between(date, date) -> int'
@@ -27,7 +27,7 @@ from engine.expr.gtypes import GType, parse_gtype
 
 
 class CalendarLike(Protocol):
-    """The working-day calendar as guards use it (engine.calendar.WorkCalendar)."""
+    """The working-day calendar as guards use it (engine.dates.calendar.WorkCalendar)."""
 
     def is_workday(self, d: dt.date) -> bool: ...
     def add_workdays(self, d: dt.date, n: int) -> dt.date: ...

@@ -1,7 +1,7 @@
 """The vocabulary of guard types (kept apart from the checker so the function registry can use it).
 
 Owns: `GType`, the type constants, `list_of`, `parse_gtype`, `assignable`, `FACT_TYPES` (the DSL's
-fact types of engine.dsl mapped to guard types) and `CLAIM_ITEM`, the record of one claim (请求事项).
+fact types of engine.procedures.dsl mapped to guard types) and `CLAIM_ITEM`, the record of one claim (请求事项).
 Type variables (`T` any, `N` a number, `O` orderable) let registry functions such as
 `max(list[O]) -> O` be generic.
 May import: the standard library only.
@@ -93,7 +93,7 @@ CLAIM_ITEM = GType(
     "record", name="claim", fields=(("item", TEXT), ("amount", MONEY), ("category", CODE), ("final", BOOL))
 )
 
-#: engine.dsl FactType -> guard type.
+#: engine.procedures.dsl FactType -> guard type.
 FACT_TYPES: dict[str, GType] = {
     "money": MONEY,
     "int": INT,

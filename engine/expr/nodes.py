@@ -5,8 +5,8 @@ Owns: the node classes (`Name`, `Attr`, `Literal`, `Duration`, `ListLit`, `Unary
 Every node has a `span` (where it was written in the YAML file) that is excluded from equality and
 hashing, so `parse_guard(print_guard(e)) == e` holds whatever the spans are.
 Stage in the flow: built by engine.expr.parse, read by the type checker, the evaluator, the
-printer, the compiler and engine.model.
-May import: engine.errors, engine.periods.
+printer, the compiler and engine.procedures.model.
+May import: engine.errors, engine.dates.periods.
 
 >>> Compare("<=", Name("a"), Literal(3, "int")) == Compare("<=", Name("a", span=None), Literal(3, "int"))
 True
@@ -23,8 +23,8 @@ from decimal import Decimal
 from typing import Literal as TLiteral
 from typing import TypeAlias
 
+from engine.dates.periods import Unit
 from engine.errors import Span
-from engine.periods import Unit
 
 LiteralKind = TLiteral["int", "decimal", "text", "bool", "date", "null"]
 LiteralValue: TypeAlias = int | Decimal | str | bool | dt.date | None

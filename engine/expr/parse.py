@@ -3,8 +3,8 @@
 Owns: `parse_guard`, the one cached lark LALR parser built from `guard.lark`, and the builder that
 turns lark's tree into engine.expr.nodes with spans. Syntax errors are translated by
 engine.expr.syntax (`GUARD_SYNTAX_ERRORS` is re-exported here).
-Stage in the flow: 3 (parse guards), called by engine.compiler for every `when`, `check`, `sets`.
-May import: lark, engine.errors, engine.periods, engine.expr (nodes, syntax).
+Stage in the flow: 3 (parse guards), called by engine.procedures.compiler for every `when`, `check`, `sets`.
+May import: lark, engine.errors, engine.dates.periods, engine.expr (nodes, syntax).
 
 >>> parse_guard("workers >= 10 and has_document('application')")
 And(items=(Compare(op='>=', left=Name(id='workers'), right=Literal(value=10, kind='int')), \
@@ -24,11 +24,11 @@ from typing import cast
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput
 
+from engine.dates.periods import parse_period
 from engine.errors import Diagnostic, ProcedureInvalid, Span
 from engine.expr import nodes as n
 from engine.expr.syntax import GUARD_SYNTAX_ERRORS as GUARD_SYNTAX_ERRORS  # re-exported (tests, docs)
 from engine.expr.syntax import Locator, syntax_diagnostic
-from engine.periods import parse_period
 
 _GRAMMAR = Path(__file__).with_name("guard.lark")
 

@@ -4,7 +4,7 @@ Owns: `TypeEnv`, `check_guard` (returns E250-E279 diagnostics, never raises for 
 mistake), `infer_type` and the `TYPE_ERRORS` catalogue. The type vocabulary (`GType`: bool, int,
 decimal, money, date, text, code, duration, list[T], the `claim` record) lives in
 engine.expr.gtypes and is re-exported here.
-Stage in the flow: 4 (compile), called by engine.compiler after parse_guard.
+Stage in the flow: 4 (compile), called by engine.procedures.compiler after parse_guard.
 May import: engine.errors, engine.expr (nodes, gtypes, functions).
 
 >>> from engine.expr.parse import parse_guard

@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 
 from api.app import build_state, create_app
 from api.deps import ApiSettings, AppState
-from engine.scheduler import SHANGHAI
-from engine.seed import SeedReport, demo_token, seed_demo
+from engine.demo.seed import SeedReport, demo_token, seed_demo
+from engine.oversight.scheduler import SHANGHAI
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = dt.datetime(2026, 11, 28, 10, 0, tzinfo=SHANGHAI)

@@ -1,6 +1,6 @@
 """The access matrix: every endpoint x every role x own / foreign institution (and region).
 
-The expected status comes from the rules written out here, independently of engine.access:
+The expected status comes from the rules written out here, independently of engine.cases.access:
 clerks, arbitrators and directors reach only their own institution's cases; parties only the case
 they are linked to, through the progress view, without the internal file (副卷); supervisors read
 their region and write nothing; without a token everything is 401. A case the caller may not see
@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from engine.access import QUERY_CODE_LENGTH
+from engine.cases.access import QUERY_CODE_LENGTH
 from tests.api.conftest import Demo, auth
 
 OWN = "已受理（期限内，当事人可查询）"  # gx-nn (450100), the demo parties are linked to it
@@ -126,7 +126,7 @@ def _visible(demo: Demo, user: str) -> set[int]:
     with demo.state.db.read() as s:
         from sqlmodel import select
 
-        from engine.tables import AppUser, CaseFile, CaseParty
+        from engine.store.tables import AppUser, CaseFile, CaseParty
 
         uid = s.exec(select(AppUser.id).where(AppUser.username == user)).one()
         linked = set(s.exec(select(CaseParty.case_id).where(CaseParty.user_id == uid)).all())
@@ -231,8 +231,8 @@ def test_query_code_reissue_access(demo: Demo, user: str | None, case_label: str
 
 def _restore_demo_code(demo: Demo, case_id: int, label: str) -> None:
     """Give the session's demo case its printed demo code back (later tests look it up with it)."""
-    from engine.access import hash_query_code, query_code_salt
-    from engine.tables import CaseFile
+    from engine.cases.access import hash_query_code, query_code_salt
+    from engine.store.tables import CaseFile
 
     with demo.state.db.transaction() as s:
         row = s.get(CaseFile, case_id)

@@ -1,4 +1,4 @@
-"""The access rules of engine.access as properties over all principals and cases (hypothesis)."""
+"""The access rules of engine.cases.access as properties over all principals and cases (hypothesis)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from engine.access import (
+from engine.cases.access import (
     ALL_ROLES,
     AccessDenied,
     CaseRef,
@@ -29,8 +29,8 @@ from engine.access import (
     region_prefix,
     sees_internal_file,
 )
-from engine.db import Database
-from engine.tables import ApiToken, AppUser, Institution
+from engine.store.db import Database
+from engine.store.tables import ApiToken, AppUser, Institution
 
 INSTITUTIONS = ["gx-nn", "gd-sz", "zj-hz"]
 REGIONS = ["450100", "450103", "440300", "330100", "450000", "440000", "000000"]

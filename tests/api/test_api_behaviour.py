@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from engine.access import RateLimiter, new_query_code
+from engine.cases.access import RateLimiter, new_query_code
 from tests.api.conftest import Demo, auth
 
 FRESH = "收到申请（期限内）"  # gx-nn, received, documents attached

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.access import ListScope
-from engine.audit import breach_audit, breaches_csv
-from engine.backdated import backdated_entries
-from engine.db import Database
-from engine.tables import AppUser, CaseEvent, CaseFile, Deadline, Institution, ProcedureSnapshot
+from engine.cases.access import ListScope
+from engine.oversight.audit import breach_audit, breaches_csv
+from engine.oversight.backdated import backdated_entries
+from engine.store.db import Database
+from engine.store.tables import AppUser, CaseEvent, CaseFile, Deadline, Institution, ProcedureSnapshot
 
 D = dt.date
 

@@ -55,7 +55,7 @@ def test_audit_backdated(run) -> None:  # type: ignore[no-untyped-def]
 def test_scheduler_once_is_idempotent(run, demo: Demo) -> None:  # type: ignore[no-untyped-def]
     from sqlmodel import func, select
 
-    from engine.tables import Breach
+    from engine.store.tables import Breach
 
     def count() -> int:
         with demo.state.db.read() as s:

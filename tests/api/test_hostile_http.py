@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import build_state, create_app
-from engine.seed import seed_demo
+from engine.demo.seed import seed_demo
 from tests.api.conftest import TODAY, auth, make_settings
 
 #: raw JSON bodies, as an attacker sends them (a lone surrogate cannot even be encoded by a client library)

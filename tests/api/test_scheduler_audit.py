@@ -23,13 +23,13 @@ from typing import Any
 import pytest
 from sqlmodel import func, select
 
-from engine.audit import breach_audit
-from engine.db import Database
-from engine.library import ProcedureLibrary
-from engine.runtime import CaseService
-from engine.scheduler import SHANGHAI, service_tick
-from engine.seed import StepClock, demo_cases, drive, seed_people
-from engine.tables import Breach, CaseEvent, DeadlineWarning
+from engine.cases.runtime import CaseService
+from engine.demo.seed import StepClock, demo_cases, drive, seed_people
+from engine.oversight.audit import breach_audit
+from engine.oversight.scheduler import SHANGHAI, service_tick
+from engine.procedures.library import ProcedureLibrary
+from engine.store.db import Database
+from engine.store.tables import Breach, CaseEvent, DeadlineWarning
 
 ROOT = Path(__file__).resolve().parents[2]
 END = dt.date(2026, 11, 28)
@@ -201,7 +201,7 @@ def test_two_scans_at_once_create_nothing_twice_postgres(pg_url: str, library: A
 
 def test_a_late_period_restarted_later_stays_a_breach(tmp_path: Path, library: Any) -> None:
     """R 46: adding a party restarts the award period; a period already run late stays breached."""
-    from engine.casefile import Actor
+    from engine.cases.casefile import Actor
 
     db = Database(f"sqlite:///{tmp_path / 'restart.db'}")
     db.init_db()

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from engine.db import Database
-from engine.scheduler import (
+from engine.oversight.scheduler import (
     SHANGHAI,
     DeadlineScanner,
     FileLockLeadership,
@@ -18,6 +17,7 @@ from engine.scheduler import (
     leadership_for,
     scan_now,
 )
+from engine.store.db import Database
 
 FIXED = dt.datetime(2026, 5, 4, 0, 30, tzinfo=SHANGHAI)
 

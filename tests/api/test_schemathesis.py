@@ -34,7 +34,7 @@ from schemathesis.config import SchemathesisConfig
 
 from api.app import build_state, create_app
 from api.deps import ApiSettings
-from engine.seed import seed_demo
+from engine.demo.seed import seed_demo
 from tests.api.conftest import ROOT, TODAY, auth, make_settings
 
 

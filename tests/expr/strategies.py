@@ -15,6 +15,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
+from engine.dates.periods import UNITS
 from engine.expr import nodes as n
 from engine.expr.gtypes import (
     BOOL,
@@ -30,7 +31,6 @@ from engine.expr.gtypes import (
     list_of,
 )
 from engine.expr.types import TypeEnv
-from engine.periods import UNITS
 from tests.expr.fakes import FakeCalendar, FakeCase
 
 ENV_FACTS = {

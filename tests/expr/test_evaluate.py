@@ -256,7 +256,7 @@ def test_a_year_no_calendar_covers_is_not_hidden() -> None:
 
 
 def test_the_real_national_calendar_fits_the_guard_context() -> None:
-    from engine.calendar import get_calendar
+    from engine.dates.calendar import get_calendar
 
     case = FakeCase(calendar=get_calendar("cn"))  # type: ignore[arg-type]
     scope = Scope({"at": D(2026, 9, 29)}, case)

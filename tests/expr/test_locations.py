@@ -31,7 +31,7 @@ a:
 
 
 def _start(node: yaml.ScalarNode, lines: list[str]) -> Span:
-    """Where the scalar's text starts (what engine.source records for a value)."""
+    """Where the scalar's text starts (what engine.procedures.source records for a value)."""
     line, col = node.start_mark.line + 1, node.start_mark.column + 1
     if node.style in ("'", '"'):
         col += 1

@@ -1,0 +1,482 @@
+"""The case runtime: open a case, attach documents, fire actions, all in one transaction each.
+
+Owns: `CaseService` (open_case, attach, fire, available_actions, get, history, list_cases, tick) and
+`shanghai_now`. `fire` checks, in this order and with these stable codes: stage (`stage`), role
+(`role`), effective date (`date`, P11), facts (`facts`), required documents (`document`), guards
+(`guard` or the check's own code, through the shared transitions Machine of engine.procedures.machines) and
+deadline operations (`deadline`); then it changes the stage, operates the clocks (engine.cases.clockwork),
+renders the produced documents, appends the hash-chained event and its monitoring record, and bumps
+the case version with an optimistic check (`CaseConflict`). Everything happens in ONE database
+transaction: a refusal or any error rolls all of it back. The checking half (`engine.cases.firing.plan_fire`)
+is shared with `available_actions`; the writing half lives in engine.cases.writes.
+A case keeps the procedure snapshot it was opened under (stored by content hash, recompiled when the
+library's current version differs).
+Stage in the flow: 6 (run) and 7 (watch time, through engine.oversight.scan).
+May import: everything in engine/ below it (model, library, clocks, calendar, expr, documents,
+monitoring, tables, db). Never FastAPI or Typer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from engine.cases import access
+from engine.cases import writes as w
+from engine.cases.access import hash_query_code, query_code_salt
+from engine.cases.casefile import (
+    SYSTEM,
+    ActionAvailability,
+    Actor,
+    CaseView,
+    EventView,
+    TransitionRecord,
+    checked_facts,
+    code_tables,
+    with_defaults,
+)
+from engine.cases.clockwork import apply_ops, calendar_for, plan_ops
+from engine.cases.firing import FirePlan, as_refusal, check_date, check_declared, plan_fire
+from engine.cases.numbers import (
+    allocate_case_number,
+    allocate_receipt_number,
+    known_by,
+    takes_case_number_on_acceptance,
+)
+from engine.cases.state import CaseState, load_state, read_case
+from engine.cases.views import case_view, event_view
+from engine.errors import (
+    BadInput,
+    CaseNotFound,
+    DocumentFailed,
+    EventNotAllowed,
+    GuardRuntimeError,
+    UnknownProcedure,
+)
+from engine.procedures.dsl import OPEN_ACTION
+from engine.procedures.model import Procedure
+from engine.store.db import Database
+from engine.store.tables import CaseEvent, CaseFile, Institution, ProcedureSnapshot
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+#: the event of a new query code (not an action of any procedure, like `attach`)
+REISSUE_QUERY_CODE = "reissue_query_code"
+
+
+def shanghai_now() -> dt.datetime:
+    """The current time in Asia/Shanghai (legal dates are local dates, P10)."""
+    return dt.datetime.now(SHANGHAI)
+
+
+class ProcedureSource(Protocol):
+    """What the runtime needs from engine.procedures.library.ProcedureLibrary."""
+
+    def get(self, procedure_id: str) -> Procedure: ...
+
+
+def _compile_snapshot(spec: Mapping[str, Any]) -> Procedure:
+    from engine.procedures.compiler import compile_snapshot
+
+    procedure: Procedure = compile_snapshot(dict(spec))
+    return procedure
+
+
+class CaseService:
+    """Opens and advances cases. Thread-safe: share one per process (it holds only caches)."""
+
+    def __init__(
+        self,
+        db: Database,
+        library: ProcedureSource,
+        now: Callable[[], dt.datetime] = shanghai_now,
+        *,
+        compile_snapshot: Callable[[Mapping[str, Any]], Procedure] = _compile_snapshot,
+        query_codes: Callable[[str], str] | None = None,
+    ) -> None:
+        """`query_codes(salt)`: the new query code of a case (acceptance, reissue); random by default
+        (engine.cases.access.new_query_code); the demo seed gives fixed ones."""
+        self.db = db
+        self.query_codes: Callable[[str], str] = query_codes or (lambda _salt: access.new_query_code())
+        self.library = library
+        self.now = now
+        self._compile_snapshot = compile_snapshot
+        self._by_hash: dict[str, Procedure] = {}
+        self._stored_hashes: set[str] = set()
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ clock and procedures
+
+    def today(self) -> dt.date:
+        """Today's local date (Asia/Shanghai) according to `now`."""
+        now = self.now()
+        if now.tzinfo is not None:
+            now = now.astimezone(SHANGHAI)
+        return now.date()
+
+    def _recorded_at(self) -> dt.datetime:
+        now = self.now()
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=SHANGHAI)
+        return now.astimezone(dt.UTC)
+
+    def procedure_by_hash(self, session: Session, procedure_id: str, content_hash: str) -> Procedure:
+        """The procedure version a case runs under: the library's if unchanged, else its stored snapshot."""
+        got = self._by_hash.get(content_hash)
+        if got is not None:
+            return got
+        try:
+            current: Procedure | None = self.library.get(procedure_id)
+        except Exception:
+            current = None
+        if current is not None and current.content_hash == content_hash:
+            procedure = current
+        else:
+            row = session.get(ProcedureSnapshot, content_hash)
+            if row is None:
+                raise CaseNotFound(
+                    f"procedure snapshot {content_hash[:12]} of '{procedure_id}' is missing from the store"
+                )
+            procedure = self._compile_snapshot(row.spec)
+        with self._lock:
+            self._by_hash[content_hash] = procedure
+        return procedure
+
+    def procedure_for_hash(self, content_hash: str) -> Procedure:
+        """The procedure version stored under `content_hash` (for callers without a session)."""
+        got = self._by_hash.get(content_hash)
+        if got is not None:
+            return got
+        with self.db.read() as s:
+            row = s.get(ProcedureSnapshot, content_hash)
+            if row is None:
+                raise UnknownProcedure(f"no procedure snapshot with hash {content_hash[:12]} in the store")
+            return self.procedure_by_hash(s, row.procedure_id, content_hash)
+
+    def _store_snapshot(self, session: Session, procedure: Procedure) -> None:
+        if procedure.content_hash in self._stored_hashes:
+            return
+        if session.get(ProcedureSnapshot, procedure.content_hash) is None:
+            try:
+                with session.begin_nested():
+                    session.add(
+                        ProcedureSnapshot(
+                            content_hash=procedure.content_hash,
+                            procedure_id=procedure.id,
+                            version=procedure.version,
+                            spec=w.jsonable(procedure.snapshot),
+                        )
+                    )
+                    session.flush()
+            except sa.exc.IntegrityError:
+                pass  # stored by a concurrent opening
+        with self._lock:
+            self._by_hash.setdefault(procedure.content_hash, procedure)
+            self._stored_hashes.add(procedure.content_hash)
+
+    # ------------------------------------------------------------------ opening
+
+    def open_case(
+        self,
+        procedure_id: str,
+        at: dt.date,
+        facts: Mapping[str, Any] | None,
+        institution_id: str,
+        actor: Actor = SYSTEM,
+        channel: str = "offline",
+        query_code: str | None = None,
+    ) -> CaseView:
+        """Open a case (收件): check its facts, take the next receipt number (收件登记号; the 案号 comes
+        with the `accept` action, or now for a procedure without one), start the `open` deadlines,
+        write event 1 and its monitoring record; store the hash of `query_code` if given (the public
+        lookup until acceptance issues a new one). Raises BadInput (facts, institution) or
+        EventNotAllowed (date)."""
+        procedure = self.library.get(procedure_id)
+        given = checked_facts(procedure, facts, code_tables(), at)
+        if given:
+            check_declared(
+                procedure,
+                OPEN_ACTION,
+                actor,
+                given,
+                lambda code, message, **details: EventNotAllowed(
+                    code, message, action=OPEN_ACTION, stage=procedure.initial_stage, details=details
+                ),
+            )
+        typed = with_defaults(procedure, given)
+        today = self.today()
+        with as_refusal("open", procedure.initial_stage):
+            check_date(procedure, actor, at, None, today, action="open", stage=procedure.initial_stage)
+        with self.db.transaction() as s, as_refusal("open", procedure.initial_stage):
+            institution = s.get(Institution, institution_id)
+            if institution is None:
+                raise BadInput(
+                    f"仲裁机构 '{institution_id}' 不存在 (unknown institution '{institution_id}'; create it first)",
+                    field="institution_id",
+                )
+            self._store_snapshot(s, procedure)
+            receipt: str | None = None
+            if takes_case_number_on_acceptance(procedure):
+                number = receipt = allocate_receipt_number(s, institution, at.year)
+                allotted = {"receipt_number": receipt}
+            else:
+                number = allocate_case_number(s, institution, at.year, procedure.case_number)
+                allotted = {"case_number": number}
+            code_hash = None
+            if query_code is not None:
+                code_hash = hash_query_code(query_code_salt(number, receipt), query_code)
+                allotted["query_code"] = "issued"
+            case = w.insert_case(
+                s,
+                procedure,
+                institution,
+                number,
+                typed,
+                at,
+                channel,
+                receipt_number=receipt,
+                query_code_hash=code_hash,
+            )
+            calendar = calendar_for(procedure, case.region_code)
+            state = CaseState(case, procedure, {})
+            ops = plan_ops(
+                procedure,
+                "open",
+                typed,
+                {},
+                entering_final=False,
+                holds=lambda check: state.holds(check, typed, at, calendar),
+            )
+            clocks = apply_ops(procedure, {}, ops, at, calendar)
+            plan = FirePlan(
+                state=state,
+                action="open",
+                actor=actor,
+                at=at,
+                stage_after=case.stage,
+                facts_changed=typed,
+                ops=ops,
+                clocks=clocks,
+                attached={},
+                produced=(),
+                backdated=at < today,
+                calendar=calendar,
+                allotted=allotted,
+            )
+            w.write_event(s, plan, seq=1, prev_hash=None, recorded_at=self._recorded_at(), stage_before=None)
+            return case_view(s, case, procedure)
+
+    # ------------------------------------------------------------------ firing
+
+    def fire(
+        self,
+        case_id: int,
+        action: str,
+        actor: Actor,
+        at: dt.date,
+        facts: Mapping[str, Any] | None = None,
+        documents: Sequence[str] | Mapping[str, bytes] | None = None,
+        expected_version: int | None = None,
+    ) -> TransitionRecord:
+        """Fire `action` on the case (all or nothing). Raises EventNotAllowed (with its code), CaseConflict,
+        CaseNotFound or BadInput; nothing is changed unless it returns."""
+        return self._fire(case_id, action, actor, at, facts, documents, expected_version, expired=None)
+
+    def _fire(
+        self,
+        case_id: int,
+        action: str,
+        actor: Actor,
+        at: dt.date,
+        facts: Mapping[str, Any] | None,
+        documents: Sequence[str] | Mapping[str, bytes] | None,
+        expected_version: int | None,
+        expired: str | None,
+    ) -> TransitionRecord:
+        # the deadline scan (expired set) keeps seeing YearNotCovered itself (engine.oversight.scan)
+        refusing: contextlib.AbstractContextManager[dict[str, str]] = (
+            as_refusal(action, None, case_id) if expired is None else contextlib.nullcontext({})
+        )
+        with self.db.transaction() as s, refusing as where:
+            state = load_state(s, self, case_id, expected_version)
+            where["stage"] = state.case.stage
+            plan = plan_fire(
+                state,
+                action,
+                actor,
+                at,
+                facts,
+                w.submitted(state.procedure, documents, at),
+                today=self.today(),
+                expired=expired,
+            )
+            return w.commit_plan(s, plan, self._recorded_at(), query_codes=self.query_codes)
+
+    def attach(
+        self,
+        case_id: int,
+        documents: Sequence[str] | Mapping[str, bytes],
+        at: dt.date,
+        actor: Actor,
+        expected_version: int | None = None,
+    ) -> TransitionRecord:
+        """File submitted documents (stored with their sha256); an `attach` event records it."""
+        return self._fire(case_id, w.ATTACH, actor, at, None, documents, expected_version, expired=None)
+
+    def fire_on_expiry(self, case_id: int, action: str, deadline_id: str, at: dt.date) -> TransitionRecord:
+        """Fire a deadline's `on_expiry` action as the system (the deadline scan calls this once).
+
+        A defective template of a document the action produces is refused with code `document` (the
+        scan reports it and goes on with the other cases, and tries again next time) instead of
+        stopping the whole scan: one broken template must not hold back every other case."""
+        try:
+            return self._fire(case_id, action, SYSTEM, at, None, None, None, expired=deadline_id)
+        except DocumentFailed as exc:
+            raise EventNotAllowed(
+                "document",
+                str(exc),
+                case_id=case_id,
+                action=action,
+                details={"document": exc.document_id, "template": exc.template, "template_error": True},
+            ) from exc
+
+    def available_actions(self, case_id: int, role: str, at: dt.date) -> list[ActionAvailability]:
+        """Every action of the case's procedure with whether `role` could fire it now, and if not, why.
+        Facts an action `needs` are not required here (they are supplied when firing)."""
+        out: list[ActionAvailability] = []
+        with self.db.read() as s:
+            state = load_state(s, self, case_id, None)
+            actor = Actor(f"role:{role}", role)
+            for action in state.procedure.actions.values():
+                try:
+                    with as_refusal(action.id, state.case.stage, case_id):
+                        plan_fire(
+                            state, action.id, actor, at, None, {}, today=self.today(), check_needs=False
+                        )
+                except EventNotAllowed as refusal:
+                    out.append(ActionAvailability(action.id, action.title, False, refusal))
+                except GuardRuntimeError as exc:  # a `sets:` that cannot be computed: firing would fail
+                    defect = EventNotAllowed(
+                        "guard",
+                        f"程序规则无法计算，不能办理 (a rule of the procedure cannot be evaluated on this case; "
+                        f"report it to the procedure's author): {exc}",
+                        case_id=case_id,
+                        action=action.id,
+                        stage=state.case.stage,
+                    )
+                    out.append(ActionAvailability(action.id, action.title, False, defect))
+                else:
+                    out.append(ActionAvailability(action.id, action.title, True))
+        return out
+
+    # ------------------------------------------------------------------ query codes
+
+    def reissue_query_code(
+        self, case_id: int, actor: Actor, expected_version: int | None = None
+    ) -> TransitionRecord:
+        """A new query code for the public lookup: the old one stops working. Recorded as a
+        `reissue_query_code` event in the case's hash-chained log (recorded now, with the effective date
+        of the case's last event so the case's timeline does not move; what it allotted is
+        `{"query_code": "reissued"}`, never the code); the code is in the record's `query_code`, once.
+        Who may do it is the caller's check (engine.cases.access.can_reissue_query_code)."""
+        if actor.role != "clerk":
+            raise EventNotAllowed(
+                "role",
+                f"只有立案人员可以补发查询码 (only a clerk issues a new query code; not role '{actor.role}')",
+                case_id=case_id,
+                action=REISSUE_QUERY_CODE,
+                details={"role": actor.role},
+            )
+        today = self.today()
+        with self.db.transaction() as s, as_refusal(REISSUE_QUERY_CODE, None, case_id) as where:
+            state = load_state(s, self, case_id, expected_version)
+            where["stage"] = state.case.stage
+            case = state.case
+            salt = query_code_salt(case.case_number, case.receipt_number)
+            code = self.query_codes(salt)
+            plan = FirePlan(
+                state=state,
+                action=REISSUE_QUERY_CODE,
+                actor=actor,
+                # bookkeeping, not a legal fact: it keeps the case's last effective date, so entries
+                # back-dated to before today stay possible; recorded_at says when it happened
+                at=state.last_on or today,
+                stage_after=case.stage,
+                facts_changed={},
+                ops=[],
+                clocks=dict(state.clocks),
+                attached={},
+                produced=(),
+                backdated=False,
+                calendar=calendar_for(state.procedure, case.region_code),
+                allotted={"query_code": "reissued"},
+                query_code=code,
+            )
+            code_hash = hash_query_code(salt, code)
+            return w.commit_plan(s, plan, self._recorded_at(), extra={"query_code_hash": code_hash})
+
+    # ------------------------------------------------------------------ reading
+
+    def get(self, case_id: int) -> CaseView:
+        with self.db.read() as s:
+            case = read_case(s.connection(), case_id)
+            if case is None:
+                raise CaseNotFound(f"案件 {case_id} 不存在 (no case with id {case_id})")
+            procedure = self.procedure_by_hash(s, case.procedure_id, case.procedure_hash)
+            return case_view(s, case, procedure)
+
+    def find(self, case_number: str) -> CaseView:
+        """The case known by `case_number`: its 案号 or its receipt number (a 案号 wins)."""
+        with self.db.read() as s:
+            rows = s.exec(select(CaseFile).where(known_by(case_number)).order_by(col(CaseFile.id))).all()
+            case = next((r for r in rows if r.case_number == case_number), rows[0] if rows else None)
+            if case is None or case.id is None:
+                raise CaseNotFound(f"案号 {case_number} 不存在 (no case numbered {case_number})")
+            return case_view(s, case, self.procedure_by_hash(s, case.procedure_id, case.procedure_hash))
+
+    def history(self, case_id: int) -> list[EventView]:
+        with self.db.read() as s:
+            if s.get(CaseFile, case_id) is None:
+                raise CaseNotFound(f"案件 {case_id} 不存在 (no case with id {case_id})")
+            rows = s.exec(
+                select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(col(CaseEvent.seq))
+            ).all()
+            return [event_view(e) for e in rows]
+
+    def list_cases(
+        self, institution_id: str | None = None, stage: str | None = None, limit: int = 100, offset: int = 0
+    ) -> list[CaseFile]:
+        with self.db.read() as s:
+            stmt = select(CaseFile).order_by(col(CaseFile.id)).limit(limit).offset(offset)
+            if institution_id is not None:
+                stmt = stmt.where(CaseFile.institution_id == institution_id)
+            if stage is not None:
+                stmt = stmt.where(CaseFile.stage == stage)
+            return list(s.exec(stmt).all())
+
+    def apply_calendar(self, *, dry_run: bool = False, today: dt.date | None = None) -> Any:
+        """Recompute the due dates counted on an older calendar (engine.oversight.calendar_apply)."""
+        from engine.oversight.calendar_apply import apply_calendar_update
+
+        return apply_calendar_update(self, dry_run=dry_run, today=today)
+
+    def tick(self, as_of: dt.date) -> Any:
+        """The deadline scan as of `as_of`: warnings, breaches, on_expiry actions (idempotent)."""
+        from engine.oversight.scan import scan
+
+        return scan(self, as_of)
+
+
+def ensure_institution(
+    db: Database, institution_id: str, name: str, region_code: str, *, abbr: str | None = None
+) -> None:
+    """Create the institution row if it does not exist (demo, scenarios, CLI set-up)."""
+    with db.transaction() as s:
+        if s.get(Institution, institution_id) is None:
+            s.add(Institution(id=institution_id, name=name, region_code=region_code, case_number_prefix=abbr))

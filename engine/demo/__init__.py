@@ -1,0 +1,9 @@
+"""Demo data: the walkthrough case (`zhongcai demo`) and the seed of `make run`.
+
+May import: engine.errors, engine.dates, engine.store, engine.procedures, engine.cases, engine.documents, engine.oversight.
+"""
+
+__all__ = [
+    "seed",
+    "walkthrough",
+]

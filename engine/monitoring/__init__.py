@@ -1,0 +1,13 @@
+"""Monitoring (监测): the record written with every event (record), its configuration (config), monthly indicators, data checks, risk warnings and the export.
+
+May import: engine.errors, engine.dates, engine.store, engine.codes, engine.procedures.
+"""
+
+__all__ = [
+    "config",
+    "datachecks",
+    "export",
+    "indicators",
+    "record",
+    "risk",
+]

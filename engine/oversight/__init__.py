@@ -1,0 +1,14 @@
+"""Watching time and the store: the deadline scan (scan) and its scheduler, the breach audit, the back-dated report, verify, and applying a calendar change (calendar_apply).
+
+May import: engine.errors, engine.dates, engine.store, engine.procedures, engine.monitoring, engine.cases.
+"""
+
+__all__ = [
+    "audit",
+    "backdated",
+    "calendar_apply",
+    "calendar_apply_writes",
+    "scan",
+    "scheduler",
+    "verify",
+]
