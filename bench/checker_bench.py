@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from engine.cases.casefile import Actor
 from engine.cases.runtime import CaseService, ensure_institution
 from engine.errors import ZhongcaiError
+from engine.oversight.scan import scan
 from engine.procedures.library import ProcedureLibrary
 from engine.proving import checker
 from engine.proving.steps import Step
@@ -52,7 +53,7 @@ def bare(library: ProcedureLibrary, procedure_id: str, region: str, traces: list
                 elif s.kind == "attach":
                     service.attach(case_id, list(s.documents), s.at, actor)
                 elif s.kind == "tick":
-                    service.tick(s.at)
+                    scan(service, s.at)
                 else:
                     assert s.action is not None
                     service.fire(case_id, s.action, actor, s.at, dict(s.facts), list(s.documents) or None)

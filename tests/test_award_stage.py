@@ -21,6 +21,7 @@ from engine.documents.demo import DEMO_FACTS, demo_snapshot
 from engine.documents.render import render_for_case
 from engine.errors import EventNotAllowed
 from engine.expr import REGISTRY, Scope, TypeEnv, check_guard, evaluate, parse_guard
+from engine.oversight.scan import scan
 from engine.procedures.library import ProcedureLibrary
 from tests.fixtures_runtime import MovableNow, load_arbitration, prepared_db
 
@@ -100,7 +101,11 @@ def test_texts_facts_are_lists_of_cleaned_short_texts(tmp_path: Path) -> None:
         "notify_tribunal",
         CLERK,
         D(2026, 3, 3),
-        facts={"presiding_arbitrator": "王仲裁", "arbitrators": [" 赵仲裁 ", "钱仲裁"], "clerk_name": "孙书记"},
+        facts={
+            "presiding_arbitrator": "王仲裁",
+            "arbitrators": [" 赵仲裁 ", "钱仲裁"],
+            "clerk_name": "孙书记",
+        },
     )
     assert svc.get(case_id).facts["arbitrators"] == ["赵仲裁", "钱仲裁"]
 
@@ -161,10 +166,10 @@ def test_a_non_final_award_takes_effect_the_day_after_the_last_party_s_period(
     with pytest.raises(EventNotAllowed) as err:
         svc.fire(case_id, "take_effect", CLERK, last)
     assert err.value.code == "deadline" and svc.get(case_id).version == version
-    svc.tick(last)
+    scan(svc, last)
     assert svc.get(case_id).stage == "awarded"
     now.to(last + dt.timedelta(days=3))
-    svc.tick(last + dt.timedelta(days=3))
+    scan(svc, last + dt.timedelta(days=3))
     view = svc.get(case_id)
     assert view.stage == "effective" and view.closed_on == last + dt.timedelta(days=1)
 
@@ -203,7 +208,12 @@ def _award(facts: dict[str, Any], doc: str = "award_document") -> str:
 
 def test_the_award_orders_stand_under_its_heading_after_the_findings_and_reasons() -> None:
     text = _award(dict(DEMO_FACTS))
-    assert text.index("经审理查明") < text.index("仲裁庭认为") < text.index("裁决如下") < text.index("一、被申请人")
+    assert (
+        text.index("经审理查明")
+        < text.index("仲裁庭认为")
+        < text.index("裁决如下")
+        < text.index("一、被申请人")
+    )
     # 48,000 awarded of 64,000 claimed for the non-final item: the rest is dismissed
     assert "二、驳回申请人的其他仲裁请求。" in text
     for name in ("首席仲裁员钱晓东", "仲裁员孙立群", "仲裁员李明华", "书记员周倩"):
@@ -231,7 +241,12 @@ def test_the_final_award_is_in_force_from_the_day_it_was_made() -> None:
 def test_a_rejection_for_lack_of_jurisdiction_names_the_competent_commission() -> None:
     snap = demo_snapshot(ARB, "rejection_notice")
     snap = dataclasses.replace(
-        snap, facts={**snap.facts, "rejection_ground": "jurisdiction", "transfer_to": "杭州市上城区劳动人事争议仲裁委员会"}
+        snap,
+        facts={
+            **snap.facts,
+            "rejection_ground": "jurisdiction",
+            "transfer_to": "杭州市上城区劳动人事争议仲裁委员会",
+        },
     )
     text = _text(render_for_case(ARB, "rejection_notice", snap).content)
     assert "请你向杭州市上城区劳动人事争议仲裁委员会申请仲裁" in text and "第三十一条" in text

@@ -394,7 +394,9 @@ def test_cli_due_into_a_year_without_its_notice_is_provisional() -> None:
     assert "调休" in out["steps"][-1]["zh"] and "2027" in out["steps"][-1]["en"]
     text = runner.invoke(app, ["calendar", "due", "--from", "2026-12-28", "--limit", "5 workdays"])
     assert text.exit_code == 0 and "2027-01-05" in text.stdout and "暂定" in text.stdout.splitlines()[0]
-    inside = runner.invoke(app, ["calendar", "due", "--from", "2026-12-01", "--limit", "5 workdays", "--json"])
+    inside = runner.invoke(
+        app, ["calendar", "due", "--from", "2026-12-01", "--limit", "5 workdays", "--json"]
+    )
     assert json.loads(inside.stdout)["provisional"] is False
 
 

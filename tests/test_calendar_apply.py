@@ -34,6 +34,7 @@ from engine.cases.casefile import Actor
 from engine.cases.runtime import CaseService
 from engine.cases.text import history_lines
 from engine.oversight.calendar_apply import CALENDAR_UPDATE, apply_calendar_update, plan_calendar_update
+from engine.oversight.scan import scan
 from engine.oversight.verify import verify_case, verify_store
 from engine.store.db import Database
 from engine.store.tables import Breach, CaseEvent, CaseFile, Deadline, DeadlineWarning, MonitoringRecord
@@ -84,7 +85,7 @@ def _build(url: str) -> World:
     now.to(D(2027, 1, 3))
     svc.fire(e, "resume", DIRECTOR, D(2027, 1, 3))
     for day in (D(2027, 1, 4), D(2027, 1, 6), D(2027, 1, 15), D(2027, 1, 20)):
-        svc.tick(now.to(day).day)
+        scan(svc, now.to(day).day)
     return World(svc, now, a, b, c, d, e)
 
 
@@ -158,7 +159,7 @@ def _core(url: str, calendar_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Worl
     w = _build(url)
     svc = w.svc
     assert _row(svc, w.a, "award").due_on == D(2027, 1, 18) and _row(svc, w.a, "award").provisional
-    assert w.svc.tick(D(2027, 1, 20)).held == [(w.c, "posting", "posting_served", D(2027, 1, 5))]
+    assert scan(w.svc, D(2027, 1, 20)).held == [(w.c, "posting", "posting_served", D(2027, 1, 5))]
     assert [b.provisional for b in _breaches(svc, w.b, "service")] == [True]
     assert [(b.due_on, b.provisional) for b in _breaches(svc, w.a, "award")] == [(D(2027, 1, 18), True)]
     assert [(x.due_on, x.provisional) for x in _warnings(svc, w.a, "award")] == [(D(2027, 1, 18), True)]
@@ -250,8 +251,8 @@ def _core(url: str, calendar_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Worl
     again = apply_calendar_update(svc)
     assert again.nothing and again.cases_checked == 0 and _snapshot(svc) == before
     # the action held on the provisional date fires on the next scan, on its (now confirmed) date
-    scan = svc.tick(D(2027, 1, 20))
-    assert scan.held == [] and (w.c, "posting", "posting_served") in scan.fired
+    report = scan(svc, D(2027, 1, 20))
+    assert report.held == [] and (w.c, "posting", "posting_served") in report.fired
     (fired,) = _events(svc, w.c, "posting_served")
     assert fired.effective_on == D(2027, 1, 5)
     assert verify_store(svc).ok

@@ -18,6 +18,8 @@ import engine.dates.calendar as calendar_module
 from cli import app
 from engine.cases.casefile import Actor
 from engine.cases.runtime import CaseService
+from engine.oversight.calendar_apply import apply_calendar_update
+from engine.oversight.scan import scan
 from engine.oversight.verify import verify_store
 from engine.store.tables import Breach
 from tests.fixtures_runtime import MovableNow, load_arbitration, prepared_db
@@ -61,7 +63,7 @@ def test_importing_the_notice_and_applying_it_recomputes_every_provisional_date(
     assert svc.get(a).deadlines["award"].shown() == "2027-01-18 provisional"
     assert svc.get(b).deadlines["acceptance"].shown() == "2027-02-09 provisional"
     now.to(D(2027, 2, 10))
-    svc.tick(D(2027, 2, 10))
+    scan(svc, D(2027, 2, 10))
     with svc.db.read() as s:
         before = {(x.case_id, x.deadline_id): x for x in s.exec(select(Breach)).all()}
     assert before[(a, "award")].provisional and before[(b, "acceptance")].provisional
@@ -72,9 +74,9 @@ def test_importing_the_notice_and_applying_it_recomputes_every_provisional_date(
     assert "2027:" in (calendars / "cn.yaml").read_text(encoding="utf-8")
     assert (ROOT / "procedures" / "calendars" / "cn.yaml").read_text(encoding="utf-8").count("\n  2027:") == 0
 
-    dry = svc.apply_calendar(dry_run=True)
+    dry = apply_calendar_update(svc, dry_run=True)
     assert {c.case_id for c in dry.changes} == {a, b} and svc.get(b).deadlines["acceptance"].provisional
-    report = svc.apply_calendar()
+    report = apply_calendar_update(svc)
     assert report.events_written == 2 and report.breaches_confirmed == 1 and report.breaches_withdrawn == 1
 
     changes = {c.case_id: {d.deadline: d for d in c.deadlines} for c in report.changes}
@@ -99,7 +101,7 @@ def test_importing_the_notice_and_applying_it_recomputes_every_provisional_date(
     assert after[(b, "acceptance", D(2027, 2, 9))].withdrawn_on == D(2027, 2, 10)
     assert svc.get(b).breaches == ()  # withdrawn, and not breached on 2027-02-15 as of 2027-02-10
     assert verify_store(svc).ok
-    assert svc.apply_calendar().nothing  # idempotent
+    assert apply_calendar_update(svc).nothing  # idempotent
 
 
 def test_a_running_scheduler_applies_a_notice_imported_while_it_runs(

@@ -142,7 +142,9 @@ def test_a_year_without_its_notice_gives_a_provisional_date() -> None:
     # a calendar-day count looks only at its roll: 2026-12-02 + 30 days = Fri 2027-01-01 (元旦) -> Mon 01-04
     rolled = due(start_clock("x", P("30 days"), D("2026-12-02")), CAL)
     assert rolled.date == D("2027-01-04") and rolled.provisional
-    assert warn_on(start_clock("award", P("45 days"), D("2026-12-01")), P("3 workdays"), CAL) == D("2027-01-12")
+    assert warn_on(start_clock("award", P("45 days"), D("2026-12-01")), P("3 workdays"), CAL) == D(
+        "2027-01-12"
+    )
 
 
 def test_past_the_provisional_reach_the_due_date_is_unknown_not_an_exception() -> None:

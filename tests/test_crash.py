@@ -23,6 +23,7 @@ from sqlmodel import func, select
 from engine.cases.casefile import Actor, code_tables
 from engine.cases.runtime import CaseService
 from engine.errors import CaseConflict, EventNotAllowed
+from engine.oversight.scan import scan
 from engine.oversight.verify import verify_store
 from engine.store.db import Database
 from engine.store.tables import CaseEvent
@@ -60,7 +61,7 @@ def _write_forever(url: str, seed: int) -> None:
             if rng.random() < 0.2:
                 svc.attach(case.id, {"evidence": os.urandom(64)}, D(2026, 1, 5), CLERK)
         if rng.random() < 0.3:  # the challenge periods expire: take_effect fires as the system
-            svc.tick(now.to(D(2026, 3, 1)).day)
+            scan(svc, now.to(D(2026, 3, 1)).day)
             now.to(D(2026, 1, 5))
 
 

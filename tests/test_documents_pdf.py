@@ -103,9 +103,13 @@ def test_no_page_holds_only_the_signature_and_the_receipt_is_one_page(
     arbitration = ProcedureLibrary.load(ROOT / "procedures").get("arbitration")
     for doc_id, (pdf, date_text) in pdfs.items():
         n = _pages(pdf)
-        last = re.sub(r"\s+", "", _run("pdftotext", "-f", str(n), "-l", str(n), "-enc", "UTF-8", str(pdf), "-"))
+        last = re.sub(
+            r"\s+", "", _run("pdftotext", "-f", str(n), "-l", str(n), "-enc", "UTF-8", str(pdf), "-")
+        )
         rest = re.sub(r"—\d+—", "", last)
         for part in ("杭州市西湖区劳动人事争议仲裁委员会", date_text, "（印章）", "印章", "首席仲裁员", "仲裁员",
                      "书记员", "钱晓东", "孙立群", "李明华", "周倩", "（", "）"):  # fmt: skip
             rest = rest.replace(part, "")
-        assert len(rest) >= 4, f"{doc_id} ({arbitration.documents[doc_id].title}): page {n} holds only {last!r}"
+        assert len(rest) >= 4, (
+            f"{doc_id} ({arbitration.documents[doc_id].title}): page {n} holds only {last!r}"
+        )

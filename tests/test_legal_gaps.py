@@ -23,6 +23,7 @@ from engine.documents.demo import DEMO_FACTS, demo_snapshot
 from engine.documents.masking import Masker
 from engine.documents.render import render_for_case
 from engine.errors import BadInput, EventNotAllowed
+from engine.oversight.scan import scan
 from engine.procedures.compiler import spec_snapshot
 from engine.procedures.dsl import DeadlineSpec, FactSpec, FireSpec, ProcedureSpec
 from engine.procedures.library import ProcedureLibrary
@@ -85,7 +86,9 @@ def test_national_deemed_service_is_dated_on_the_due_date(arb_library: Procedure
     arb = arb_library.get("arbitration")
     assert arb.deadlines["posting"].expiry_at == "due"  # R 20
     assert arb.deadlines["public_notice"].expiry_at == "due"  # CPL 95
-    assert arb.deadlines["challenge_applicant"].expiry_at == "next_day"  # L 50: after the 15 days have run out
+    assert (
+        arb.deadlines["challenge_applicant"].expiry_at == "next_day"
+    )  # L 50: after the 15 days have run out
     assert arb.deadlines["challenge_respondent"].expiry_at == "next_day"
     assert arb.deadlines["set_aside"].expiry_at == "next_day"  # L 49: the 30th day included
     zj = arb_library.get("zhejiang")
@@ -115,7 +118,7 @@ def test_posting_deemed_served_on_the_third_workday_even_when_scanned_late(
     now.to(D(2026, 2, 13))
     svc.fire(case, "serve_by_posting", CLERK, D(2026, 2, 13), facts={"refused_to_sign": True})
     now.to(scan_on)
-    report = svc.tick(scan_on)
+    report = scan(svc, scan_on)
     assert (case, "posting", "posting_served") in report.fired
     served = [e for e in svc.history(case) if e.action == "posting_served"]
     assert len(served) == 1
@@ -125,7 +128,7 @@ def test_posting_deemed_served_on_the_third_workday_even_when_scanned_late(
     view = svc.get(case)
     assert view.deadlines["defence"].due_on == D(2026, 3, 10)
     assert view.deadlines["posting"].status == "stopped"
-    assert svc.tick(scan_on).fired == []  # idempotent
+    assert scan(svc, scan_on).fired == []  # idempotent
 
 
 # ------------------------------------------------------------------ identifier checks
@@ -381,7 +384,7 @@ def test_scan_fires_in_order_of_effective_date(tmp_path: Any, sqlite_url: str, m
     svc, now = make_service(prepared_db(sqlite_url), library, D(2026, 3, 2))
     case = svc.open_case("two_expiries", D(2026, 3, 2), {"claim_amount": 1}, "inst", CLERK).id
     now.to(D(2026, 3, 9))
-    report = svc.tick(D(2026, 3, 9))
+    report = scan(svc, D(2026, 3, 9))
     assert report.problems == []
     assert [(e.action, e.effective_on) for e in svc.history(case)][1:] == [
         ("note_deemed", D(2026, 3, 5)),

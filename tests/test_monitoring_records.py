@@ -14,6 +14,7 @@ from engine.cases.casefile import Actor
 from engine.codes.code_tables import CodeTables
 from engine.errors import EventNotAllowed
 from engine.monitoring.indicators import monthly_report
+from engine.oversight.scan import scan
 from engine.procedures.library import ProcedureLibrary
 from engine.store.db import Database
 from engine.store.tables import CaseEvent, MonitoringRecord
@@ -50,7 +51,7 @@ def test_a_case_life_is_coded_event_by_event(env: Any) -> None:
     now.to(D(2026, 1, 6))
     svc.fire(cid, "accept", CLERK, D(2026, 1, 6), documents=["application"])
     now.to(D(2026, 3, 2))
-    svc.tick(D(2026, 3, 2))  # award period (due 2026-02-24) breached
+    scan(svc, D(2026, 3, 2))  # award period (due 2026-02-24) breached
     svc.fire(cid, "award", ARBITRATOR, D(2026, 3, 2))
     svc.fire(cid, "take_effect", CLERK, D(2026, 3, 2))
     recs = _records(db, cid)

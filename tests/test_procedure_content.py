@@ -24,6 +24,7 @@ from engine.cases.runtime import CaseService
 from engine.dates.periods import Period
 from engine.errors import EventNotAllowed
 from engine.expr import Scope, evaluate
+from engine.oversight.scan import scan
 from engine.procedures.library import ProcedureLibrary
 from engine.procedures.model import Procedure
 from engine.store.db import Database
@@ -337,7 +338,9 @@ def test_r50_final_items_within_twelve_months_of_minimum_wage(
     claims: list[dict[str, object]], wage: int
 ) -> None:
     arb = _national()
-    (check,) = [c for c in arb.actions["award"].when if c.code == "facts" and "第四十七条" in (c.message or "")]
+    (check,) = [
+        c for c in arb.actions["award"].when if c.code == "facts" and "第四十七条" in (c.message or "")
+    ]
     allowed = evaluate(check.expr, Scope({"claims": claims, "monthly_min_wage": Decimal(wage)})).value
 
     def item_ok(c: dict[str, object]) -> bool:
@@ -426,7 +429,11 @@ def _fire(
 
 
 _STANDARD_FACTS: dict[str, dict[str, object]] = {
-    "notify_tribunal": {"presiding_arbitrator": "王仲裁", "arbitrators": ["赵仲裁", "钱仲裁"], "clerk_name": "孙书记"},
+    "notify_tribunal": {
+        "presiding_arbitrator": "王仲裁",
+        "arbitrators": ["赵仲裁", "钱仲裁"],
+        "clerk_name": "孙书记",
+    },
     "award": {"findings": "经审理查明的事实。", "reasons": "仲裁庭认为的理由。"},
 }
 
@@ -537,7 +544,7 @@ def test_mediation_fails_when_fifteen_days_from_receipt_pass(
     # docs/law.md (d): 2025-04-20 (Sun) + 15 days = 05-05 (holiday) -> 05-06; M 22: 3 WD -> 04-23
     assert due == {"committee_acceptance": D(2025, 4, 23), "mediation": D(2025, 5, 6)}
     now[0] = dt.datetime(2025, 5, 7, 10)
-    svc.tick(D(2025, 5, 7))
+    scan(svc, D(2025, 5, 7))
     view = svc.get(case)
     assert view.stage == "failed" and view.closure == "other"
     assert view.breaches == ("committee_acceptance",)

@@ -18,6 +18,7 @@ from engine.cases.casefile import Actor
 from engine.cases.runtime import CaseService
 from engine.errors import EventNotAllowed
 from engine.oversight.audit import breach_audit
+from engine.oversight.scan import scan
 from engine.store.tables import Breach, CaseDocument, DeadlineWarning
 from tests.fixtures_runtime import MovableNow, load_arbitration, prepared_db
 
@@ -74,10 +75,10 @@ def test_warnings_and_breaches_on_a_provisional_date_are_provisional(tmp_path: P
     svc, now = _service(tmp_path, D(2026, 12, 2))
     case_id = _accepted(svc, D(2026, 12, 2))
     now.to(D(2027, 1, 13))
-    report = svc.tick(D(2027, 1, 13))  # warn_before: 5 days before the (provisional) due date
+    report = scan(svc, D(2027, 1, 13))  # warn_before: 5 days before the (provisional) due date
     assert (case_id, "award", D(2027, 1, 18)) in report.warnings
     now.to(D(2027, 1, 19))
-    report = svc.tick(D(2027, 1, 19))
+    report = scan(svc, D(2027, 1, 19))
     assert (case_id, "award", D(2027, 1, 18)) in report.breaches
     with svc.db.read() as s:
         warning = s.exec(select(DeadlineWarning).where(DeadlineWarning.deadline_id == "award")).one()
@@ -137,7 +138,7 @@ def test_an_award_never_takes_effect_on_a_provisional_date(
     assert due.due_on is not None and due.due_on.year == 2027 and due.provisional
     after = due.due_on + dt.timedelta(days=3)
     now.to(after)
-    report = svc.tick(after)
+    report = scan(svc, after)
     assert {(c, k) for c, k, _, _ in report.held} >= {
         (case_id, "challenge_applicant"),
         (case_id, "challenge_respondent"),

@@ -18,6 +18,7 @@ from sqlmodel import func, select
 from engine.cases.casefile import Actor
 from engine.cases.runtime import CaseService
 from engine.errors import BadInput, CaseConflict, EventNotAllowed, UnknownProcedure
+from engine.oversight.scan import scan
 from engine.oversight.verify import verify_store
 from engine.procedures import machines
 from engine.procedures.library import ProcedureLibrary
@@ -273,20 +274,20 @@ def test_tick_breach_is_idempotent_and_on_expiry_fires_once(env: Any) -> None:
     svc, now, db = env
     case_id = _accepted(svc, now)
     now.to(D(2026, 2, 26))
-    svc.tick(D(2026, 2, 25))  # due 02-24: breached from 02-25
-    svc.tick(D(2026, 2, 26))
+    scan(svc, D(2026, 2, 25))  # due 02-24: breached from 02-25
+    scan(svc, D(2026, 2, 26))
     assert svc.get(case_id).breaches == ("award",) and _count(db, Breach) == 1
     svc.fire(case_id, "award", ARBITRATOR, D(2026, 2, 26))
     now.to(D(2026, 3, 2))
     svc.fire(case_id, "deliver", CLERK, D(2026, 3, 2))
     assert svc.get(case_id).deadlines["challenge"].due_on == D(2026, 3, 17)  # 03-02 + 15 days (Tuesday)
     now.to(D(2026, 3, 17))
-    svc.tick(D(2026, 3, 17))
+    scan(svc, D(2026, 3, 17))
     assert svc.get(case_id).stage == "awarded"  # the last day still belongs to the party (P10)
     now.to(D(2026, 3, 20))
-    report = svc.tick(D(2026, 3, 20))
+    report = scan(svc, D(2026, 3, 20))
     assert report.fired == [(case_id, "challenge", "take_effect")]
-    svc.tick(D(2026, 3, 20))
+    scan(svc, D(2026, 3, 20))
     view = svc.get(case_id)
     assert view.stage == "effective" and view.closure == "award" and view.closed_on == D(2026, 3, 18)
     events = svc.history(case_id)
@@ -425,7 +426,7 @@ def test_a_duty_done_late_is_recorded_as_a_breach_without_a_scan(env: Any) -> No
     with db.read() as s:
         breach = s.exec(select(Breach)).one()
     assert (breach.due_on, breach.detected_on) == (D(2026, 1, 7), D(2026, 1, 8))
-    svc.tick(D(2026, 1, 9))
+    scan(svc, D(2026, 1, 9))
     assert _count(db, Breach) == 1
 
 
@@ -433,11 +434,11 @@ def test_tick_warns_once_before_the_due_date(env: Any) -> None:
     svc, now, db = env
     svc.open_case("mini", D(2025, 12, 30), {}, "inst", CLERK)  # acceptance due 2026-01-07
     # default warning: 2 workdays before the due date: 01-06 (1), 01-05 (2) -> from 2026-01-05
-    assert svc.tick(D(2026, 1, 4)).warnings == []
+    assert scan(svc, D(2026, 1, 4)).warnings == []
     now.to(D(2026, 1, 5))
-    first = svc.tick(D(2026, 1, 5))
+    first = scan(svc, D(2026, 1, 5))
     assert [(w[1], w[2]) for w in first.warnings] == [("acceptance", D(2026, 1, 7))]
-    assert svc.tick(D(2026, 1, 6)).warnings == []
+    assert scan(svc, D(2026, 1, 6)).warnings == []
     assert _count(db, DeadlineWarning) == 1
 
 

@@ -44,7 +44,9 @@ def test_case_commands(tmp_path: Path) -> None:
     opened = _cli(["case", "open", "arbitration", "--at", "2026-09-29", "--fact", "claim_amount=20000"], db)
     assert opened.returncode == 0, opened.stderr
     assert (
-        "劳人仲收字〔2026〕第1号" in opened.stdout and "acceptance" in opened.stdout and "2026-10-12" in opened.stdout
+        "劳人仲收字〔2026〕第1号" in opened.stdout
+        and "acceptance" in opened.stdout
+        and "2026-10-12" in opened.stdout
     )
     assert "劳人仲案字" not in opened.stdout  # the 案号 comes with acceptance
     refused = _cli(["case", "fire", "1", "accept", "--as", "clerk", "--at", "2026-10-09"], db)

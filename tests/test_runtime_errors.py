@@ -28,6 +28,7 @@ from engine.cases.runtime import CaseService
 from engine.documents import render as documents
 from engine.documents.render import clear_template_cache
 from engine.errors import BadInput, DocumentFailed, EventNotAllowed, GuardRuntimeError
+from engine.oversight.scan import scan
 from engine.procedures.library import ProcedureLibrary
 from engine.store.db import Database
 from engine.store.tables import CaseDocument, CaseEvent, CaseFile, Deadline, MonitoringRecord
@@ -173,7 +174,7 @@ def test_a_template_defect_in_an_on_expiry_action_does_not_stop_the_scan(
     before = [_store(db, c) for c in cases]
     later = dt.date(2026, 4, 1)
     service.now.to(later)  # type: ignore[attr-defined]
-    report = service.tick(later)  # the challenge periods ran out: take_effect would produce `broken`
+    report = scan(service, later)  # the challenge periods ran out: take_effect would produce `broken`
     after = [_store(db, c) for c in cases]
     assert [a["case"]["stage"] for a in after] == ["awarded", "awarded"]
     assert [a["events"] for a in after] == [b["events"] for b in before]
@@ -303,7 +304,13 @@ MAIN_PATH: tuple[tuple[str, dt.date, dict[str, Any]], ...] = (
     (
         "award",
         dt.date(2026, 3, 27),
-        {"findings": "查明的事实", "reasons": "裁决理由", "presiding_arbitrator": "王仲裁", "arbitrators": ["赵", "钱"], "clerk_name": "孙"},
+        {
+            "findings": "查明的事实",
+            "reasons": "裁决理由",
+            "presiding_arbitrator": "王仲裁",
+            "arbitrators": ["赵", "钱"],
+            "clerk_name": "孙",
+        },
     ),
     ("deliver_award", dt.date(2026, 3, 30), {"recipient": "applicant"}),
     ("deliver_award", dt.date(2026, 3, 30), {"recipient": "respondent"}),

@@ -18,6 +18,7 @@ from sqlmodel import select
 from engine.cases.casefile import Actor
 from engine.cases.runtime import CaseService
 from engine.errors import BadInput, CaseConflict, EventNotAllowed
+from engine.oversight.scan import scan
 from engine.oversight.verify import verify_case
 from engine.store.tables import Breach, CaseFile
 from tests.fixtures_runtime import MovableNow, load_mini, prepared_db
@@ -78,7 +79,7 @@ def test_any_sequence_keeps_the_case_whole(tmp_path_factory: Any, steps: list[An
             assert after.version == before.version + 1
             assert len(svc.history(case_id)) == after.version
         if tick:
-            svc.tick(now.day)
+            scan(svc, now.day)
         view = svc.get(case_id)
         assert view.stage in procedure.stages
         if procedure.stages[view.stage].final:
@@ -106,7 +107,7 @@ def test_a_due_date_in_a_year_without_its_notice_is_provisional(sqlite_url: str)
     assert award.note is None and any("暂定" in step for step in award.steps)
     assert award.shown() == "2027-01-15 provisional"
     now.to(D(2027, 3, 1))
-    report = svc.tick(D(2027, 3, 1))
+    report = scan(svc, D(2027, 3, 1))
     assert report.breaches == [(case.id, "award", D(2027, 1, 15))]
     with db.read() as s:
         (breach,) = s.exec(select(Breach).where(Breach.case_id == case.id)).all()

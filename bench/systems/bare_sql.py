@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bench.systems import zhongcai as zc
+from engine.oversight.scan import scan
 from engine.store.db import Database
 
 AS_OF = dt.date(2026, 6, 15)
@@ -187,5 +188,5 @@ def bare_select(db: Database) -> float:
 
 def zhongcai_scan(svc: Any) -> tuple[float, int, int]:
     t0 = time.perf_counter()
-    report = svc.tick(AS_OF)
+    report = scan(svc, AS_OF)
     return time.perf_counter() - t0, len(report.breaches), len(report.warnings)

@@ -1,6 +1,6 @@
 """The case runtime: open a case, attach documents, fire actions, all in one transaction each.
 
-Owns: `CaseService` (open_case, attach, fire, available_actions, get, history, list_cases, tick) and
+Owns: `CaseService` (open_case, attach, fire, available_actions, get, history, list_cases) and
 `shanghai_now`. `fire` checks, in this order and with these stable codes: stage (`stage`), role
 (`role`), effective date (`date`, P11), facts (`facts`), required documents (`document`), guards
 (`guard` or the check's own code, through the shared transitions Machine of engine.procedures.machines) and
@@ -11,7 +11,8 @@ transaction: a refusal or any error rolls all of it back. The checking half (`en
 is shared with `available_actions`; the writing half lives in engine.cases.writes.
 A case keeps the procedure snapshot it was opened under (stored by content hash, recompiled when the
 library's current version differs).
-Stage in the flow: 6 (run) and 7 (watch time, through engine.oversight.scan).
+Stage in the flow: 6 (run). Watching time is engine.oversight: the scan is given this service
+(engine.oversight.scan.scan(service, as_of)); the service never calls it.
 May import: everything in engine/ below it (model, library, clocks, calendar, expr, documents,
 monitoring, tables, db). Never FastAPI or Typer.
 """
@@ -459,18 +460,6 @@ class CaseService:
             if stage is not None:
                 stmt = stmt.where(CaseFile.stage == stage)
             return list(s.exec(stmt).all())
-
-    def apply_calendar(self, *, dry_run: bool = False, today: dt.date | None = None) -> Any:
-        """Recompute the due dates counted on an older calendar (engine.oversight.calendar_apply)."""
-        from engine.oversight.calendar_apply import apply_calendar_update
-
-        return apply_calendar_update(self, dry_run=dry_run, today=today)
-
-    def tick(self, as_of: dt.date) -> Any:
-        """The deadline scan as of `as_of`: warnings, breaches, on_expiry actions (idempotent)."""
-        from engine.oversight.scan import scan
-
-        return scan(self, as_of)
 
 
 def ensure_institution(

@@ -25,6 +25,7 @@ from sqlmodel import col, select
 from engine.cases.casefile import Actor
 from engine.cases.runtime import CaseService, ProcedureSource, ensure_institution
 from engine.cases.text import case_lines, deadline_lines
+from engine.oversight.scan import scan
 from engine.store.db import Database
 from engine.store.tables import CaseDocument
 
@@ -110,7 +111,7 @@ def run_demo(db: Database, library: ProcedureSource, out_dir: Path | None) -> De
         day[0] = when
         actor = Actor(f"demo-{role}", role)
         if action == "tick":
-            report = service.tick(when)
+            report = scan(service, when)
             lines.append(
                 f"{when}  期限扫描 (deadline scan): fired {report.fired}, breaches {report.breaches}"
             )

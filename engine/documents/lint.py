@@ -26,7 +26,7 @@ from jinja2 import TemplateNotFound, TemplateSyntaxError, meta, nodes
 from jinja2.exceptions import TemplateAssertionError
 
 from engine.documents.context import SNAPSHOT_NAMES
-from engine.documents.render import DOCUMENTS_DIR, environment_for, template_dirs
+from engine.documents.render import DOCUMENTS_DIR, _cached_environment, environment_for, template_dirs
 from engine.documents.sandbox import DocumentSandbox
 from engine.errors import Diagnostic, Span
 from engine.procedures.model import Procedure
@@ -147,8 +147,6 @@ def _usage(procedure: Procedure | None, template_name: str, documents_dir: Path 
     if procedure is not None:
         env = environment_for(procedure, documents_dir)
     else:
-        from engine.documents.render import _cached_environment
-
         env = _cached_environment((str((documents_dir or DOCUMENTS_DIR).resolve()),))
     usage = _Usage()
     try:

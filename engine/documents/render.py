@@ -48,7 +48,7 @@ from engine.documents.context import (
 from engine.documents.masking import Masker
 from engine.documents.pdf import PdfError, render_pdf
 from engine.documents.sandbox import DocumentSandbox, TemplateLimitError, render_limited
-from engine.errors import BadInput, Diagnostic, ZhongcaiError
+from engine.errors import BadInput, ZhongcaiError
 from engine.procedures.model import Document, Procedure
 
 __all__ = [
@@ -62,13 +62,11 @@ __all__ = [
     "RenderedDocument",
     "TemplateLimitError",
     "TemplateSecurityError",
-    "check_templates",
     "environment_for",
     "format_case_number",
     "render_for_case",
     "render_pdf",
     "template_dirs",
-    "template_variables",
 ]
 
 DOCUMENTS_DIR = Path(__file__).resolve().parents[2] / "documents"
@@ -290,22 +288,6 @@ def render_for_case(
         html = Masker.from_facts(snap.facts).mask_text(html)
     digest = hashlib.sha256(html.encode("utf-8")).hexdigest()
     return RenderedDocument(doc.id, doc.title, "text/html", html, digest)
-
-
-def template_variables(
-    template_name: str, procedure: Procedure | None = None, documents_dir: Path | None = None
-) -> set[str]:
-    """The names a template reads (see engine.documents.lint.template_variables)."""
-    from engine.documents import lint as doc_lint
-
-    return doc_lint.template_variables(template_name, procedure, documents_dir)
-
-
-def check_templates(procedure: Procedure, documents_dir: Path | None = None) -> list[Diagnostic]:
-    """D0xx diagnostics of a procedure's templates (see engine.documents.lint.check_templates)."""
-    from engine.documents import lint as doc_lint
-
-    return doc_lint.check_templates(procedure, documents_dir)
 
 
 def render_case_pdf(rendered: RenderedDocument) -> bytes:

@@ -17,7 +17,7 @@ provisional is held (`ScanReport.held`), never fired, until the year's notice is
 per procedure version among the expired deadlines (which deadlines fire an action or lapse), never
 per row, so the million-deadline scan costs about what the bare SQL does (bench/run_all.py, issue 9).
 The `on_expiry` actions are fired afterwards, one transaction each, through the service.
-Stage in the flow: 7 (watch time). engine.oversight.scheduler wraps `CaseService.tick` in its periodic job.
+Stage in the flow: 7 (watch time). engine.oversight.scheduler runs `scan(service, as_of)` in its periodic job.
 May import: engine.errors, engine.store.tables, engine.cases.runtime (the service it is given).
 """
 

@@ -2,12 +2,13 @@
 
 Owns: `Leadership` (who may scan: a PostgreSQL advisory lock held on a dedicated connection, or an
 exclusive file lock next to a SQLite database), `DeadlineScanner` (the APScheduler wrapper around
-the runtime's `tick`), and `scan_now` (one scan, for the CLI and tests).
+`engine.oversight.scan.scan`), and `scan_now` (one scan, for the CLI and tests).
 Place in the flow: stage 7 of DESIGN.md. Deadlines are rows in our own tables; the job does not
-know any deadline, it calls `CaseService.tick(as_of)` which warns, records breaches and fires the
+know any deadline, it calls `scan(CaseService, as_of)` which warns, records breaches and fires the
 `on_expiry` actions. Unique keys on `breach` and `deadline_warning` make a doubled scan harmless;
 leadership makes it rare. Never a job per deadline, never an in-process timer for a legal date.
-May import: engine.errors, engine.store.db, engine.cases.runtime (through the `tick` callable). Never FastAPI.
+May import: engine.errors, engine.store.db, engine.dates.calendar, engine.oversight (scan, audit,
+calendar_apply); the service is given, never imported. Never FastAPI.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+
+from engine.oversight.calendar_apply import apply_calendar_update
+from engine.oversight.scan import scan
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 #: the advisory lock key: a stable number derived from the project name
@@ -249,7 +253,7 @@ def _apply_calendar(service: Any, as_of: dt.date) -> bool:
     breaches and fires on_expiry actions on the current dates. True when done (or nothing pending);
     False after an error (logged; tried again before the next scan)."""
     try:
-        report = service.apply_calendar(today=as_of)
+        report = apply_calendar_update(service, today=as_of)
     except Exception:
         log.exception("calendar update before the first scan failed; it is tried again before the next scan")
         return False
@@ -264,7 +268,7 @@ def _apply_calendar(service: Any, as_of: dt.date) -> bool:
 
 
 def service_tick(service: Any) -> Tick:
-    """The scan job's work: the runtime's `tick`, then the audit's catch-up of late-stopped breaches.
+    """The scan job's work: the deadline scan (engine.oversight.scan), then the audit's catch-up of late-stopped breaches.
     The first call, and the first after the national calendar changed, applies a pending calendar update
     first (engine.oversight.calendar_apply).
 
@@ -285,7 +289,7 @@ def service_tick(service: Any) -> Tick:
             calendar_applied, seen_version = False, version
         if not calendar_applied:  # the first scan of this scheduler, or a new calendar: update first
             calendar_applied = _apply_calendar(service, as_of)
-        report = service.tick(as_of)
+        report = scan(service, as_of)
         with service.db.transaction() as s:
             entries = breach_audit(
                 s, as_of, procedures=lambda pid, content_hash: service.procedure_by_hash(s, pid, content_hash)

@@ -37,6 +37,7 @@ from engine.cases.casefile import Actor, code_tables
 from engine.cases.clockwork import calendar_for
 from engine.cases.runtime import CaseService, ProcedureSource, ensure_institution
 from engine.errors import BadInput, CalendarError, EventNotAllowed
+from engine.oversight.scan import scan
 from engine.procedures.model import Procedure
 from engine.proving.author import author_violations, guard_violations, refused_guard_violation
 from engine.proving.invariants import Observed, Violation, builtin_violations, observe, reachable
@@ -184,7 +185,7 @@ class CaseRun:
             if step.kind == "attach":
                 self.service.attach(self.case_id, list(step.documents), step.at, actor)
             elif step.kind == "tick":
-                report = self.service.tick(step.at)
+                report = scan(self.service, step.at)
                 # waiting for another period, or held on a provisional due date (P5)
                 self._waiting = frozenset(
                     [k for c, k, _ in report.waiting if c == self.case_id]

@@ -25,6 +25,7 @@ import yaml
 from engine.cases.casefile import Actor, CaseView, check_facts, encode_value
 from engine.cases.runtime import CaseService, ProcedureSource, ensure_institution
 from engine.errors import BadInput, CaseConflict, EventNotAllowed, ZhongcaiError
+from engine.oversight.scan import scan
 from engine.store.db import Database
 from engine.store.tables import metadata
 
@@ -287,7 +288,7 @@ class _Run:
             )
 
     def _tick(self, step: Mapping[str, Any]) -> None:
-        self.service.tick(self.day)
+        scan(self.service, self.day)
 
     def _expect(self, step: Mapping[str, Any]) -> None:
         want = step["expect"] or {}

@@ -188,7 +188,9 @@ def test_opening_a_case(demo: Demo, user: str | None) -> None:
         assert resp.status_code == 201, resp.text
         data = resp.json()
         assert (
-            data["institution_id"] == "gx-nn" and data["stage"] == "received" and len(data["query_code"]) == QUERY_CODE_LENGTH
+            data["institution_id"] == "gx-nn"
+            and data["stage"] == "received"
+            and len(data["query_code"]) == QUERY_CODE_LENGTH
         )
     else:
         assert resp.status_code == 403, resp.text

@@ -26,6 +26,7 @@ from sqlmodel import func, select
 from engine.cases.runtime import CaseService
 from engine.demo.seed import StepClock, demo_cases, drive, seed_people
 from engine.oversight.audit import breach_audit
+from engine.oversight.scan import scan
 from engine.oversight.scheduler import SHANGHAI, service_tick
 from engine.procedures.library import ProcedureLibrary
 from engine.store.db import Database
@@ -58,7 +59,7 @@ def _run(url: str, library: Any, outage: tuple[dt.date, dt.date] | None) -> tupl
         while d <= day:
             if outage is None or not (outage[0] <= d < outage[1]):
                 clock.day = d
-                service.tick(d)
+                scan(service, d)
             d += DAY
         last[0] = day
 
@@ -226,7 +227,7 @@ def test_a_late_period_restarted_later_stays_a_breach(tmp_path: Path, library: A
     assert due is not None
     late = due + dt.timedelta(days=6)
     clock.day = due + DAY + DAY
-    service.tick(due + DAY + DAY)  # the scheduler saw it late
+    scan(service, due + DAY + DAY)  # the scheduler saw it late
     clock.day = late
     service.fire(cid, "add_party", clerk, late)  # restarts the award period
     assert service.get(cid).deadlines["award"].due_on > late
