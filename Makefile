@@ -31,7 +31,7 @@ run: install
 	$(PY) cli.py serve --seed-demo
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check engine api cli.py tests bench
+	$(VENV)/bin/ruff check engine api cli.py tests bench scripts
 	$(VENV)/bin/ruff format --check engine api cli.py
 
 typecheck: $(STAMP)
@@ -41,6 +41,9 @@ pytest: install
 	$(VENV)/bin/pytest
 
 test: install lint typecheck pytest
+
+docs: $(STAMP)
+	$(PY) scripts/module_map.py --write
 
 validate: $(STAMP)
 	$(PY) cli.py procedures validate

@@ -163,7 +163,7 @@ def test_the_engine_never_imports_the_web_or_cli_frameworks() -> None:
 
 def test_the_checker_finds_a_cycle_and_a_forbidden_import() -> None:
     """The test can fail: a made-up cycle is found, and so is a package edge no docstring allows."""
-    assert _cycles({"a": frozenset({"b"}), "b": frozenset({"c"}), "c": frozenset({"a"}), "d": frozenset()}) == [
-        ["a", "b", "c"]
-    ]
+    assert _cycles(
+        {"a": frozenset({"b"}), "b": frozenset({"c"}), "c": frozenset({"a"}), "d": frozenset()}
+    ) == [["a", "b", "c"]]
     assert "engine.cases" not in allowed("engine.dates")

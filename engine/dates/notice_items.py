@@ -1,7 +1,7 @@
 """One numbered item of a holiday notice: the lark grammar, and the tree turned into dates.
 
 Owns: `read_item(year, line, text, fail) -> (Ref, Item | None)`, `Item`, `Check`, `Ref`, `FESTIVALS`,
-`lunar_text(date)`, `zh_number(n)`. The grammar is engine/holiday_notice.lark (LALR, contextual lexer,
+`lunar_text(date)`, `zh_number(n)`. The grammar is engine/dates/holiday_notice.lark (LALR, contextual lexer,
 full-width and half-width punctuation alike), built once per process. A finding about one item (an
 unreadable item, a date that does not exist, a weekday or lunar date in brackets that does not match,
 a range backwards or over 31 days, a stated 共N天 that is not the range's length, an unknown festival)
