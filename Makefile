@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SYSDEPS := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
 export ZHONGCAI_HYPOTHESIS_PROFILE ?= ci
 
-.PHONY: install sysdeps run test lint typecheck pytest bench clean demo validate
+.PHONY: install sysdeps run test lint typecheck pytest bench clean demo validate docs
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
