@@ -75,10 +75,10 @@ def test_documents_from_stored_due_dates_equal_documents_from_recomputed_ones(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A document is rendered with the due dates of clocks the action did not touch as their rows hold
-    them (engine.cases.writes._stored_due, issue 9); recomputing every clock gives the same due dates,
+    them (engine.cases.deadline_rows.stored_due, issue 9); recomputing every clock gives the same due dates,
     steps and statuses to every template, and the same documents."""
     from engine.cases import access
-    from engine.cases import writes as case_writes
+    from engine.cases import papers as case_papers
     from engine.demo.walkthrough import run_demo
     from engine.documents import render as documents
     from engine.store.db import init_db
@@ -108,9 +108,9 @@ def test_documents_from_stored_due_dates_equal_documents_from_recomputed_ones(
         return out, seen
 
     reused, reused_dues = generated("reused.db")
-    stored = case_writes._stored_due
+    stored = case_papers.stored_due
     calls: list[bool] = []
-    monkeypatch.setattr(case_writes, "_stored_due", lambda *a: calls.append(stored(*a) is not None))
+    monkeypatch.setattr(case_papers, "stored_due", lambda *a: calls.append(stored(*a) is not None))
     recomputed, recomputed_dues = generated("recomputed.db")
     assert sum(calls) >= 10  # stored rows were usable that often, and recomputed instead here
     assert len(reused) >= 6 and len(reused_dues) == len(reused)

@@ -467,10 +467,10 @@ def test_a_document_number_taken_by_an_unlisted_document_is_reported_not_retried
 
 
 def test_a_clock_stopped_while_paused_is_recomputed_for_documents() -> None:
-    """engine.cases.writes._stored_due: a row keeps its earlier due date when its clock is stopped
+    """engine.cases.deadline_rows.stored_due: a row keeps its earlier due date when its clock is stopped
     during a pause (the audit reads it), but a document must show what the clock says: no date."""
+    from engine.cases.deadline_rows import stored_due
     from engine.cases.state import DeadlineRow
-    from engine.cases.writes import _stored_due
     from engine.dates.clocks import pause, start_clock, stop
     from engine.dates.periods import Period
 
@@ -480,10 +480,10 @@ def test_a_clock_stopped_while_paused_is_recomputed_for_documents() -> None:
     def row(clock_status: str) -> DeadlineRow:
         return DeadlineRow(1, 1, "award", clock_status, D(2026, 2, 19), {}, "inst", None, ["s"], None, "v1")
 
-    assert _stored_due(row("running"), running, running, "v1") is not None
-    assert _stored_due(row("running"), running, running, "v2") is None  # another calendar version
-    assert _stored_due(row("stopped"), stopped, stopped, "v1") is None  # stopped during a pause
-    assert _stored_due(row("stopped"), stop(running, D(2026, 1, 25)), stop(running, D(2026, 1, 25)), "v1")
+    assert stored_due(row("running"), running, running, "v1") is not None
+    assert stored_due(row("running"), running, running, "v2") is None  # another calendar version
+    assert stored_due(row("stopped"), stopped, stopped, "v1") is None  # stopped during a pause
+    assert stored_due(row("stopped"), stop(running, D(2026, 1, 25)), stop(running, D(2026, 1, 25)), "v1")
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])

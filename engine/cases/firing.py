@@ -6,7 +6,7 @@ facts, clock operations and clocks, documents to attach and to produce) without 
   1 stage `stage`  2 role `role`  3 effective date `date`  4 facts `facts`  5 documents `document`
   6 guards `guard` (or the check's own code; evaluated as conditions of the shared Machine)
   7 deadline operations `deadline` (e.g. an extension that is too long, too late or a second one).
-Stage in the flow: 6 (run). Used by engine.cases.runtime (fire, available_actions) and engine.cases.writes.
+Stage in the flow: 6 (run). Used by engine.cases.runtime (fire, available_actions), engine.cases.writes, engine.cases.deadline_rows and engine.cases.papers.
 May import: engine.errors, engine.procedures.model, engine.dates.periods, engine.cases.casefile, engine.cases.guards,
 engine.cases.clockwork, engine.procedures.machines, engine.cases.state, engine.procedures.dsl (the name of the opening only).
 """

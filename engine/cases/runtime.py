@@ -44,13 +44,14 @@ from engine.cases.casefile import (
     with_defaults,
 )
 from engine.cases.clockwork import apply_ops, calendar_for, plan_ops
-from engine.cases.firing import FirePlan, as_refusal, check_date, check_declared, plan_fire
+from engine.cases.firing import ATTACH, FirePlan, as_refusal, check_date, check_declared, plan_fire
 from engine.cases.numbers import (
     allocate_case_number,
     allocate_receipt_number,
     known_by,
     takes_case_number_on_acceptance,
 )
+from engine.cases.papers import submitted
 from engine.cases.state import CaseState, load_state, read_case
 from engine.cases.views import case_view, event_view
 from engine.errors import (
@@ -313,7 +314,7 @@ class CaseService:
                 actor,
                 at,
                 facts,
-                w.submitted(state.procedure, documents, at),
+                submitted(state.procedure, documents, at),
                 today=self.today(),
                 expired=expired,
             )
@@ -328,7 +329,7 @@ class CaseService:
         expected_version: int | None = None,
     ) -> TransitionRecord:
         """File submitted documents (stored with their sha256); an `attach` event records it."""
-        return self._fire(case_id, w.ATTACH, actor, at, None, documents, expected_version, expired=None)
+        return self._fire(case_id, ATTACH, actor, at, None, documents, expected_version, expired=None)
 
     def fire_on_expiry(self, case_id: int, action: str, deadline_id: str, at: dt.date) -> TransitionRecord:
         """Fire a deadline's `on_expiry` action as the system (the deadline scan calls this once).

@@ -1,14 +1,15 @@
 """Writing a permitted action: the writing half of `fire`, inside the caller's transaction.
 
-Owns: `commit_plan` (case row with the optimistic version check, documents attached and produced,
-deadline rows, the hash-chained event, the monitoring record), `insert_case`, `write_event`,
-`submitted` (documents given by a caller, checked against the procedure), `render_document` and
-`monitoring_record` (the single call sites of engine.documents.render and engine.monitoring.record). The read views
-are in engine.cases.views.
+Owns: `commit_plan` (case row with the optimistic version check, then the documents, deadline rows,
+the hash-chained event and the monitoring record), `insert_case`, `write_event`, the 案号 and query code
+allotted on acceptance, and `monitoring_record` (the single call site of engine.monitoring.record). The
+deadline rows are written by engine.cases.deadline_rows, the documents by engine.cases.papers, the read
+views are in engine.cases.views.
 Stage in the flow: 6 (run). Everything here runs in the transaction opened by engine.cases.runtime; an
 exception anywhere rolls all of it back.
-May import: engine.errors, engine.procedures.model, engine.store.tables, engine.cases.casefile, engine.cases.clockwork,
-engine.store.hashchain, engine.cases.state, engine.cases.firing, engine.documents.render, engine.monitoring.record, engine.documents.context, engine.store.prepared,
+May import: engine.errors, engine.procedures.model, engine.store.tables, engine.cases.casefile,
+engine.store.hashchain, engine.cases.state, engine.cases.firing, engine.monitoring.record, engine.store.prepared,
+engine.cases.deadline_rows and engine.cases.papers (the deadline rows and the documents of the action),
 engine.cases.media_types (a submitted file is stored with its media type in the same transaction),
 engine.cases.numbers and engine.cases.access (the 案号 and a fresh query code allotted on acceptance).
 The hot statements (case update, event, monitoring record, documents, deadline rows) run as prepared
@@ -18,13 +19,11 @@ statements (engine.store.prepared: compiled once, executed on the transaction's 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from engine.cases import access
@@ -34,48 +33,31 @@ from engine.cases.casefile import (
     encode_facts,
     encode_value,
 )
-from engine.cases.clockwork import row_values
-from engine.cases.firing import ATTACH, FirePlan
+from engine.cases.deadline_rows import write_deadlines
+from engine.cases.firing import FirePlan
 from engine.cases.media_types import UNSTATED, Upload
 from engine.cases.numbers import ACCEPT_ACTION, allocate_case_number
-from engine.cases.state import CaseRow, DeadlineRow
-from engine.documents.context import CaseSnapshot, InstitutionInfo
-from engine.errors import BadInput, CaseConflict, DocumentFailed, EventNotAllowed, StoreInconsistent
+from engine.cases.papers import action_snapshot, document_row, render_document
+from engine.cases.state import CaseRow
+from engine.errors import CaseConflict, StoreInconsistent
 from engine.procedures.model import Procedure
 from engine.store.hashchain import GENESIS, event_hash, event_payload
 from engine.store.prepared import prepared_insert, prepared_update
 from engine.store.tables import (
-    Breach,
     CaseDocument,
     CaseEvent,
     CaseFile,
-    Deadline,
     Institution,
     MonitoringRecord,
     utc_now,
 )
 
-__all__ = ["ATTACH", "commit_plan", "insert_case", "write_event", "submitted"]
+__all__ = ["commit_plan", "insert_case", "write_event"]
 
 _CASES: sa.Table = CaseFile.__table__  # type: ignore[attr-defined]
-_BREACHES: sa.Table = Breach.__table__  # type: ignore[attr-defined]
-_DEADLINES: sa.Table = Deadline.__table__  # type: ignore[attr-defined]
 _EVENTS: sa.Table = CaseEvent.__table__  # type: ignore[attr-defined]
 _MONITORING: sa.Table = MonitoringRecord.__table__  # type: ignore[attr-defined]
 _DOCUMENTS: sa.Table = CaseDocument.__table__  # type: ignore[attr-defined]
-#: statements built once: the parameters change, the statement (and its compiled form) does not
-_DEADLINE_COLUMNS = (
-    "status",
-    "due_on",
-    "warn_on",
-    "steps",
-    "due_note",
-    "clock",
-    "calendar_version",
-    "provisional",
-    "updated_seq",
-)
-_UPDATE_DEADLINE = prepared_update(_DEADLINES, (*_DEADLINE_COLUMNS,))
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,35 +85,6 @@ class RecordedEvent:
 def jsonable(data: Any) -> Any:
     """Data with Decimals and dates turned into JSON strings."""
     return encode_value(data)
-
-
-def submitted(
-    procedure: Procedure, documents: Sequence[str] | Mapping[str, bytes] | None, at: dt.date
-) -> dict[str, bytes]:
-    """Documents a caller files: declared `submitted` documents only; a bare id gets a receipt note."""
-    if not documents:
-        return {}
-    items: dict[str, bytes] = {}
-    given = documents.items() if isinstance(documents, Mapping) else ((d, None) for d in documents)
-    for doc_id, content in given:
-        doc = procedure.documents.get(doc_id)
-        if doc is None:
-            known = ", ".join(d.id for d in procedure.documents.values() if d.kind == "submitted")
-            raise BadInput(
-                f"程序中没有文书 '{doc_id}' (unknown document '{doc_id}'; submitted documents: {known})",
-                doc_id,
-            )
-        if doc.kind != "submitted":
-            raise BadInput(
-                f"“{doc.title}”由系统生成，不能提交 (document '{doc_id}' is generated by an action, not submitted)",
-                doc_id,
-            )
-        if content is None:
-            content = f"{doc.title}：已于 {at.isoformat()} 收到 (received {at.isoformat()})".encode()
-        if not isinstance(content, (bytes, bytearray)):
-            raise BadInput(f"文书 '{doc_id}' 的内容应为字节 (document content must be bytes)", doc_id)
-        items[doc_id] = content if isinstance(content, Upload) else bytes(content)
-    return items
 
 
 def insert_case(
@@ -198,37 +151,6 @@ _NEW_CASE_COLUMNS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class _Due:
-    """engine.dates.clocks.Due's shape, from a deadline row (what document templates read)."""
-
-    date: dt.date | None
-    status: str
-    steps: tuple[str, ...] = ()
-    provisional: bool = False
-
-
-def render_document(procedure: Procedure, document_id: str, snapshot: CaseSnapshot) -> tuple[bytes, str, str]:
-    """(content, media type, sha256) of a generated document. The single call site of the renderer."""
-    from engine.documents.render import DocumentError, MissingDocumentData, render_for_case
-
-    doc = procedure.documents[document_id]
-    try:
-        rendered = render_for_case(procedure, document_id, snapshot)
-    except MissingDocumentData as exc:
-        raise EventNotAllowed(
-            "facts",
-            f"生成“{doc.title}”缺少数据：{exc}",
-            details={"document": document_id},
-        ) from None
-    except DocumentError as exc:  # a template defect (syntax, sandbox, a misused value): not the user's
-        raise DocumentFailed(document_id, doc.title, exc.template or doc.template, str(exc)) from exc
-    content = (
-        rendered.content.encode("utf-8") if isinstance(rendered.content, str) else bytes(rendered.content)
-    )
-    return content, rendered.media_type, hashlib.sha256(content).hexdigest()
-
-
 def monitoring_record(
     s: Session, case: CaseRow, event: RecordedEvent, procedure: Procedure
 ) -> dict[str, Any]:
@@ -237,100 +159,6 @@ def monitoring_record(
     from engine.monitoring.record import record_values
 
     return record_values(case, event, session=s, procedure=procedure)
-
-
-def _document_row(
-    procedure: Procedure,
-    case_id: int,
-    doc_id: str,
-    content: bytes,
-    media: str,
-    seq: int,
-    versions: dict[str, int],
-) -> dict[str, Any]:
-    """The row of one document stored as the next version of `doc_id`; `versions` ({document id:
-    highest stored version}, read once per action) is bumped in place."""
-    doc = procedure.documents[doc_id]
-    version = versions.get(doc_id, 0) + 1
-    versions[doc_id] = version
-    return {
-        "case_id": case_id,
-        "document_id": doc_id,
-        "title": doc.title,
-        "kind": doc.kind,
-        "version": version,
-        "media_type": media,
-        "content": content,
-        "sha256": hashlib.sha256(content).hexdigest(),
-        "event_seq": seq,
-        "created_at": utc_now(),
-    }
-
-
-def _write_deadlines(s: Session, plan: FirePlan, seq: int) -> dict[str, _Due]:
-    """Insert or update the rows of the clocks the action operated; returns their due dates as computed
-    (what the documents of this action show)."""
-    state, proc = plan.state, plan.state.procedure
-    conn = s.connection()
-    touched = dict.fromkeys(op[0] for op in plan.ops)
-    new_rows: list[dict[str, Any]] = []
-    computed: dict[str, _Due] = {}
-    for deadline_id in touched:
-        clock = plan.clocks[deadline_id]
-        row = state.rows.get(deadline_id)
-        if row is not None and row.status == "running" and row.due_on is not None and row.due_on < plan.at:
-            _record_late(s, plan, row)
-        values = row_values(proc, deadline_id, clock, plan.calendar)
-        computed[deadline_id] = _Due(
-            values["due_on"], values["status"], tuple(values["steps"]), values["provisional"]
-        )
-        if values["due_on"] is None and values["status"] == "stopped" and row is not None:
-            values["due_on"] = row.due_on  # a stopped clock keeps the due date it had (the audit reads it)
-        if row is None:
-            d = proc.deadlines[deadline_id]
-            new_rows.append(
-                {
-                    "case_id": state.case_id,
-                    "deadline_id": deadline_id,
-                    "title": d.title,
-                    "institution_id": state.case.institution_id,
-                    "statutory": d.statutory,
-                    "basis": d.basis,
-                    "on_expiry": d.on_expiry,
-                    "responsible": d.responsible,
-                    "updated_seq": seq,
-                    **values,
-                }
-            )
-        else:
-            _UPDATE_DEADLINE.run(conn, {"row_id": row.id, "updated_seq": seq, **values})
-    if new_rows:  # the new clocks' rows in one executemany, in the order the ops touched them
-        prepared_insert(_DEADLINES, tuple(new_rows[0])).run_many(conn, new_rows)
-    return computed
-
-
-def _record_late(s: Session, plan: FirePlan, row: DeadlineRow) -> None:
-    """A duty done (or a clock stopped) after its due date is a breach, recorded with the event, so the
-    breach records agree with the audit even when no scan ran in between (DESIGN.md section 2, step 7)."""
-    spec = plan.state.procedure.deadlines.get(row.deadline_id)
-    if spec is None or spec.lapses or spec.on_expiry is not None or row.due_on is None:
-        return
-    dialect = s.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    s.execute(
-        insert(_BREACHES)
-        .values(
-            case_id=row.case_id,
-            deadline_id=row.deadline_id,
-            due_on=row.due_on,
-            detected_on=plan.at,
-            institution_id=row.institution_id,
-            responsible=row.responsible,
-            recorded_at=utc_now(),
-            provisional=row.provisional,
-        )
-        .on_conflict_do_nothing()
-    )
 
 
 def write_event(
@@ -346,10 +174,10 @@ def write_event(
     state = plan.state
     conn = s.connection()
     case, proc = state.case, state.procedure
-    computed = _write_deadlines(s, plan, seq)
+    computed = write_deadlines(s, plan, seq)
     versions = dict(state.versions) if plan.attached or plan.produced else {}
     documents = [
-        _document_row(
+        document_row(
             proc,
             state.case_id,
             doc_id,
@@ -361,10 +189,10 @@ def write_event(
         for doc_id, content in plan.attached.items()
     ]
     if plan.produced:
-        snapshot = _snapshot(s, plan, computed)
+        snapshot = action_snapshot(s, plan, computed)
         for doc_id in plan.produced:
             content, media, _ = render_document(proc, doc_id, snapshot)
-            documents.append(_document_row(proc, state.case_id, doc_id, content, media, seq, versions))
+            documents.append(document_row(proc, state.case_id, doc_id, content, media, seq, versions))
     if documents:  # one executemany for all of them
         prepared_insert(_DOCUMENTS, tuple(documents[0])).run_many(conn, documents)
     payload = event_payload(
@@ -480,53 +308,3 @@ def _allot_on_acceptance(
     plan.allotted = allotted
     plan.query_code = code
     return values
-
-
-def _stored_due(row: DeadlineRow | None, clock: Any, stored_clock: Any, version: str | None) -> _Due | None:
-    """The due date a deadline row holds, if it still holds for `clock`: the clock unchanged since the
-    row was written, computed on calendar `version`, nothing missing (no `due_note`), and not a clock
-    stopped during a pause (its row keeps the due date it had before, see `_write_deadlines`)."""
-    if row is None or row.due_note is not None or row.calendar_version != version or stored_clock != clock:
-        return None
-    if clock.status == "stopped" and clock.pauses and clock.pauses[-1][1] is None:
-        return None  # stopped while paused: its row keeps the earlier due date, a recomputation has none
-    return _Due(row.due_on, row.status, tuple(row.steps or ()), row.provisional)
-
-
-def _snapshot(s: Session, plan: FirePlan, computed: Mapping[str, _Due]) -> CaseSnapshot:
-    """What the documents of this action are rendered from. Due dates: as just computed for the clocks
-    the action operated; as stored for the others when their row was computed on this calendar version
-    and says nothing is missing (an unchanged clock on the same calendar has the same due date), else
-    computed again (e.g. a year added to the calendar since)."""
-    state = plan.state
-    case, proc = state.case, state.procedure
-    inst = state.institution or s.get(Institution, case.institution_id)
-    version = str(getattr(plan.calendar, "version", "")) or None
-    dues: dict[str, _Due] = {}
-    for deadline_id, clock in plan.clocks.items():
-        row = state.rows.get(deadline_id)
-        found = computed.get(deadline_id) or _stored_due(row, clock, state.clocks.get(deadline_id), version)
-        if found is None:
-            v = row_values(proc, deadline_id, clock, plan.calendar)
-            found = _Due(v["due_on"], v["status"], tuple(v["steps"]), v["provisional"])
-        dues[deadline_id] = found
-    facts = {**state.facts, **plan.facts_changed}
-    return CaseSnapshot(
-        case_id=state.case_id,
-        case_number=case.case_number,
-        receipt_number=case.receipt_number,
-        query_code=plan.query_code,
-        institution=InstitutionInfo(
-            id=case.institution_id,
-            name=inst.name if inst else case.institution_id,
-            region_code=case.region_code,
-            abbr=(inst.case_number_prefix or "") if inst else "",
-        ),
-        procedure=proc,
-        stage=plan.stage_after,
-        facts=facts,
-        at=plan.at,
-        deadlines=dues,
-        history=(*state.history, (plan.action, plan.at)),
-        documents=tuple(sorted(state.documents | set(plan.attached) | set(plan.produced))),
-    )
