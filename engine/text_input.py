@@ -4,7 +4,7 @@ Owns: `clean_text` (NFC normal form, CRLF to LF, and a refusal naming the field 
 surrogate, any other control character but newline and tab, or text over its length budget),
 `DEFAULT_TEXT_LENGTH`, `STORABLE_TEXT_PATTERN` (what it accepts, as a JSON Schema pattern), and
 `plain_digits` (full-width and other Unicode digits and letters of an identifier folded to ASCII, NFKC).
-Stage in the flow: 6 (run), at the facts boundary (engine.cases.casefile).
+Stage in the flow: 6 (run), at the facts boundary (engine.cases.facts).
 May import: engine.errors.
 """
 

@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from engine.cases.casefile import check_facts
+from engine.cases.facts import check_facts
 from engine.procedures.library import ProcedureLibrary, check_files, discover
 from engine.proving.checker import CheckReport, check_procedure, reproduces
 from engine.proving.invariants import reachable

@@ -20,7 +20,8 @@ from collections.abc import Callable
 import pytest
 from sqlmodel import func, select
 
-from engine.cases.casefile import Actor, code_tables
+from engine.cases.casefile import Actor
+from engine.cases.fact_bounds import code_tables
 from engine.cases.runtime import CaseService
 from engine.errors import CaseConflict, EventNotAllowed
 from engine.oversight.scan import scan

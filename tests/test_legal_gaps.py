@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from engine.cases.casefile import Actor, check_facts
+from engine.cases.casefile import Actor
+from engine.cases.facts import check_facts
 from engine.codes.identifiers import uscc_check_char
 from engine.dates.periods import Period
 from engine.documents.demo import DEMO_FACTS, demo_snapshot
@@ -260,8 +261,8 @@ def _one_year_later(d: dt.date) -> dt.date:
 
 
 def _time_barred(proc: Any, facts: dict[str, Any]) -> bool:
-    from engine.cases.casefile import with_defaults
     from engine.cases.clockwork import calendar_for
+    from engine.cases.facts import with_defaults
     from engine.cases.guards import CaseGuardContext, guard_names
     from engine.expr import Scope, evaluate
 

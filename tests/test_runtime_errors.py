@@ -368,7 +368,7 @@ _NEEDED_VALUE: dict[str, Any] = {
 
 
 def test_every_generated_document_renders_for_an_almost_empty_case() -> None:
-    from engine.cases.casefile import with_defaults
+    from engine.cases.facts import with_defaults
     from engine.documents.context import CaseSnapshot, InstitutionInfo
     from engine.documents.render import render_for_case
 

@@ -7,7 +7,7 @@ facts, clock operations and clocks, documents to attach and to produce) without 
   6 guards `guard` (or the check's own code; evaluated as conditions of the shared Machine)
   7 deadline operations `deadline` (e.g. an extension that is too long, too late or a second one).
 Stage in the flow: 6 (run). Used by engine.cases.runtime (fire, available_actions), engine.cases.writes, engine.cases.deadline_rows and engine.cases.papers.
-May import: engine.errors, engine.procedures.model, engine.dates.periods, engine.cases.casefile, engine.cases.guards,
+May import: engine.errors, engine.procedures.model, engine.dates.periods, engine.cases.casefile, engine.cases.facts, engine.cases.fact_bounds, engine.cases.guards,
 engine.cases.clockwork, engine.procedures.machines, engine.cases.state, engine.procedures.dsl (the name of the opening only).
 """
 
@@ -20,8 +20,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from engine.cases.casefile import SYSTEM_ROLE, Actor, checked_facts, code_tables, with_defaults
+from engine.cases.casefile import SYSTEM_ROLE, Actor
 from engine.cases.clockwork import apply_ops, calendar_for, plan_ops
+from engine.cases.fact_bounds import checked_facts, code_tables
+from engine.cases.facts import with_defaults
 from engine.cases.guards import check_refusal, guard_names, holds
 from engine.cases.state import CaseState
 from engine.dates.periods import Period

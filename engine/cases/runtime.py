@@ -32,18 +32,10 @@ from sqlmodel import Session, col, select
 from engine.cases import access
 from engine.cases import writes as w
 from engine.cases.access import hash_query_code, query_code_salt
-from engine.cases.casefile import (
-    SYSTEM,
-    ActionAvailability,
-    Actor,
-    CaseView,
-    EventView,
-    TransitionRecord,
-    checked_facts,
-    code_tables,
-    with_defaults,
-)
+from engine.cases.casefile import SYSTEM, ActionAvailability, Actor, CaseView, EventView, TransitionRecord
 from engine.cases.clockwork import apply_ops, calendar_for, plan_ops
+from engine.cases.fact_bounds import checked_facts, code_tables
+from engine.cases.facts import with_defaults
 from engine.cases.firing import ATTACH, FirePlan, as_refusal, check_date, check_declared, plan_fire
 from engine.cases.numbers import (
     allocate_case_number,

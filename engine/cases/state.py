@@ -5,7 +5,7 @@ reads behind them (engine.store.prepared), `read_case`, `CaseState` (row, proced
 file and their versions, how often each action fired, the last effective date, facts decoded once) and
 `load_state`. Split out of engine.cases.firing, which re-exports these names.
 Stage in the flow: 6 (run). Used by engine.cases.firing, engine.cases.writes and engine.cases.runtime.
-May import: engine.errors, engine.procedures.model, engine.cases.casefile, engine.cases.guards, engine.cases.clockwork,
+May import: engine.errors, engine.procedures.model, engine.cases.facts, engine.cases.guards, engine.cases.clockwork,
 engine.store.tables, engine.store.prepared, sqlalchemy, sqlmodel.
 """
 
@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from engine.cases.casefile import decode_facts
 from engine.cases.clockwork import clocks_from_rows
+from engine.cases.facts import decode_facts
 from engine.cases.guards import CaseGuardContext, guard_names, holds
 from engine.errors import (
     BadInput,

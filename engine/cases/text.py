@@ -4,7 +4,7 @@ history, and a timeline.
 Owns: `case_lines`, `deadline_lines`, `history_lines`, `refusal_line`, `case_json`. Pure formatting of
 the runtime's views (no database access), Chinese first with English in brackets.
 Stage in the flow: presentation (cli.py, engine.demo.walkthrough).
-May import: engine.cases.casefile, engine.errors.
+May import: engine.cases.casefile, engine.cases.facts, engine.errors.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from engine.cases.casefile import CaseView, DeadlineView, EventView, encode_value
+from engine.cases.casefile import CaseView, DeadlineView, EventView
+from engine.cases.facts import encode_value
 from engine.errors import EventNotAllowed
 
 _STATUS_ZH = {"running": "计算中", "paused": "中止（暂停计算）", "stopped": "已停止"}

@@ -3,7 +3,7 @@
 Owns: `case_view` (the case row, its deadlines with their explanations, the documents on file without
 their content, the deadlines ever breached: three prepared reads) and `event_view`. Split out of
 engine.cases.writes. Stage in the flow: 6 (run); used by engine.cases.runtime.
-May import: engine.cases.casefile, engine.cases.state, engine.procedures.model, engine.store.tables, engine.store.prepared.
+May import: engine.cases.casefile, engine.cases.facts, engine.cases.state, engine.procedures.model, engine.store.tables, engine.store.prepared.
 """
 
 from __future__ import annotations
@@ -11,13 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from engine.cases.casefile import (
-    CaseView,
-    DeadlineView,
-    DocumentView,
-    EventView,
-    decode_facts,
-)
+from engine.cases.casefile import CaseView, DeadlineView, DocumentView, EventView
+from engine.cases.facts import decode_facts
 from engine.cases.state import CaseRow
 from engine.procedures.model import Procedure
 from engine.store.prepared import prepared_select

@@ -7,7 +7,7 @@ deadline rows are written by engine.cases.deadline_rows, the documents by engine
 views are in engine.cases.views.
 Stage in the flow: 6 (run). Everything here runs in the transaction opened by engine.cases.runtime; an
 exception anywhere rolls all of it back.
-May import: engine.errors, engine.procedures.model, engine.store.tables, engine.cases.casefile,
+May import: engine.errors, engine.procedures.model, engine.store.tables, engine.cases.casefile, engine.cases.facts,
 engine.store.hashchain, engine.cases.state, engine.cases.firing, engine.monitoring.record, engine.store.prepared,
 engine.cases.deadline_rows and engine.cases.papers (the deadline rows and the documents of the action),
 engine.cases.media_types (a submitted file is stored with its media type in the same transaction),
@@ -28,12 +28,9 @@ from sqlmodel import Session
 
 from engine.cases import access
 from engine.cases.access import hash_query_code, query_code_salt
-from engine.cases.casefile import (
-    TransitionRecord,
-    encode_facts,
-    encode_value,
-)
+from engine.cases.casefile import TransitionRecord
 from engine.cases.deadline_rows import write_deadlines
+from engine.cases.facts import encode_facts, encode_value
 from engine.cases.firing import FirePlan
 from engine.cases.media_types import UNSTATED, Upload
 from engine.cases.numbers import ACCEPT_ACTION, allocate_case_number

@@ -10,7 +10,7 @@ that fails only because a due date needs an uncovered calendar year (P5) is not 
 Stage in the flow: rule authors' checks, called by engine.proving.checker after each step, next to the
 built-in invariants of engine.proving.invariants; engine.proving.strategies builds its guard context
 with `context_of`.
-May import: engine.procedures.model, engine.expr, engine.cases.guards, engine.cases.casefile, engine.proving.invariants.
+May import: engine.procedures.model, engine.expr, engine.cases.guards, engine.cases.facts, engine.proving.invariants.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.cases.casefile import with_defaults
+from engine.cases.facts import with_defaults
 from engine.cases.guards import guard_names
 from engine.errors import GuardRuntimeError, ZhongcaiError
 from engine.expr import MissingValue, Scope, evaluate, walk

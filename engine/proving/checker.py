@@ -13,7 +13,7 @@ time budget is spent (shrinking gets its own share of the budget). Examples come
 (fixed during a run, so hypothesis can replay and shrink). The report says which stages were reached,
 in how many examples, and which stages the graph reaches that no example did.
 Stage in the flow: rule authors' checks (DESIGN.md section 2, "rule authors prove their rule sets").
-May import: engine.cases.runtime, engine.procedures.model, engine.store.db, engine.store.tables, engine.proving.scenarios, engine.cases.casefile,
+May import: engine.cases.runtime, engine.procedures.model, engine.store.db, engine.store.tables, engine.proving.scenarios, engine.cases.casefile, engine.cases.fact_bounds,
 engine.cases.clockwork, engine.checker_* and hypothesis. Never Typer. `CheckReport` and `describe` live in
 engine.proving.report and are re-exported here.
 """
@@ -33,8 +33,9 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException
 
-from engine.cases.casefile import Actor, code_tables
+from engine.cases.casefile import Actor
 from engine.cases.clockwork import calendar_for
+from engine.cases.fact_bounds import code_tables
 from engine.cases.runtime import CaseService, ProcedureSource, ensure_institution
 from engine.errors import BadInput, CalendarError, EventNotAllowed
 from engine.oversight.scan import scan

@@ -10,7 +10,7 @@ executed), duties first (actions ending a running deadline, `duties`); and the g
 The random draws it builds on (fact values, effective dates) are `Explorer`'s.
 Split out of engine.proving.strategies, whose `Explorer` inherits these methods.
 Stage in the flow: rule authors' checks (engine.proving.checker).
-May import: engine.procedures.model, engine.expr (node types), engine.cases.guards, engine.cases.casefile,
+May import: engine.procedures.model, engine.expr (node types), engine.cases.guards, engine.cases.facts,
 engine.proving.steps, engine.proving.invariants (Observed, successors), engine.proving.author
 (StoredCaseContext, context_of), hypothesis.
 """
@@ -24,7 +24,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from engine.cases.casefile import check_facts, with_defaults
+from engine.cases.facts import check_facts, with_defaults
 from engine.cases.guards import guard_names
 from engine.expr import Scope, evaluate, walk
 from engine.expr.nodes import Call, Literal, Name

@@ -7,7 +7,7 @@ database with the clock set to each step's date (so nothing is back-dated), thro
 `CaseService`: open, attach, do, refused, tick, expect. A failure reads
 `tests/scenarios/arbitration/late.yaml: 'award after 45 days': step 4: expected stage 'accepted', got 'received'`.
 Stage in the flow: rule authors' tests (`zhongcai test`, the pytest plugin in tests/fixtures_scenarios.py).
-May import: engine.errors, engine.cases.casefile, engine.store.db, engine.cases.runtime, engine.store.tables.
+May import: engine.errors, engine.cases.casefile, engine.cases.facts, engine.store.db, engine.cases.runtime, engine.store.tables.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from engine.cases.casefile import Actor, CaseView, check_facts, encode_value
+from engine.cases.casefile import Actor, CaseView
+from engine.cases.facts import check_facts, encode_value
 from engine.cases.runtime import CaseService, ProcedureSource, ensure_institution
 from engine.errors import BadInput, CaseConflict, EventNotAllowed, ZhongcaiError
 from engine.oversight.scan import scan

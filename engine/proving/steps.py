@@ -7,7 +7,7 @@ of dated actions an author reads first) and `scenario_yaml` (DESIGN.md section 4
 refused/tick/expect steps that `zhongcai test FILE` runs and that fail at the final `expect` or step).
 Stage in the flow: rule authors' checks (`zhongcai procedures check`), after engine.proving.checker found
 and shrank a counterexample.
-May import: engine.cases.casefile (value encoding). Nothing that writes.
+May import: engine.cases.facts (value encoding). Nothing that writes.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import yaml
 
-from engine.cases.casefile import encode_value
+from engine.cases.facts import encode_value
 
 StepKind = Literal["open", "attach", "do", "tick"]
 

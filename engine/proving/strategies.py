@@ -13,7 +13,7 @@ which `Explorer` extends: the stage graph, the actions that make false guards ho
 The other steps are drawn as without guidance, so forbidden actions, wrong roles and odd dates stay.
 Draws go through `hypothesis.strategies.DataObject`, so hypothesis shrinks a counterexample.
 Stage in the flow: rule authors' checks (engine.proving.checker).
-May import: engine.procedures.model, engine.expr (node types), engine.codes.code_tables, engine.cases.guards, engine.cases.casefile,
+May import: engine.procedures.model, engine.expr (node types), engine.codes.code_tables, engine.cases.guards, engine.cases.facts,
 engine.proving.steps, engine.proving.invariants (Observed), engine.proving.author (context_of),
 engine.proving.guidance, hypothesis.
 """
@@ -28,7 +28,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from engine.cases.casefile import with_defaults
+from engine.cases.facts import with_defaults
 from engine.cases.guards import guard_names
 from engine.expr import Scope, evaluate, walk
 from engine.expr.nodes import Attr, Call, Compare, Expr, In, ListLit, Literal, Name, Quantifier
