@@ -167,3 +167,22 @@ def test_the_checker_finds_a_cycle_and_a_forbidden_import() -> None:
         {"a": frozenset({"b"}), "b": frozenset({"c"}), "c": frozenset({"a"}), "d": frozenset()}
     ) == [["a", "b", "c"]]
     assert "engine.cases" not in allowed("engine.dates")
+
+
+def test_the_facade_names_resolve_and_load_lazily() -> None:
+    """engine/__init__.py: every public name resolves to the object its home module owns, and importing
+    one small module does not load the rest of the engine (the CLI starts fast)."""
+    import importlib
+    import subprocess
+    import sys
+
+    import engine
+
+    for name in engine.__all__:
+        home = engine._HOMES[name]
+        assert getattr(engine, name) is getattr(importlib.import_module(home), name), name
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        _ = engine.nothing  # type: ignore[attr-defined]
+    code = "import sys, engine.dates.periods; print(any(m.startswith('engine.cases') for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
