@@ -114,7 +114,8 @@ class CaseService:
             now = now.astimezone(SHANGHAI)
         return now.date()
 
-    def _recorded_at(self) -> dt.datetime:
+    def recorded_at(self) -> dt.datetime:
+        """Now, in UTC, as every event records it (a naive clock reads as Asia/Shanghai)."""
         now = self.now()
         if now.tzinfo is None:
             now = now.replace(tzinfo=SHANGHAI)
@@ -263,7 +264,7 @@ class CaseService:
                 calendar=calendar,
                 allotted=allotted,
             )
-            w.write_event(s, plan, seq=1, prev_hash=None, recorded_at=self._recorded_at(), stage_before=None)
+            w.write_event(s, plan, seq=1, prev_hash=None, recorded_at=self.recorded_at(), stage_before=None)
             return case_view(s, case, procedure)
 
     # ------------------------------------------------------------------ firing
@@ -310,7 +311,7 @@ class CaseService:
                 today=self.today(),
                 expired=expired,
             )
-            return w.commit_plan(s, plan, self._recorded_at(), query_codes=self.query_codes)
+            return w.commit_plan(s, plan, self.recorded_at(), query_codes=self.query_codes)
 
     def attach(
         self,
@@ -413,7 +414,7 @@ class CaseService:
                 query_code=code,
             )
             code_hash = hash_query_code(salt, code)
-            return w.commit_plan(s, plan, self._recorded_at(), extra={"query_code_hash": code_hash})
+            return w.commit_plan(s, plan, self.recorded_at(), extra={"query_code_hash": code_hash})
 
     # ------------------------------------------------------------------ reading
 

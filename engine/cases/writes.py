@@ -77,6 +77,7 @@ class RecordedEvent:
     prev_hash: str
     hash: str
     allotted: dict[str, Any] | None = None
+    calendar_change: dict[str, Any] | None = None
 
 
 def jsonable(data: Any) -> Any:

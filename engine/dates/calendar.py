@@ -117,6 +117,17 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+def provisional_day(d: dt.date) -> DayInfo:
+    """A day of a year whose State Council notice is not yet published (P5): a statutory holiday day or a
+    weekend is a rest day, every other day a working day; no swaps.
+
+    >>> provisional_day(dt.date(2027, 1, 1)), provisional_day(dt.date(2027, 1, 4)).workday
+    (DayInfo(workday=False, note='元旦', regional=False), True)
+    """
+    name = statutory_days(d.year).get(d)
+    return DayInfo(name is None and d.weekday() < 5, name)
+
+
 class WorkCalendar:
     """A national calendar, optionally with one region's rest days. Immutable once built."""
 
@@ -180,8 +191,7 @@ class WorkCalendar:
     def _classify(self, d: dt.date, overlay: Overlay) -> DayInfo:
         if d.year in self._provisional:
             if d.year not in self._national:  # P5: the statutory days and weekends alone, no swaps
-                name = statutory_days(d.year).get(d)
-                return DayInfo(name is None and d.weekday() < 5, name)
+                return provisional_day(d)
             # the national schedule is known, a region's own rest days are not yet: national days only
             return self._classify_national(d, overlay)
         for rb in reversed(self._regions):  # most specific prefix first

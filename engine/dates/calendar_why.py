@@ -3,10 +3,10 @@
 Owns: `why_changed` (one Chinese line for a `calendar_update` event, e.g. "2027-02-09..2027-02-12
 春节放假（国务院通知）；2027-02-20 调休上班"). For a date that was provisional (P5) it compares, over the
 counted span (every counted day for working days, the roll for the other units), the provisional rule
-(weekends and the statutory days of engine.dates.statutory_days; national days only for a year whose
+(the provisional rule of engine.dates.calendar.provisional_day; national days only for a year whose
 regional rest days were missing) with the current calendar; otherwise it names the calendar versions.
 Stage in the flow: 7 (engine.oversight.calendar_apply).
-May import: engine.dates.calendar, engine.dates.clocks, engine.dates.statutory_days.
+May import: engine.dates.calendar, engine.dates.clocks, engine.dates.due_dates.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import datetime as dt
 import re
 from typing import Any
 
-from engine.dates.calendar import MAKEUP, WorkCalendar, get_calendar
+from engine.dates.calendar import MAKEUP, WorkCalendar, get_calendar, provisional_day
 from engine.dates.clocks import Clock, due
-from engine.dates.statutory_days import statutory_days
+from engine.dates.due_dates import counted_span
 
 _DAY = dt.timedelta(days=1)
 #: the provisional step of engine.dates.due_dates.provisional_step, as stored in a deadline row's steps
@@ -38,11 +38,8 @@ def _span(clock: Clock, calendar: WorkCalendar, days: list[dt.date]) -> tuple[dt
     if not days:
         return None
     last = max(days)
-    if clock.limit.unit == "workdays":
-        first = clock.anchor + _DAY
-    else:
-        unrolled = due(clock, calendar).unrolled
-        first = min([*days, *([unrolled] if unrolled else [])])
+    counted = counted_span(clock, last, due(clock, calendar).unrolled)
+    first = min([*days, *(counted[:1] if counted else [])])
     if (last - first).days > _MAX_SPAN:
         first = last - dt.timedelta(days=_MAX_SPAN)
     return first, last
@@ -96,7 +93,7 @@ def why_changed(
             if national is not None:
                 was = national.is_workday(d)
             else:
-                was = d.weekday() < 5 and d not in statutory_days(d.year)
+                was = provisional_day(d).workday
             info = calendar.day_info(d)
             if was != info.workday:
                 note = info.note or (MAKEUP if info.workday else "休息日")

@@ -2,7 +2,7 @@
 
 Owns: `Step` (one bilingual line of an explanation), `Due` (date + status + steps), `due` (the due date
 of a `Clock` with every step explained), `due_date` (the same computation without the explanation, for
-scans), `is_breached`, `breached_from`, `warn_on`, `latest_before`, `explain_latest_before`. The rules
+scans), `counted_span` (the days a due date depends on, P5), `is_breached`, `breached_from`, `warn_on`, `latest_before`, `explain_latest_before`. The rules
 are docs/law.md section 7: P2 start day excluded, `workdays` end on the Nth working day, other units
 roll forward; P3 month ends; P5 a year without its State Council notice is counted provisionally on the statutory days
 and weekends (`Due.provisional` names the years, a step says so), a year past that reach gives an unknown
@@ -106,7 +106,7 @@ def provisional_step(cal: WorkCalendar, years: tuple[int, ...]) -> Step:
     )
 
 
-def _touched(c: Clock, date: dt.date | None, unrolled: dt.date | None) -> tuple[dt.date, dt.date] | None:
+def counted_span(c: Clock, date: dt.date | None, unrolled: dt.date | None) -> tuple[dt.date, dt.date] | None:
     """The days whose kind (working or not) the due date depends on: every counted day for working
     days, the roll for the other units (a calendar-day count does not look at the calendar)."""
     if date is None:
@@ -275,7 +275,7 @@ def due(c: Clock, calendar: WorkCalendar) -> Due:
             exc.year,
             calendar.version,
         )
-    span = _touched(c, date, unrolled)
+    span = counted_span(c, date, unrolled)
     years = calendar.provisional_years(*span) if span is not None else ()
     if years:
         steps.append(provisional_step(calendar, years))

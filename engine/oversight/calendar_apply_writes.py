@@ -6,7 +6,8 @@ get the new calendar version; then the provisional breaches and warnings), `foll
 those breaches and warnings, also for a dry run), `Followups`, `add_counts`. Everything runs inside ONE
 transaction per batch: a crash leaves each case fully updated or untouched.
 Stage in the flow: 7 (watch time), operations.
-May import: engine.store.hashchain, engine.monitoring.record, engine.store.prepared, engine.store.tables; engine.oversight.calendar_apply
+May import: engine.cases.casefile (the system actor), engine.cases.writes (the event as written),
+engine.store.hashchain, engine.monitoring.record, engine.store.prepared, engine.store.tables; engine.oversight.calendar_apply
 and engine.cases.runtime for types only.
 """
 
@@ -19,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from engine.cases.casefile import SYSTEM
+from engine.cases.writes import RecordedEvent
 from engine.store.hashchain import GENESIS, event_hash, event_payload
 from engine.store.prepared import Prepared, prepared_insert
 from engine.store.tables import (
@@ -37,7 +40,6 @@ if TYPE_CHECKING:
 
 #: the action of the event a calendar update writes (not an action of any procedure, like `attach`)
 CALENDAR_UPDATE = "calendar_update"
-SYSTEM_ID = "system"
 
 _CASES: sa.Table = CaseFile.__table__  # type: ignore[attr-defined]
 _EVENTS: sa.Table = CaseEvent.__table__  # type: ignore[attr-defined]
@@ -189,28 +191,6 @@ _WITHDRAW_WARNING = Prepared(
 _CONFIRM_WARNING = Prepared(sa.update(_WARNINGS).where(_OPEN_WARNING).values(provisional=sa.false()))
 
 
-@dataclass(frozen=True, slots=True)
-class _Event:
-    """The event as written (what the monitoring record reads)."""
-
-    case_id: int
-    seq: int
-    action: str
-    actor_id: str
-    role: str
-    effective_on: dt.date
-    recorded_at: dt.datetime
-    backdated: bool
-    stage_before: str | None
-    stage_after: str
-    facts_changed: dict[str, Any]
-    clock_ops: list[Any]
-    documents: list[Any]
-    prev_hash: str
-    hash: str
-    calendar_change: dict[str, Any] | None = None
-
-
 def _write_case_event(conn: sa.Connection, case: _Case, recorded_at: dt.datetime) -> bool:
     """The case row bump, the calendar_update event, its monitoring record and the changed rows. False
     (nothing written) when the case changed since it was read."""
@@ -234,8 +214,8 @@ def _write_case_event(conn: sa.Connection, case: _Case, recorded_at: dt.datetime
         case_id=case.id,
         seq=seq,
         action=CALENDAR_UPDATE,
-        actor_id=SYSTEM_ID,
-        role=SYSTEM_ID,
+        actor_id=SYSTEM.user_id,
+        role=SYSTEM.role,
         effective_on=case.last_on,
         recorded_at=recorded_at,
         stage_before=case.stage,
@@ -249,7 +229,7 @@ def _write_case_event(conn: sa.Connection, case: _Case, recorded_at: dt.datetime
     prev = case.last_hash or GENESIS
     row = {**payload, "prev_hash": prev, "hash": event_hash(payload, prev)}
     prepared_insert(_EVENTS, tuple(row)).run(conn, row)
-    monitoring = record_values(case, _Event(**row), procedure=case.procedure)  # type: ignore[arg-type]
+    monitoring = record_values(case, RecordedEvent(**row), procedure=case.procedure)  # type: ignore[arg-type]
     prepared_insert(_MONITORING, tuple(monitoring)).run(conn, monitoring)
     change.seq = seq
     moved = {d.deadline for d in change.deadlines}
@@ -278,10 +258,7 @@ def write_batch(
     service: CaseService, cases: dict[int, _Case], today: dt.date, report: CalendarApplyReport
 ) -> None:
     """ONE transaction for the batch: every case's event and rows, then the breaches and warnings."""
-    recorded_at = service.now()
-    recorded_at = (recorded_at if recorded_at.tzinfo else recorded_at.replace(tzinfo=dt.UTC)).astimezone(
-        dt.UTC
-    )
+    recorded_at = service.recorded_at()
     with service.db.transaction() as s:
         conn = s.connection()
         written: dict[int, _Case] = {}
