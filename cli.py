@@ -389,7 +389,7 @@ def calendar_check(
     day = _cal_date(today, "--today") if today else dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
     cal = _cal_load(calendar, region, overlay)
     if cal.overlay_file is not None:  # warnings only: errors already stopped _cal_load
-        from engine.dates.calendar import library_conflicts
+        from engine.dates.day_sources import library_conflicts
         from engine.dates.overlay import read_overlay
 
         for diag in check_overlay(cal.overlay_file) + library_conflicts(read_overlay(cal.overlay_file)):

@@ -7,6 +7,7 @@ __all__ = [
     "calendar",
     "calendar_why",
     "clocks",
+    "day_sources",
     "due_dates",
     "holiday_notice",
     "notice_items",

@@ -1,7 +1,7 @@
 """The working-day calendar: which days are working days, and O(1) arithmetic over them.
 
 Owns: `WorkCalendar`, `get_calendar` (cached), `load_calendar` (uncached, any overlay path),
-`add_months` (P3), `DayInfo`, `DayRun`. Pure date arithmetic; the deadline rules (start day excluded,
+`add_months` (P3), `DayRun`; what one day is by each source lives in engine.dates.day_sources. Pure date arithmetic; the deadline rules (start day excluded,
 rolls, extensions, pauses) live in engine.dates.clocks.
 
 Sources, in lookup order (docs/law.md P4-P5, ECOSYSTEM.md section 1):
@@ -20,7 +20,7 @@ Speed: one index over all covered years (a bytearray of flags, prefix sums of wo
 sorted list of working-day ordinals), so `add_workdays`, `workdays_before`, `workdays_between` and
 `roll_forward` are a few list lookups, whatever the period length.
 
-May import: engine.errors, engine.dates.overlay, engine.dates.statutory_days, chinese_calendar.
+May import: engine.errors, engine.dates.day_sources, engine.dates.overlay, engine.dates.statutory_days.
 
 >>> cal = get_calendar("cn")
 >>> cal.add_workdays(dt.date(2026, 9, 29), 5)      # Oct 1-7 off, Sat Oct 10 is a make-up day
@@ -50,39 +50,28 @@ import functools
 import re
 from array import array
 from dataclasses import dataclass
-from importlib.metadata import version as _pkg_version
 from pathlib import Path
 
-import chinese_calendar as _cc
-
+from engine.dates.day_sources import (
+    LIB_FIRST,
+    LIB_LAST,
+    LIB_VERSION,
+    MAKEUP,
+    DayInfo,
+    classify_national,
+    provisional_day,
+)
 from engine.dates.overlay import Overlay, RegionBlock, empty_overlay, read_overlay
 from engine.dates.statutory_days import FIRST_YEAR as _STATUTORY_FIRST
 from engine.dates.statutory_days import FRAMEWORK as STATUTORY_FRAMEWORK
 from engine.dates.statutory_days import LAST_YEAR as _STATUTORY_LAST
-from engine.dates.statutory_days import statutory_days
-from engine.errors import CalendarError, Diagnostic, YearNotCovered
+from engine.errors import CalendarError, YearNotCovered
 
 ROOT = Path(__file__).resolve().parents[2]
 CALENDAR_DIR = ROOT / "procedures" / "calendars"
-MAKEUP = "调休上班"
-_LIB_FIRST = min(_cc.holidays).year
-_LIB_LAST = max(_cc.holidays).year
-_LIB_VERSION = _pkg_version("chinesecalendar")
-_LIB_HOLIDAYS: dict[dt.date, str] = dict(_cc.holidays)
-_LIB_WORKDAYS: frozenset[dt.date] = frozenset(_cc.workdays)
-_LIB_NAMES: dict[str, str] = {h.value: h.chinese for h in _cc.Holiday}
 _REGION = re.compile(r"^\d{2}(\d{2}){0,2}$")
 #: how many years past the last covered one are counted provisionally (P5); beyond: YearNotCovered
 PROVISIONAL_AHEAD = 5
-
-
-@dataclass(frozen=True, slots=True)
-class DayInfo:
-    """What the calendar says about one day."""
-
-    workday: bool
-    note: str | None  # holiday name, '调休上班', regional rest day name; None for an ordinary day
-    regional: bool = False  # the note comes from a regional block
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,17 +106,6 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def provisional_day(d: dt.date) -> DayInfo:
-    """A day of a year whose State Council notice is not yet published (P5): a statutory holiday day or a
-    weekend is a rest day, every other day a working day; no swaps.
-
-    >>> provisional_day(dt.date(2027, 1, 1)), provisional_day(dt.date(2027, 1, 4)).workday
-    (DayInfo(workday=False, note='元旦', regional=False), True)
-    """
-    name = statutory_days(d.year).get(d)
-    return DayInfo(name is None and d.weekday() < 5, name)
-
-
 class WorkCalendar:
     """A national calendar, optionally with one region's rest days. Immutable once built."""
 
@@ -149,10 +127,10 @@ class WorkCalendar:
             key=lambda b: len(b.prefix),
         )
         self.version = (
-            f"{self.label} chinesecalendar={_LIB_VERSION} overlay={overlay_path}@{overlay.sha256[:12]}"
+            f"{self.label} chinesecalendar={LIB_VERSION} overlay={overlay_path}@{overlay.sha256[:12]}"
         )
         national = set(overlay.national) | (
-            set(range(_LIB_FIRST, _LIB_LAST + 1)) if calendar_id == "cn" else set()
+            set(range(LIB_FIRST, LIB_LAST + 1)) if calendar_id == "cn" else set()
         )
         if not national:
             raise CalendarError(f"calendar '{calendar_id}' covers no year: add year blocks to {overlay_path}")
@@ -193,7 +171,7 @@ class WorkCalendar:
             if d.year not in self._national:  # P5: the statutory days and weekends alone, no swaps
                 return provisional_day(d)
             # the national schedule is known, a region's own rest days are not yet: national days only
-            return self._classify_national(d, overlay)
+            return classify_national(d, overlay)
         for rb in reversed(self._regions):  # most specific prefix first
             block = rb.years.get(d.year)
             if block is not None:
@@ -201,25 +179,7 @@ class WorkCalendar:
                     return DayInfo(True, MAKEUP, True)
                 if d in block.holidays:
                     return DayInfo(False, block.holidays[d] or "地方休息日", True)
-        return self._classify_national(d, overlay)
-
-    @staticmethod
-    def _classify_national(d: dt.date, overlay: Overlay) -> DayInfo:
-        nb = overlay.national.get(d.year)
-        if nb is not None:
-            if d in nb.workdays:
-                return DayInfo(True, MAKEUP)
-            if d in nb.holidays:
-                return DayInfo(False, nb.holidays[d] or "节假日")
-            return DayInfo(d.weekday() < 5, None)
-        # The library's own rule (chinese_calendar.is_workday), read from its tables directly:
-        # calling is_workday per day re-validates the year range each time (~50 us a day).
-        if d in _LIB_WORKDAYS:
-            return DayInfo(True, MAKEUP if d.weekday() >= 5 else None)
-        name = _LIB_HOLIDAYS.get(d)
-        if name is None:
-            return DayInfo(d.weekday() < 5, None)
-        return DayInfo(False, _LIB_NAMES.get(name, name))
+        return classify_national(d, overlay)
 
     def _build(self, overlay: Overlay) -> None:
         self._base = dt.date(self._lo, 1, 1).toordinal()
@@ -289,7 +249,7 @@ class WorkCalendar:
         else:
             national = (
                 self._sources.get(year)
-                or f"chinesecalendar {_LIB_VERSION} (国务院办公厅{year}年部分节假日安排的通知)"
+                or f"chinesecalendar {LIB_VERSION} (国务院办公厅{year}年部分节假日安排的通知)"
             )
         regional = [f"{p}: {src}" for (p, y), src in self._regional_sources.items() if y == year]
         return [national, *regional]
@@ -384,37 +344,6 @@ class WorkCalendar:
             else:
                 out.append(DayRun(day, day, info.note, info.workday, info.regional))
         return out
-
-
-def library_conflicts(overlay: Overlay) -> list[Diagnostic]:
-    """Warnings (C020) for overlay years the library also covers but answers differently.
-
-    The overlay wins (it may correct the library); the warning makes the difference visible in
-    `zhongcai calendar check`, e.g. after upgrading chinesecalendar to a release with a new year.
-    """
-    out = []
-    for year, block in sorted(overlay.national.items()):
-        if not _LIB_FIRST <= year <= _LIB_LAST:
-            continue
-        differ = []
-        d = dt.date(year, 1, 1)
-        while d.year == year:
-            mine = d in block.workdays or (d.weekday() < 5 and d not in block.holidays)
-            if mine != (d in _LIB_WORKDAYS or (d.weekday() < 5 and d not in _LIB_HOLIDAYS)):
-                differ.append(d)
-            d += dt.timedelta(days=1)
-        if differ:
-            out.append(
-                Diagnostic(
-                    "C020",
-                    f"year {year} differs from chinesecalendar {_LIB_VERSION} on {len(differ)} day(s), "
-                    f"first {differ[0]}: the overlay wins",
-                    block.span,
-                    severity="warning",
-                    hint="check the State Council notice; remove the block if the library is right",
-                )
-            )
-    return out
 
 
 def overlay_path_for(calendar_id: str) -> Path:

@@ -15,8 +15,9 @@ import datetime as dt
 import re
 from typing import Any
 
-from engine.dates.calendar import MAKEUP, WorkCalendar, get_calendar, provisional_day
+from engine.dates.calendar import WorkCalendar, get_calendar
 from engine.dates.clocks import Clock, due
+from engine.dates.day_sources import MAKEUP, provisional_day
 from engine.dates.due_dates import counted_span
 
 _DAY = dt.timedelta(days=1)
