@@ -33,7 +33,8 @@ from bench.calendar_apply import clone_cases, fake_calendar_dir
 from engine.cases.casefile import Actor
 from engine.cases.runtime import CaseService
 from engine.cases.text import history_lines
-from engine.oversight.calendar_apply import CALENDAR_UPDATE, apply_calendar_update, plan_calendar_update
+from engine.oversight.calendar_apply import apply_calendar_update, plan_calendar_update
+from engine.oversight.calendar_apply_writes import CALENDAR_UPDATE
 from engine.oversight.scan import scan
 from engine.oversight.verify import verify_case, verify_store
 from engine.store.db import Database

@@ -8,6 +8,7 @@ __all__ = [
     "backdated",
     "calendar_apply",
     "calendar_apply_writes",
+    "calendar_changes",
     "scan",
     "scheduler",
     "verify",

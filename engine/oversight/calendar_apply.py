@@ -1,7 +1,8 @@
 """`zhongcai calendar apply`: recompute the due dates of deadlines counted on an older calendar.
 
 Owns: `plan_calendar_update` (what would change, writes nothing), `apply_calendar_update` (does it),
-`CalendarApplyReport`, `CaseChange`, `DeadlineChange`, `CALENDAR_UPDATE`. When the calendar gains or
+`pending`; the report types are in engine.oversight.calendar_changes, the writes in
+engine.oversight.calendar_apply_writes. When the calendar gains or
 changes a year (the State Council notice of 2027 added to procedures/calendars/cn.yaml), every open
 (running or paused) deadline row computed on another calendar version, and every stopped row whose due
 date was provisional (P5), is recomputed with the current calendar of its case
@@ -23,6 +24,7 @@ every case either fully updated or untouched; a rerun finishes the job; a second
 Stage in the flow: 7 (watch time), operations. Called by the CLI, `CaseService.apply_calendar` and the
 scheduler at start.
 May import: engine.dates.calendar, engine.dates.calendar_why, engine.oversight.calendar_apply_writes (the writing half),
+engine.oversight.calendar_changes,
 engine.dates.clocks, engine.cases.clockwork, engine.store.hashchain,
 engine.monitoring.record, engine.store.prepared, engine.store.tables, engine.errors; engine.cases.runtime for types only.
 """
@@ -33,14 +35,9 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 __all__ = [
-    "CALENDAR_UPDATE",
-    "CalendarApplyReport",
-    "CaseChange",
-    "DeadlineChange",
     "apply_calendar_update",
     "pending",
     "plan_calendar_update",
@@ -59,6 +56,13 @@ from engine.oversight.calendar_apply_writes import (
     add_counts,
     followups,
     write_batch,
+)
+from engine.oversight.calendar_changes import (
+    CalendarApplyReport,
+    CaseChange,
+    DeadlineChange,
+    StaleCase,
+    StaleRow,
 )
 from engine.store.tables import Breach, CaseEvent, CaseFile, Deadline, DeadlineWarning, MonitoringRecord
 
@@ -79,155 +83,6 @@ _MONITORING: sa.Table = MonitoringRecord.__table__  # type: ignore[attr-defined]
 #: literal, so SQLite and PostgreSQL see that the partial index ix_deadline_open_calendar applies
 _OPEN = sa.text("deadline.status IN ('running', 'paused')")
 _STOPPED_PROVISIONAL = sa.text("deadline.status = 'stopped' AND deadline.provisional")
-
-
-# ---------------------------------------------------------------------------------------- report
-
-
-@dataclass(frozen=True, slots=True)
-class DeadlineChange:
-    """One deadline whose due date or provisional flag the new calendar changes."""
-
-    deadline: str
-    title: str
-    due_before: dt.date | None
-    due_after: dt.date | None
-    provisional_before: bool
-    provisional_after: bool
-    why: str
-
-    def record(self) -> dict[str, Any]:
-        """As the event's `calendar_change` lists it."""
-        return {
-            "deadline": self.deadline,
-            "due_before": self.due_before.isoformat() if self.due_before else None,
-            "due_after": self.due_after.isoformat() if self.due_after else None,
-            "provisional_before": self.provisional_before,
-            "provisional_after": self.provisional_after,
-            "why": self.why,
-        }
-
-
-@dataclass
-class CaseChange:
-    """What the calendar update does (or did) to one case."""
-
-    case_id: int
-    case_number: str
-    calendar_before: list[str]
-    calendar_after: str
-    deadlines: list[DeadlineChange]
-    #: the seq of the calendar_update event written (None in a dry run or when skipped)
-    seq: int | None = None
-    #: skipped: the case changed concurrently (left stale for the next run)
-    skipped: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "case_id": self.case_id,
-            "case_number": self.case_number,
-            "calendar_before": self.calendar_before,
-            "calendar_after": self.calendar_after,
-            "seq": self.seq,
-            "skipped": self.skipped,
-            "deadlines": [d.record() | {"title": d.title} for d in self.deadlines],
-        }
-
-
-@dataclass
-class CalendarApplyReport:
-    dry_run: bool
-    today: dt.date
-    cases_checked: int = 0
-    rows_checked: int = 0
-    #: rows whose values did not change: they only got the new calendar version
-    rows_restamped: int = 0
-    changes: list[CaseChange] = field(default_factory=list)
-    events_written: int = 0
-    breaches_confirmed: int = 0
-    breaches_withdrawn: int = 0
-    breaches_recorded: int = 0
-    warnings_withdrawn: int = 0
-    warnings_confirmed: int = 0
-    batches: int = 0
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def cases_changed(self) -> int:
-        return sum(not c.skipped for c in self.changes)
-
-    @property
-    def skipped(self) -> list[int]:
-        return [c.case_id for c in self.changes if c.skipped]
-
-    @property
-    def nothing(self) -> bool:
-        """Nothing was (or would be) written."""
-        return not (
-            self.changes
-            or self.rows_restamped
-            or self.breaches_confirmed
-            or self.breaches_withdrawn
-            or self.breaches_recorded
-            or self.warnings_withdrawn
-            or self.warnings_confirmed
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        out = {k: v for k, v in asdict(self).items() if k != "changes"}
-        out["today"] = self.today.isoformat()
-        out["cases_changed"] = self.cases_changed
-        out["skipped"] = self.skipped
-        out["changes"] = [c.to_json() for c in self.changes]
-        return out
-
-
-# ---------------------------------------------------------------------------------------- planning
-
-
-@dataclass
-class _Row:
-    id: int
-    case_id: int
-    deadline_id: str
-    title: str
-    status: str
-    due_on: dt.date | None
-    warn_on: dt.date | None
-    steps: list[Any]
-    due_note: str | None
-    clock: dict[str, Any]
-    calendar_version: str | None
-    provisional: bool
-    updated_seq: int
-    institution_id: str
-    responsible: str | None
-    #: the recomputed values (only for rows to recompute)
-    new: dict[str, Any] | None = None
-
-
-@dataclass
-class _Case:
-    id: int
-    case_number: str
-    version: int
-    stage: str
-    facts: dict[str, Any]
-    institution_id: str
-    region_code: str
-    procedure_id: str
-    procedure_version: str
-    procedure_hash: str
-    channel: str
-    accepted_on: dt.date | None
-    closed_on: dt.date | None
-    closure: str | None
-    last_hash: str
-    last_on: dt.date
-    rows: list[_Row] = field(default_factory=list)
-    procedure: Any = None
-    version_after: str = ""
-    change: CaseChange | None = None
 
 
 def _current_version(label_version: str | None) -> str | None:
@@ -266,7 +121,7 @@ def _stale_case_ids(conn: sa.Connection, versions: Sequence[str | None]) -> list
     return sorted(int(i) for i in ids)
 
 
-def _read_cases(conn: sa.Connection, ids: Sequence[int]) -> dict[int, _Case]:
+def _read_cases(conn: sa.Connection, ids: Sequence[int]) -> dict[int, StaleCase]:
     c, e = _CASES, _EVENTS
     stmt = (
         sa.select(
@@ -290,7 +145,7 @@ def _read_cases(conn: sa.Connection, ids: Sequence[int]) -> dict[int, _Case]:
         .join(e, sa.and_(e.c.case_id == c.c.id, e.c.seq == c.c.version))
         .where(c.c.id.in_(list(ids)))
     )
-    cases = {int(r[0]): _Case(*r) for r in conn.execute(stmt)}  # type: ignore[call-arg]
+    cases = {int(r[0]): StaleCase(*r) for r in conn.execute(stmt)}  # type: ignore[call-arg]
     d = _DEADLINES
     rows = conn.execute(
         sa.select(
@@ -316,7 +171,7 @@ def _read_cases(conn: sa.Connection, ids: Sequence[int]) -> dict[int, _Case]:
     for r in rows:
         case = cases.get(int(r[1]))
         if case is not None:
-            case.rows.append(_Row(*r))  # type: ignore[call-arg]
+            case.rows.append(StaleRow(*r))  # type: ignore[call-arg]
     return cases
 
 
@@ -330,7 +185,7 @@ class _Memo:
         self.setups: dict[tuple[str, str, str], tuple[Any, Any]] = {}
         self.values: dict[tuple[Any, ...], tuple[dict[str, Any], str | None]] = {}
 
-    def setup(self, s: Any, case: _Case) -> tuple[Any, Any]:
+    def setup(self, s: Any, case: StaleCase) -> tuple[Any, Any]:
         key = (case.procedure_id, case.procedure_hash, case.region_code)
         got = self.setups.get(key)
         if got is None:
@@ -338,7 +193,7 @@ class _Memo:
             got = self.setups[key] = (procedure, calendar_for(procedure, case.region_code))
         return got
 
-    def recompute(self, case: _Case, calendar: Any, row: _Row) -> tuple[dict[str, Any], str | None]:
+    def recompute(self, case: StaleCase, calendar: Any, row: StaleRow) -> tuple[dict[str, Any], str | None]:
         """(the row's new values, why its due date or flag changed, or None when neither did)."""
         key = (
             case.procedure_hash,
@@ -365,7 +220,7 @@ class _Memo:
         return v, why
 
 
-def _compute_case(memo: _Memo, s: Any, case: _Case, problems: list[str]) -> None:
+def _compute_case(memo: _Memo, s: Any, case: StaleCase, problems: list[str]) -> None:
     """Recompute the stale rows of `case` (sets `row.new`) and its `change` if a due date moves."""
     try:
         case.procedure, calendar = memo.setup(s, case)
@@ -405,7 +260,7 @@ def _batches(ids: Sequence[int], batch: int) -> Iterator[list[int]]:
         yield list(ids[i : i + batch])
 
 
-def _plan_batch(memo: _Memo, ids: Sequence[int], problems: list[str]) -> dict[int, _Case]:
+def _plan_batch(memo: _Memo, ids: Sequence[int], problems: list[str]) -> dict[int, StaleCase]:
     with memo.service.db.read() as s:
         cases = _read_cases(s.connection(), ids)
         for case in cases.values():

@@ -7,8 +7,8 @@ those breaches and warnings, also for a dry run), `Followups`, `add_counts`. Eve
 transaction per batch: a crash leaves each case fully updated or untouched.
 Stage in the flow: 7 (watch time), operations.
 May import: engine.cases.casefile (the system actor), engine.cases.writes (the event as written),
-engine.store.hashchain, engine.monitoring.record, engine.store.prepared, engine.store.tables; engine.oversight.calendar_apply
-and engine.cases.runtime for types only.
+engine.oversight.calendar_changes, engine.store.hashchain, engine.monitoring.record, engine.store.prepared,
+engine.store.tables; engine.cases.runtime for types only.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.cases.casefile import SYSTEM
 from engine.cases.writes import RecordedEvent
+from engine.oversight.calendar_changes import CalendarApplyReport, StaleCase, StaleRow
 from engine.store.hashchain import GENESIS, event_hash, event_payload
 from engine.store.prepared import Prepared, prepared_insert
 from engine.store.tables import (
@@ -36,7 +37,6 @@ from engine.store.tables import (
 
 if TYPE_CHECKING:
     from engine.cases.runtime import CaseService
-    from engine.oversight.calendar_apply import CalendarApplyReport, _Case, _Row
 
 #: the action of the event a calendar update writes (not an action of any procedure, like `attach`)
 CALENDAR_UPDATE = "calendar_update"
@@ -52,17 +52,17 @@ _MONITORING: sa.Table = MonitoringRecord.__table__  # type: ignore[attr-defined]
 # ---------------------------------------------------------------------------------------- breaches
 
 
-def _row_of(case: _Case, deadline_id: str) -> _Row | None:
+def _row_of(case: StaleCase, deadline_id: str) -> StaleRow | None:
     return next((r for r in case.rows if r.deadline_id == deadline_id), None)
 
 
-def _after(row: _Row) -> tuple[dt.date | None, bool]:
+def _after(row: StaleRow) -> tuple[dt.date | None, bool]:
     if row.new is not None:
         return row.new["due_on"], bool(row.new["provisional"])
     return row.due_on, bool(row.provisional)
 
 
-def _still_breached(row: _Row, due_on: dt.date, today: dt.date) -> bool:
+def _still_breached(row: StaleRow, due_on: dt.date, today: dt.date) -> bool:
     clock = row.new["clock"] if row.new is not None else row.clock
     if row.status == "running":
         return today > due_on
@@ -81,7 +81,7 @@ class Followups:
     warn_confirm: list[int] = field(default_factory=list)
 
 
-def followups(conn: sa.Connection, cases: dict[int, _Case], today: dt.date) -> Followups:
+def followups(conn: sa.Connection, cases: dict[int, StaleCase], today: dt.date) -> Followups:
     """What becomes of the provisional breaches and warnings of these cases."""
     out = Followups()
     if not cases:
@@ -191,7 +191,7 @@ _WITHDRAW_WARNING = Prepared(
 _CONFIRM_WARNING = Prepared(sa.update(_WARNINGS).where(_OPEN_WARNING).values(provisional=sa.false()))
 
 
-def _write_case_event(conn: sa.Connection, case: _Case, recorded_at: dt.datetime) -> bool:
+def _write_case_event(conn: sa.Connection, case: StaleCase, recorded_at: dt.datetime) -> bool:
     """The case row bump, the calendar_update event, its monitoring record and the changed rows. False
     (nothing written) when the case changed since it was read."""
     from engine.monitoring.record import record_values
@@ -246,7 +246,7 @@ def _write_case_event(conn: sa.Connection, case: _Case, recorded_at: dt.datetime
     return True
 
 
-def _restamps(case: _Case) -> list[dict[str, Any]]:
+def _restamps(case: StaleCase) -> list[dict[str, Any]]:
     return [
         {"row_id": r.id, "read_seq": r.updated_seq, **{c: r.new[c] for c in _RESTAMP_COLUMNS}}
         for r in case.rows
@@ -255,13 +255,13 @@ def _restamps(case: _Case) -> list[dict[str, Any]]:
 
 
 def write_batch(
-    service: CaseService, cases: dict[int, _Case], today: dt.date, report: CalendarApplyReport
+    service: CaseService, cases: dict[int, StaleCase], today: dt.date, report: CalendarApplyReport
 ) -> None:
     """ONE transaction for the batch: every case's event and rows, then the breaches and warnings."""
     recorded_at = service.recorded_at()
     with service.db.transaction() as s:
         conn = s.connection()
-        written: dict[int, _Case] = {}
+        written: dict[int, StaleCase] = {}
         restamps: list[dict[str, Any]] = []
         events = 0
         for case in cases.values():
