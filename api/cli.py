@@ -182,7 +182,8 @@ def audit_breaches(
 ) -> None:
     """超期督查 (breach audit) computed from the deadline rows as of a date; exit 1 if any breach."""
     from engine.cases.runtime import CaseService
-    from engine.oversight.audit import breach_audit, breaches_csv
+    from engine.oversight.audit import breach_audit
+    from engine.oversight.breach_entries import breaches_csv
 
     if as_json and as_csv:
         typer.echo("--json 与 --csv 只能选一个 (choose one of --json and --csv)", err=True)

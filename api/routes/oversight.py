@@ -16,8 +16,9 @@ from api.deps import Caller, State
 from api.routes.cases import ERRORS
 from api.schemas import BackdatedOut, BreachListOut, BreachOut, LegalDate
 from engine.cases.access import list_scope, staff_only
-from engine.oversight.audit import breach_audit, breaches_csv
+from engine.oversight.audit import breach_audit
 from engine.oversight.backdated import backdated_entries
+from engine.oversight.breach_entries import breaches_csv
 
 router = APIRouter(prefix="/v1", tags=["oversight 督查"])
 InstitutionQ = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]

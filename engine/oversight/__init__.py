@@ -6,6 +6,7 @@ May import: engine.errors, engine.dates, engine.store, engine.procedures, engine
 __all__ = [
     "audit",
     "backdated",
+    "breach_entries",
     "calendar_apply",
     "calendar_apply_writes",
     "calendar_changes",

@@ -2,12 +2,12 @@
 
 Owns: `breach_audit(session, as_of, scope)` -> `BreachEntry` list (督查: which statutory deadlines
 ran past their due date, whose they were, by how much, with the extensions and pauses recorded and
-the legal basis), its CSV rendering, `reconcile_breaches` (the scheduler's catch-up) and
+the legal basis; the entry and its CSV rendering are engine.oversight.breach_entries), `reconcile_breaches` (the scheduler's catch-up) and
 `apply_scope` (a caller's scope on a case query). The back-dated entries report is engine.oversight.backdated.
 Place in the flow: stage 7 of DESIGN.md. The audit reads the `deadline` rows and the events' clock
 operations, never the scheduler's `breach` records: it is right even when the scheduler was down,
 and a test proves the two agree.
-May import: engine.store.tables, engine.cases.access (scoping), engine.dates.clocks and engine.cases.clockwork (replaying a
+May import: engine.store.tables, engine.oversight.breach_entries, engine.cases.access (scoping), engine.dates.clocks and engine.cases.clockwork (replaying a
 restarted deadline). Never FastAPI or Typer.
 
 A breach on a provisional due date (P5) is marked `provisional`: it stands until the year's notice is
@@ -20,11 +20,8 @@ stopped by an event whose effective date is after `due_on`.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,59 +29,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from engine.cases.access import ListScope
+from engine.oversight.breach_entries import BreachEntry, ClockNote
 from engine.store.tables import AppUser, Breach, CaseEvent, CaseFile, Deadline, Institution
 
 #: clock operations worth showing in an audit line (start and stop are implied by the dates)
 _SHOWN_OPS = ("extend", "pause", "resume", "restart")
 #: when a deadline names no responsible role, whose it is by default
 _DEFAULT_RESPONSIBLE = "arbitrator"
-
-
-@dataclass(frozen=True, slots=True)
-class ClockNote:
-    """One extension, pause, resumption or restart recorded on a deadline."""
-
-    op: str
-    on: dt.date
-    action: str
-    args: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class BreachEntry:
-    """One line of the breach audit."""
-
-    case_id: int
-    case_number: str
-    institution_id: str
-    institution_name: str
-    region_code: str
-    deadline_id: str
-    deadline_title: str
-    statutory: bool
-    basis: str
-    due_on: dt.date
-    ended_on: dt.date | None  # the effective date of the action that stopped it, if any
-    days_overdue: int
-    responsible_role: str
-    responsible_staff: str | None
-    stage: str
-    clock_notes: tuple[ClockNote, ...] = ()
-    #: the due date is provisional (P5: counted through a year without its notice), so is the breach
-    provisional: bool = False
-
-    def key(self) -> tuple[int, str, dt.date]:
-        """The breach record's unique key (case, deadline, due date)."""
-        return (self.case_id, self.deadline_id, self.due_on)
-
-    def to_json(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["due_on"] = self.due_on.isoformat()
-        out["ended_on"] = self.ended_on.isoformat() if self.ended_on else None
-        out["clock_notes"] = [
-            {"op": n.op, "on": n.on.isoformat(), "action": n.action, "args": n.args} for n in self.clock_notes
-        ]
-        return out
 
 
 def apply_scope(stmt: Any, scope: ListScope | None) -> Any:
@@ -382,35 +333,3 @@ def _breach_entry(
         clock_notes=notes,
         provisional=bool(d.provisional) and due_on == d.due_on,
     )
-
-
-BREACH_COLUMNS = (
-    "case_number",
-    "institution_name",
-    "deadline_title",
-    "due_on",
-    "days_overdue",
-    "ended_on",
-    "responsible_role",
-    "responsible_staff",
-    "basis",
-    "clock_notes",
-    "case_id",
-    "deadline_id",
-    "institution_id",
-    "statutory",
-    "stage",
-    "provisional",
-)
-
-
-def breaches_csv(entries: Sequence[BreachEntry]) -> str:
-    """The audit as CSV (UTF-8, one header row; clock notes as 'op on date (action)' joined by '; ')."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(BREACH_COLUMNS)
-    for e in entries:
-        data = e.to_json()
-        data["clock_notes"] = "; ".join(f"{n.op} {n.on.isoformat()} ({n.action})" for n in e.clock_notes)
-        w.writerow(["" if data[c] is None else data[c] for c in BREACH_COLUMNS])
-    return buf.getvalue()

@@ -51,7 +51,6 @@ from engine.dates.calendar_why import why_changed
 from engine.dates.clocks import Clock
 from engine.errors import ZhongcaiError
 from engine.oversight.calendar_apply_writes import (
-    CALENDAR_UPDATE,
     Followups,
     add_counts,
     followups,

@@ -14,8 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.cases.access import ListScope
-from engine.oversight.audit import breach_audit, breaches_csv
+from engine.oversight.audit import breach_audit
 from engine.oversight.backdated import backdated_entries
+from engine.oversight.breach_entries import breaches_csv
 from engine.store.db import Database
 from engine.store.tables import AppUser, CaseEvent, CaseFile, Deadline, Institution, ProcedureSnapshot
 
