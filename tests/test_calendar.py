@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from cli import app
-from engine.dates.calendar import add_months, get_calendar, load_calendar
+from engine.dates.calendar import get_calendar, load_calendar
 from engine.dates.overlay import check_overlay, read_overlay
+from engine.dates.periods import add_months
 from engine.errors import CalendarError, ProcedureInvalid, YearNotCovered
 
 D = dt.date.fromisoformat

@@ -1,7 +1,7 @@
 """The working-day calendar: which days are working days, and O(1) arithmetic over them.
 
 Owns: `WorkCalendar`, `get_calendar` (cached), `load_calendar` (uncached, any overlay path),
-`add_months` (P3), `DayRun`; what one day is by each source lives in engine.dates.day_sources. Pure date arithmetic; the deadline rules (start day excluded,
+`DayRun`; what one day is by each source lives in engine.dates.day_sources. Pure date arithmetic; the deadline rules (start day excluded,
 rolls, extensions, pauses) live in engine.dates.clocks.
 
 Sources, in lookup order (docs/law.md P4-P5, ECOSYSTEM.md section 1):
@@ -83,20 +83,6 @@ class DayRun:
     note: str
     workday: bool
     regional: bool
-
-
-def add_months(d: dt.date, n: int) -> dt.date:
-    """Same day number n months later (or earlier); the last day of the month if it has no such day (P3).
-
-    >>> add_months(dt.date(2024, 2, 29), 12), add_months(dt.date(2025, 1, 31), 1)
-    (datetime.date(2025, 2, 28), datetime.date(2025, 2, 28))
-    >>> add_months(dt.date(2026, 3, 31), -1)
-    datetime.date(2026, 2, 28)
-    """
-    m = d.month - 1 + n
-    year, month = d.year + m // 12, m % 12 + 1
-    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
-    return dt.date(year, month, min(d.day, (nxt - dt.timedelta(days=1)).day))
 
 
 def _display(path: Path) -> str:

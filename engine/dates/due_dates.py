@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
-from engine.dates.calendar import WorkCalendar, add_months
-from engine.dates.periods import Period
+from engine.dates.calendar import WorkCalendar
+from engine.dates.periods import Period, add_months
 from engine.dates.statutory_days import FRAMEWORK as STATUTORY_FRAMEWORK
 from engine.dates.statutory_days import PROVISIONAL_MARK
 from engine.errors import YearNotCovered

@@ -1,11 +1,12 @@
 """Periods such as "45 days" or "5 workdays": parsing and printing.
 
-Owns: `Unit`, `Period`, `parse_period`. Pure; no calendar knowledge (that is engine.dates.calendar).
+Owns: `Unit`, `Period`, `parse_period`, `add_months` (P3: calendar months, no roll). Pure; no calendar knowledge (that is engine.dates.calendar).
 May import: engine.errors.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -83,3 +84,19 @@ def parse_period(text: str | int) -> Period:
             f"'45 days', '1 year' (units: {', '.join(UNITS)})"
         )
     return Period(int(m.group(1)), unit)
+
+
+def add_months(d: dt.date, months: int) -> dt.date:
+    """Same day number `months` later (or earlier); the month's last day if it has no such day (P3).
+
+    >>> add_months(dt.date(2024, 2, 29), 12), add_months(dt.date(2025, 1, 31), 1)
+    (datetime.date(2025, 2, 28), datetime.date(2025, 2, 28))
+    >>> add_months(dt.date(2026, 3, 31), -1)
+    datetime.date(2026, 2, 28)
+    """
+    y, m0 = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m0 + 1
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        raise OverflowError(f"year {year} is out of range")
+    last = 31 if month == 12 else (dt.date(year, month + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(d.day, last))

@@ -13,7 +13,7 @@ May import: engine.errors, engine.dates.periods (and, through GuardContext, a ca
 
 from __future__ import annotations
 
-from engine.expr.evaluate import Failure, MissingValue, Outcome, Scope, evaluate, format_value
+from engine.expr.evaluate import MissingValue, Scope, evaluate
 from engine.expr.functions import (
     REGISTRY,
     CalendarLike,
@@ -24,6 +24,7 @@ from engine.expr.functions import (
 )
 from engine.expr.gtypes import FACT_TYPES, GType, parse_gtype
 from engine.expr.nodes import Expr, walk
+from engine.expr.outcome import Failure, Outcome, format_value
 from engine.expr.parse import parse_guard
 from engine.expr.printer import print_guard
 from engine.expr.syntax import GUARD_SYNTAX_ERRORS

@@ -1,6 +1,6 @@
 """Evaluate a guard on a case's values, and explain a false one. A tree walk: never eval/exec.
 
-Owns: `Scope`, `Outcome`, `Failure`, `MissingValue`, `evaluate`, `format_value`.
+Owns: `Scope`, `MissingValue`, `evaluate` (its `Outcome` and `Failure` are engine.expr.outcome).
 `evaluate` returns an `Outcome` whose `explain()` says which sub-guard was false and with which
 values, in Chinese and English. A well-typed guard either evaluates or raises GuardRuntimeError
 (a missing fact: `MissingValue`); the calendar's YearNotCovered passes through unchanged (P5).
@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal, DecimalException
 from typing import Any
 
-from engine.dates.periods import Period
+from engine.dates.periods import Period, add_months
 from engine.errors import CalendarError, GuardRuntimeError, Span
 from engine.expr import nodes as n
 from engine.expr.functions import REGISTRY, FunctionRegistry, GuardContext, shift_workdays
+from engine.expr.outcome import Failure, Outcome, format_value
 from engine.expr.printer import print_guard
 
 _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
@@ -64,70 +65,6 @@ class Scope:
     functions: FunctionRegistry = field(default=REGISTRY)
 
 
-@dataclass(frozen=True, slots=True)
-class Failure:
-    """One false sub-guard, with the values that made it false."""
-
-    text: str
-    values: tuple[tuple[str, str], ...]
-    span: Span | None = None
-    given_zh: str = ""
-    given_en: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        """For the API's refusal details: the false sub-guard, where it is written, and its values."""
-        out: dict[str, Any] = {"guard": self.text, "values": dict(self.values)}
-        if self.span is not None:
-            out.update(path=self.span.path, line=self.span.line, col=self.span.col)
-        if self.given_en:
-            out["given"] = {"zh": self.given_zh, "en": self.given_en.rstrip(", ")}
-        return out
-
-    def explain(self, zh_first: bool = True) -> str:
-        vals = ", ".join(f"{k} = {v}" for k, v in self.values)
-        zh_vals, en_vals = (f"（{vals}）", f" ({vals})") if vals else ("", "")
-        if zh_first:
-            en_text = f"{self.given_en}{self.text} " if self.given_en else ""
-            return f"{self.given_zh}{self.text} 为假{zh_vals} / {en_text}is false{en_vals}"
-        return f"{self.given_en}{self.text} is false{en_vals} / {self.given_zh}为假{zh_vals}"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """The value of a guard and, when it is false, the sub-guards that made it so."""
-
-    value: object
-    expr: n.Expr
-    failures: tuple[Failure, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        return self.value is True
-
-    def to_json(self) -> dict[str, Any]:
-        """The value (as guard text), the explanation in both orders, and each false sub-guard."""
-        return {
-            "value": format_value(self.value),
-            "explain_zh": self.explain(zh_first=True),
-            "explain_en": self.explain(zh_first=False),
-            "failures": [f.to_json() for f in self.failures],
-        }
-
-    def explain(self, zh_first: bool = True) -> str:
-        """Why the guard has its value: the false parts for a false guard; '... 为真 / is true' otherwise."""
-        text = print_guard(self.expr)
-        if self.value is True:
-            return f"{text} 为真 / is true" if zh_first else f"{text} is true / 为真"
-        if self.value is not False:
-            v = format_value(self.value)
-            return f"{text} = {v}"
-        return (
-            "；".join(f.explain(zh_first) for f in self.failures)
-            if self.failures
-            else f"{text} 为假 / is false"
-        )
-
-
 def evaluate(expr: n.Expr, scope: Scope, allow_unset: bool = False) -> Outcome:
     """Evaluate `expr` in `scope`; a false result carries its explanation. With `allow_unset` (a `sets:`
     expression such as `if_else(...)` that keeps a fact unset) the result may be None.
@@ -140,25 +77,6 @@ def evaluate(expr: n.Expr, scope: Scope, allow_unset: bool = False) -> Outcome:
     value = ev.value_of(expr, {}) if allow_unset else ev.need(expr, {})
     failures = tuple(ev.why_false(expr, {})) if value is False else ()
     return Outcome(value, expr, failures)
-
-
-def format_value(v: object) -> str:
-    """A value as guard text: 30240, 1.5, 2026-10-01, 'wages', true, null, [1, 2], 45 days."""
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, Decimal):
-        return format(v.normalize(), "f") if v == v.to_integral_value() else format(v, "f")
-    if isinstance(v, str):
-        return "'" + v + "'"
-    if isinstance(v, Period):
-        return f"{v.n} {v.unit}"
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(format_value(x) for x in v) + "]"
-    if isinstance(v, Mapping):
-        return "{" + ", ".join(f"{k}: {format_value(x)}" for k, x in v.items()) + "}"
-    return str(v)
 
 
 #: the most expression nodes one evaluation of a guard (with its explanation) may visit; validation
@@ -399,17 +317,3 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, ZeroDivisionError):
         return "除数为零 (division by zero)"
     return str(exc) or type(exc).__name__
-
-
-def add_months(d: dt.date, months: int) -> dt.date:
-    """Same day number `months` later (or earlier); the month's last day if it has no such day (P3).
-
-    >>> add_months(dt.date(2024, 2, 29), 12), add_months(dt.date(2026, 1, 31), 1)
-    (datetime.date(2025, 2, 28), datetime.date(2026, 2, 28))
-    """
-    y, m0 = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m0 + 1
-    if not dt.MINYEAR <= year <= dt.MAXYEAR:
-        raise OverflowError(f"year {year} is out of range")
-    last = 31 if month == 12 else (dt.date(year, month + 1, 1) - dt.timedelta(days=1)).day
-    return dt.date(year, month, min(d.day, last))
