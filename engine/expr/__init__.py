@@ -28,7 +28,8 @@ from engine.expr.outcome import Failure, Outcome, format_value
 from engine.expr.parse import parse_guard
 from engine.expr.printer import print_guard
 from engine.expr.syntax import GUARD_SYNTAX_ERRORS
-from engine.expr.types import TYPE_ERRORS, TypeEnv, check_guard, infer_type
+from engine.expr.type_errors import TYPE_ERRORS
+from engine.expr.types import TypeEnv, check_guard, infer_type
 
 __all__ = [
     "FACT_TYPES",

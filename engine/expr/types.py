@@ -1,9 +1,9 @@
 """Guard types and the type checker: every name, field, call and operator checked before a case runs.
 
 Owns: `TypeEnv`, `check_guard` (returns E250-E279 diagnostics, never raises for an author's
-mistake), `infer_type` and the `TYPE_ERRORS` catalogue. The type vocabulary (`GType`: bool, int,
-decimal, money, date, text, code, duration, list[T], the `claim` record) lives in
-engine.expr.gtypes and is re-exported here.
+mistake), `infer_type`. The type vocabulary (`GType`: bool, int, decimal, money, date, text, code,
+duration, list[T], the `claim` record) is engine.expr.gtypes; the catalogue of type errors and their
+wording, engine.expr.type_errors.
 Stage in the flow: 4 (compile), called by engine.procedures.compiler after parse_guard.
 May import: engine.errors, engine.expr (nodes, gtypes, functions).
 
@@ -17,7 +17,6 @@ May import: engine.errors, engine.expr (nodes, gtypes, functions).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -27,8 +26,6 @@ from engine.expr.functions import REGISTRY, FunctionRegistry
 from engine.expr.gtypes import (
     ANY,
     BOOL,
-    CLAIM_ITEM,
-    CODE,
     DATE,
     DECIMAL,
     DURATION,
@@ -42,52 +39,9 @@ from engine.expr.gtypes import (
     list_of,
     parse_gtype,
 )
+from engine.expr.type_errors import article, cannot_order, compare_hint, did_you_mean
 
-__all__ = [
-    "ANY",
-    "BOOL",
-    "CLAIM_ITEM",
-    "CODE",
-    "DATE",
-    "DECIMAL",
-    "DURATION",
-    "FACT_TYPES",
-    "INT",
-    "MONEY",
-    "NULL",
-    "TEXT",
-    "TYPE_ERRORS",
-    "GType",
-    "TypeEnv",
-    "check_guard",
-    "infer_type",
-    "list_of",
-    "parse_gtype",
-]
-
-#: code -> (what it means, a guard that yields it in TEST_ENV_FACTS/TEST_ENV_PARAMS below)
-TYPE_ERRORS: dict[str, tuple[str, str]] = {
-    "E250": ("unknown name", "worker >= 10"),
-    "E251": ("unknown function", "has_documnet('application')"),
-    "E252": ("wrong number of arguments", "days_between(at) > 3"),
-    "E253": ("argument of the wrong type", "days_between(at, 3) > 3"),
-    "E254": ("arithmetic on values of the wrong types", "at + 3 >= hearing_on"),
-    "E255": ("'==' or '!=' between values that can never be equal", "hearing_on == 'tomorrow'"),
-    "E256": ("a guard that is not true or false (or a value of the wrong type)", "claim_amount + 1"),
-    "E257": ("unknown field", "max(claims.amout) > 0"),
-    "E258": ("'in' without a list, or with items of another type", "workers in ['a', 'b']"),
-    "E259": (
-        "'and', 'or', 'not' or 'implies' applied to a value that is not a condition",
-        "workers and fee_paid",
-    ),
-    "E260": ("a list literal that mixes types", "stage in ['a', 1]"),
-    "E261": ("ordering (<, >) of values that have no order", "stage < 'b'"),
-    "E263": ("'all'/'any' over something that is not a list", "all c in workers: c > 1"),
-}
-#: The facts and params the TYPE_ERRORS examples are written against.
-TEST_ENV_FACTS = {"workers": "int", "claim_amount": "money", "hearing_on": "date", "fee_paid": "bool",
-                  "claims": "claims"}  # fmt: skip
-TEST_ENV_PARAMS = {"monthly_min_wage": "money"}
+__all__ = ["TypeEnv", "check_guard", "infer_type"]
 
 _NUMERIC = ("int", "decimal", "money")
 _TEXTUAL = ("text", "code")
@@ -133,23 +87,18 @@ def check_guard(expr: n.Expr, env: TypeEnv, expect: str | GType | None = "bool")
     want = parse_gtype(expect) if isinstance(expect, str) else expect
     if want is not None and (not assignable(got, want) or (want == BOOL and got == NULL)):
         if want == BOOL:
-            msg = f"a guard must be true or false, but this is {_a(got)}"
+            msg = f"a guard must be true or false, but this is {article(got)}"
             hint = "compare it, e.g. 'x >= 1' or 'x == true'" if got != ANY else None
         else:
-            msg = f"this expression is {_a(got)}, but {_a(want)} is needed here"
+            msg = f"this expression is {article(got)}, but {article(want)} is needed here"
             hint = None
-        checker.error("E256", msg, expr, expected=f"{_a(want)}", hint=hint)
+        checker.error("E256", msg, expr, expected=f"{article(want)}", hint=hint)
     return sorted(checker.diags, key=Diagnostic.sort_key)
 
 
 def infer_type(expr: n.Expr, env: TypeEnv) -> GType:
     """The type of `expr` (ANY where it has errors); for generators and tools."""
     return _Checker(env).infer(expr, {})
-
-
-def _a(t: GType) -> str:
-    s = str(t)
-    return f"an {s} value" if s[0] in "aeiou" else f"a {s} value"
 
 
 def _numeric_result(a: GType, b: GType) -> GType:
@@ -219,7 +168,7 @@ class _Checker:
             t = self.infer(e.operand, local)
             if t == ANY or t.kind in _NUMERIC or t == DURATION:
                 return t
-            self.error("E254", f"'-' needs a number or a duration, not {_a(t)}", e)
+            self.error("E254", f"'-' needs a number or a duration, not {article(t)}", e)
             return ANY
         if isinstance(e, n.Arith):
             return self._arith(e, local)
@@ -246,7 +195,7 @@ class _Checker:
     def _bool(self, e: n.Expr, local: dict[str, GType], word: str) -> None:
         t = self.infer(e, local)
         if t not in (BOOL, ANY):
-            self.error("E259", f"{word} joins conditions, but this is {_a(t)}", e, expected="a condition (true or false)",
+            self.error("E259", f"{word} joins conditions, but this is {article(t)}", e, expected="a condition (true or false)",
                        hint="compare it, e.g. 'x >= 1'")  # fmt: skip
 
     def _name(self, e: n.Name, local: dict[str, GType]) -> GType:
@@ -256,7 +205,7 @@ class _Checker:
         if t is not None:
             return t
         in_scope = sorted(set(self.env.names) | set(local))
-        hint = _did_you_mean(e.id, in_scope)
+        hint = did_you_mean(e.id, in_scope)
         if hint is None and e.id in self.env.functions.names():
             hint = f"'{e.id}' is a function: call it, e.g. {e.id}(...)"
         self.error(
@@ -270,12 +219,14 @@ class _Checker:
             return ANY
         record = t.item if t.kind == "list" else t
         if record is None or record.kind != "record":
-            self.error("E257", f"{_a(t)} has no field '{e.attr}'", e, hint="only claim items have fields")
+            self.error(
+                "E257", f"{article(t)} has no field '{e.attr}'", e, hint="only claim items have fields"
+            )
             return ANY
         fields = dict(record.fields)
         if e.attr not in fields:
             self.error("E257", f"a {record} has no field '{e.attr}'", e, expected=", ".join(fields),
-                       hint=_did_you_mean(e.attr, list(fields)))  # fmt: skip
+                       hint=did_you_mean(e.attr, list(fields)))  # fmt: skip
             return ANY
         return list_of(fields[e.attr]) if t.kind == "list" else fields[e.attr]
 
@@ -286,7 +237,10 @@ class _Checker:
             joined = _join(item, t)
             if joined is None:
                 self.error(
-                    "E260", f"a list mixes {_a(item)} and {_a(t)}", x, hint="write every item of one type"
+                    "E260",
+                    f"a list mixes {article(item)} and {article(t)}",
+                    x,
+                    hint="write every item of one type",
                 )
                 return list_of(ANY)
             item = joined
@@ -320,7 +274,7 @@ class _Checker:
         return self._bad_arith(e, a, b, None)
 
     def _bad_arith(self, e: n.Arith, a: GType, b: GType, hint: str | None) -> GType:
-        self.error("E254", f"cannot compute {_a(a)} {e.op} {_a(b)}", e,
+        self.error("E254", f"cannot compute {article(a)} {e.op} {article(b)}", e,
                    expected="numbers (int, decimal, money), or a date plus or minus a duration", hint=hint)  # fmt: skip
         return ANY
 
@@ -328,12 +282,12 @@ class _Checker:
         a, b = self.infer(e.left, local), self.infer(e.right, local)
         if e.op in ("==", "!="):
             if not _equatable(a, b):
-                self.error("E255", f"cannot compare {_a(a)} with {_a(b)}", e, expected=f"{_a(a)} on both sides",
-                           hint=_compare_hint(a, b))  # fmt: skip
+                self.error("E255", f"cannot compare {article(a)} with {article(b)}", e, expected=f"{article(a)} on both sides",
+                           hint=compare_hint(a, b))  # fmt: skip
         elif not _ordered(a, b):
-            what = "'null' can only be compared with == or !=" if NULL in (a, b) else _cannot_order(a, b)
+            what = "'null' can only be compared with == or !=" if NULL in (a, b) else cannot_order(a, b)
             self.error("E261", f"{what} with '{e.op}'", e, expected="two numbers, two dates or two durations",
-                       hint=_compare_hint(a, b))  # fmt: skip
+                       hint=compare_hint(a, b))  # fmt: skip
         return BOOL
 
     def _in(self, e: n.In, local: dict[str, GType]) -> GType:
@@ -341,17 +295,17 @@ class _Checker:
         if container == ANY:
             return BOOL
         if container.kind != "list" or container.item is None:
-            self.error("E258", f"'in' needs a list on its right, not {_a(container)}", e.container,
+            self.error("E258", f"'in' needs a list on its right, not {article(container)}", e.container,
                        expected="a list such as ['wages', 'overtime'] or claims.category")  # fmt: skip
         elif not _equatable(item, container.item):
-            self.error("E258", f"{_a(item)} is never in a list of {container.item} values", e,
-                       expected=f"{_a(container.item)} on the left of 'in'")  # fmt: skip
+            self.error("E258", f"{article(item)} is never in a list of {container.item} values", e,
+                       expected=f"{article(container.item)} on the left of 'in'")  # fmt: skip
         return BOOL
 
     def _quantifier(self, e: n.Quantifier, local: dict[str, GType]) -> GType:
         src = self.infer(e.source, local)
         if src != ANY and (src.kind != "list" or src.item is None):
-            self.error("E263", f"'{e.kind} {e.var} in ...' needs a list, not {_a(src)}", e.source,
+            self.error("E263", f"'{e.kind} {e.var} in ...' needs a list, not {article(src)}", e.source,
                        expected="a list fact such as claims")  # fmt: skip
             src = list_of(ANY)
         inner = dict(local)
@@ -364,7 +318,7 @@ class _Checker:
         arg_types = [self.infer(a, local) for a in e.args]
         if fn is None:
             self.error("E251", f"unknown function '{e.func}'", e, expected="a registered function (docs/guards.md)",
-                       hint=_did_you_mean(e.func, self.env.functions.names()))  # fmt: skip
+                       hint=did_you_mean(e.func, self.env.functions.names()))  # fmt: skip
             return ANY
         if len(e.args) != len(fn.params):
             self.error("E252", f"{e.func}() takes {len(fn.params)} argument(s), {len(e.args)} given", e,
@@ -373,33 +327,7 @@ class _Checker:
         binding: dict[str, GType] = {}
         for i, (arg, got, want) in enumerate(zip(e.args, arg_types, fn.params, strict=True), start=1):
             if not want.match(got, binding):
-                self.error("E253", f"argument {i} of {e.func}() must be {_a(want.resolve(binding))}, not {_a(got)}",
+                self.error("E253", f"argument {i} of {e.func}() must be {article(want.resolve(binding))}, not {article(got)}",
                            arg, expected=fn.signature())  # fmt: skip
                 return fn.returns.resolve(binding) if not fn.returns.has_var() else ANY
         return fn.returns.resolve(binding)
-
-
-def _did_you_mean(word: str, candidates: list[str] | tuple[str, ...]) -> str | None:
-    close = difflib.get_close_matches(word, list(candidates), n=3, cutoff=0.6)
-    if not close:
-        return None
-    return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
-
-
-def _cannot_order(a: GType, b: GType) -> str:
-    return f"cannot order two {a} values" if a == b else f"cannot order {_a(a)} and {_a(b)}"
-
-
-def _compare_hint(a: GType, b: GType) -> str | None:
-    kinds = {a.kind, b.kind}
-    if kinds == {"date", "int"}:
-        return (
-            "a date minus a date is a number of days: compare 'days_between(a, b)' or 'a - b' with a number"
-        )
-    if kinds == {"int", "duration"} or kinds == {"decimal", "duration"}:
-        return "'45 days' is a duration; compare a number of days with a plain number (45)"
-    if "date" in kinds and "text" in kinds:
-        return "write a date without quotes: 2026-10-01"
-    if "bool" in kinds and "text" in kinds:
-        return "write true or false without quotes"
-    return None

@@ -7,7 +7,7 @@ import pytest
 from engine.errors import Span
 from engine.expr import TYPE_ERRORS, TypeEnv, check_guard, infer_type, parse_guard
 from engine.expr.gtypes import BOOL, DATE, DECIMAL, INT, MONEY, TEXT, list_of
-from engine.expr.types import TEST_ENV_FACTS, TEST_ENV_PARAMS
+from engine.expr.type_errors import TEST_ENV_FACTS, TEST_ENV_PARAMS
 from tests.expr.strategies import ENV
 
 WELL_TYPED = [
