@@ -4,6 +4,7 @@ May import: engine.errors, engine.dates, engine.store, engine.procedures, engine
 """
 
 __all__ = [
+    "case_plans",
     "seed",
     "walkthrough",
 ]

@@ -24,7 +24,8 @@ import pytest
 from sqlmodel import func, select
 
 from engine.cases.runtime import CaseService
-from engine.demo.seed import StepClock, demo_cases, drive, seed_people
+from engine.demo.case_plans import demo_cases
+from engine.demo.seed import StepClock, drive, seed_people
 from engine.oversight.audit import breach_audit
 from engine.oversight.scan import scan
 from engine.oversight.scheduler import SHANGHAI, service_tick
