@@ -1,4 +1,4 @@
-"""The award stage (issue 22) and the engine pieces it needed: action `branches`, the guard functions
+"""The award stage and the engine pieces it needed: action `branches`, the guard functions
 `if_else`, `latest` and `add_days`, the `role` name in guards, the `texts` fact type; each party's
 periods from its own receipt (a property over the two receipt days), and the award's text.
 """

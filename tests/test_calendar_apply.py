@@ -1,4 +1,4 @@
-"""`zhongcai calendar apply` (issue 14, point 3): due dates counted provisionally (P5) recomputed when the
+"""`zhongcai calendar apply`: due dates counted provisionally (P5) recomputed when the
 calendar gains the year, one hash-chained calendar_update event per changed case, provisional breaches
 confirmed or withdrawn, warnings withdrawn, held on_expiry actions fired by the next scan; idempotent,
 all-or-nothing per batch, SQLite and PostgreSQL.

@@ -1,4 +1,4 @@
-"""The whole roll-over (issue 14): cases counted provisionally across 2026 -> 2027, then the (MADE-UP)
+"""The whole roll-over: cases counted provisionally across 2026 -> 2027, then the (MADE-UP)
 2027 notice imported from its text with `zhongcai calendar import --write` into a temporary calendar
 directory, then `calendar apply`: every due date is recomputed on the new calendar and checked against
 a count done here by hand, with the event and the breaches that go with it. procedures/calendars/cn.yaml

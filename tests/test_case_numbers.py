@@ -1,4 +1,4 @@
-"""Issue 22 points 10 and 11: the 案号 on acceptance, receipt numbers before it, the query code.
+"""The 案号 on acceptance, receipt numbers before it, the query code.
 
 A case carries a receipt number (收件登记号, its own counter, the year of receipt) until it is
 accepted (立案, the `accept` action); acceptance allots the 案号 in the year of its effective date and

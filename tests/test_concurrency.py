@@ -107,7 +107,7 @@ def test_threads_opening_cases_never_share_or_skip_a_number_sqlite(sqlite_url: s
 
 
 def test_threads_accepting_cases_never_share_or_skip_a_case_number_sqlite(sqlite_url: str) -> None:
-    """Issue 22 point 10: the 案号 is allotted in the accepting transaction; concurrent acceptances of
+    """The 案号 is allotted in the accepting transaction; concurrent acceptances of
     different cases take 1..n, each once, and a refused (rolled-back) acceptance gives its number back."""
     db = prepared_db(sqlite_url)
     svc = CaseService(db, load_mini(), now=MovableNow(D(2026, 1, 5)))

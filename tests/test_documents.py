@@ -33,7 +33,7 @@ from engine.procedures.model import Procedure
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: the documents issue 5 asks for, by id
+#: the unified documents the system ships, by id
 NATIONAL_DOCUMENTS = (
     "acceptance_notice rejection_notice amendment_notice response_notice evidence_notice "
     "tribunal_composition_notice hearing_notice postponement_notice extension_notice suspension_decision "

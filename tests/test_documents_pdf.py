@@ -97,7 +97,7 @@ def _pages(pdf: Path) -> int:
 def test_no_page_holds_only_the_signature_and_the_receipt_is_one_page(
     pdfs: dict[str, tuple[Path, str]],
 ) -> None:
-    """Issue 22 point 12: the 送达回证 fits one page, and no document ends on a page that holds only the
+    """The 送达回证 fits one page, and no document ends on a page that holds only the
     signature, the date and the seal (the last lines of the body go with them)."""
     assert _pages(pdfs["service_receipt"][0]) == 1
     arbitration = ProcedureLibrary.load(ROOT / "procedures").get("arbitration")

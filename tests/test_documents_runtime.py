@@ -75,7 +75,7 @@ def test_documents_from_stored_due_dates_equal_documents_from_recomputed_ones(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A document is rendered with the due dates of clocks the action did not touch as their rows hold
-    them (engine.cases.deadline_rows.stored_due, issue 9); recomputing every clock gives the same due dates,
+    them (engine.cases.deadline_rows.stored_due); recomputing every clock gives the same due dates,
     steps and statuses to every template, and the same documents."""
     from engine.cases import access
     from engine.cases import papers as case_papers

@@ -1,4 +1,4 @@
-"""Who may write which fact (issue 13, points 1 and 2): an action takes only the facts it declares
+"""Who may write which fact: an action takes only the facts it declares
 (`needs`, `takes`), opening only the facts marked `opening: true`, a fact with `set_by` only from those
 roles; text facts are normalised and bounded. Every refusal changes nothing.
 """

@@ -1,4 +1,4 @@
-"""Hostile procedure files and guards (issue 13, points 3 and 5): every attack of the issue is a test,
+"""Hostile procedure files and guards: every attack found by the outside review is a test,
 with its figure. Validation answers with a located diagnostic, never a traceback or a crash, within
 2 s and 500 MB; a guard that would run for minutes is refused at run time and changes nothing.
 """

@@ -1,4 +1,4 @@
-"""Provisional due dates through the whole engine (issue 14, docs/law.md P5): a year without its State
+"""Provisional due dates through the whole engine (docs/law.md P5): a year without its State
 Council notice is counted on the statutory days and weekends, and every place that shows or acts on such
 a date says so: the deadline row and case view, the documents ("暂定"), warnings, breaches and the breach
 audit, the API; an on_expiry action is held on it; a party's window does not close on it."""

@@ -94,7 +94,7 @@ EXHAUSTION = {
     "join_filter": "{% set a = ['x' * 10000] * 90 %}{{ [a|join, a|join]|join|length }}",
     "batch_huge": "{{ claims|batch(1000000000, fill_with='x')|list|length }}",
     "round_huge": "{{ awarded_amount|round(1000000000) }}",
-    # issue 13 point 4: 58 s to render before whole-number arithmetic had a budget
+    # 58 s to render before whole-number arithmetic had a budget
     "squaring_chain": "{% set a0 = 999999 ** 64 %}"
     + "".join(f"{{% set a{i + 1} = a{i} * a{i} %}}" for i in range(16))
     + "{{ a16 % 10 }}",
@@ -122,7 +122,7 @@ def test_resource_exhaustion_is_a_clear_error(tmp_path: Path, arbitration: Proce
     assert time.perf_counter() - started < 60
 
 
-def test_the_squaring_chain_of_the_issue_is_refused_within_two_seconds(
+def test_the_squaring_chain_is_refused_within_two_seconds(
     tmp_path: Path, arbitration: Procedure
 ) -> None:
     started = time.perf_counter()

@@ -1,4 +1,4 @@
-"""An upload is one transaction (issue 13, point 8): the file and its checked media type are stored
+"""An upload is one transaction: the file and its checked media type are stored
 together or not at all, and `zhongcai verify` flags a file stored without its type or with a wrong one.
 """
 

@@ -9,7 +9,7 @@ role checks (`EventNotAllowed(code="role")`) still apply after these: access dec
 a user may touch, the procedure decides *which actions* their role may take.
 May import: engine.errors, engine.store.tables (token lookup only). Never FastAPI.
 
-Rules (DESIGN.md section 4, issue 6):
+Rules (DESIGN.md section 4):
 - clerks, arbitrators and directors read and act on their own institution's cases only;
 - parties (applicant/respondent users linked to a case) read their own cases, without the internal
   file (副卷), and act on them in their party role;

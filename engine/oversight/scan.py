@@ -15,7 +15,7 @@ the partial indexes on running deadlines (due date; warning date); a warning or 
 due date (P5) is recorded as provisional, and an `on_expiry` action of a deadline whose due date is
 provisional is held (`ScanReport.held`), never fired, until the year's notice is added; the procedures are consulted once
 per procedure version among the expired deadlines (which deadlines fire an action or lapse), never
-per row, so the million-deadline scan costs about what the bare SQL does (bench/run_all.py, issue 9).
+per row, so the million-deadline scan costs about what the bare SQL does (bench/run_all.py).
 The `on_expiry` actions are fired afterwards, one transaction each, through the service.
 Stage in the flow: 7 (watch time). engine.oversight.scheduler runs `scan(service, as_of)` in its periodic job.
 May import: engine.errors, engine.store.tables, engine.cases.runtime (the service it is given).

@@ -6,7 +6,7 @@ scalar column defaults of an INSERT), `prepared_select` (the rows of one key, e.
 rows), `prepared_insert` (the INSERT of a table for a set of columns, cached) and `prepared_update`
 (the optimistic UPDATE of a table for a set of columns, cached).
 
-Why this exists (issue 9): profiling a completed case showed half of the CPU time of an action inside
+Why this exists: profiling a completed case showed half of the CPU time of an action inside
 SQLAlchemy's per-call statement handling (building the statement, its cache key, the execution
 context, ORM result loading), against 3% in SQLite itself. The firing path runs the same dozen
 statements for every action, so they are compiled once and executed with exactly the SQL, bind

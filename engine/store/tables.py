@@ -169,14 +169,14 @@ class Deadline(SQLModel, table=True):
             sqlite_where=sa.text("status = 'running'"),
             postgresql_where=sa.text("status = 'running'"),
         ),
-        # the deadline scan's warning query (engine.oversight.scan; migration 0004, issue 9)
+        # the deadline scan's warning query (engine.oversight.scan; migration 0004)
         sa.Index(
             "ix_deadline_open_warn",
             "warn_on",
             sqlite_where=sa.text("status = 'running' AND warn_on IS NOT NULL"),
             postgresql_where=sa.text("status = 'running' AND warn_on IS NOT NULL"),
         ),
-        # engine.oversight.calendar_apply: open deadlines computed on an older calendar (migration 0006, issue 14)
+        # engine.oversight.calendar_apply: open deadlines computed on an older calendar (migration 0006)
         sa.Index(
             "ix_deadline_open_calendar",
             "calendar_version",
@@ -231,7 +231,7 @@ class MonitoringRecord(SQLModel, table=True):
     __tablename__ = "monitoring_record"
     __table_args__ = (
         sa.UniqueConstraint("case_id", "event_seq", name="uq_monitoring_event"),
-        # engine.monitoring.indicators: month flows and running stocks are range counts over this index (issue 7)
+        # engine.monitoring.indicators: month flows and running stocks are range counts over this index
         sa.Index(
             "ix_monitoring_milestone", "milestone", "effective_on", "region_code", "institution_id", "channel"
         ),
@@ -257,7 +257,7 @@ class MonitoringRecord(SQLModel, table=True):
     claim_amount: Decimal | None = Field(default=None, max_digits=16, decimal_places=2)
     awarded_amount: Decimal | None = Field(default=None, max_digits=16, decimal_places=2)
     channel: str = Field(default="offline", max_length=20)
-    # ---- coded by engine.monitoring.record.build_record (issue 7)
+    # ---- coded by engine.monitoring.record.build_record
     #: received | accepted | closed | ended (closed without being accepted) | None (any other event)
     milestone: str | None = Field(default=None, max_length=20)
     accepted_on: dt.date | None = None

@@ -32,7 +32,7 @@ def test_fire_needs_if_match_and_a_stale_version_is_409(demo: Demo) -> None:
     data = ok.json()
     assert data["stage_after"] == "accepted" and "acceptance_notice" in data["produced"]
     assert ok.headers["ETag"] == f'"{data["version"]}"'
-    # issue 22 point 10: the 案号 is allotted on acceptance, in the year of its effective date; the
+    # the 案号 is allotted on acceptance, in the year of its effective date; the
     # case keeps its receipt number, and either finds it
     receipt = demo.case_number(FRESH)
     assert "收字" in receipt and data["case_number"] != receipt
@@ -184,7 +184,7 @@ def test_public_lookup_limits_wrong_codes_per_case_and_address(demo: Demo) -> No
 
 
 def test_an_attacker_cannot_lock_the_party_out_of_the_public_lookup(demo: Demo) -> None:
-    """Issue 13 point 7: wrong codes from one address, then the party from another with the right one."""
+    """Wrong codes from one address, then the party from another with the right one."""
     saved = demo.state.ip_limiter, demo.state.case_limiter
     demo.state.ip_limiter, demo.state.case_limiter = RateLimiter(100, 600), RateLimiter(5, 600)
     number = demo.case_number(FRESH)

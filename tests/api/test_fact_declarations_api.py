@@ -1,4 +1,4 @@
-"""Issue 13, point 1 over HTTP: a party cannot state facts its action does not take; the schema and
+"""Over HTTP: a party cannot state facts its action does not take; the schema and
 GET /v1/procedures/{id} list each action's facts with their types."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Hostile requests (issue 13, points 2 and 9): text that cannot be stored and bodies that cannot be
+"""Hostile requests: text that cannot be stored and bodies that cannot be
 parsed answer with a documented 4xx code naming the field, on SQLite and PostgreSQL; never a 500.
 """
 
