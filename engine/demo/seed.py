@@ -24,7 +24,9 @@ from sqlmodel import col, select
 from engine.cases.access import _QUERY_ALPHABET, hash_query_code, issue_token, query_code_salt
 from engine.cases.casefile import Actor
 from engine.cases.media_types import Upload
+from engine.cases.runtime import CaseService
 from engine.demo.case_plans import DOCS, FACTS, DemoCase, demo_cases, timeline
+from engine.oversight.scheduler import service_tick
 from engine.store.db import Database
 from engine.store.tables import AppUser, CaseFile, CaseParty, Institution
 
@@ -105,7 +107,6 @@ def seed_demo(db: Database, library: Any, today: dt.date | None = None) -> SeedR
 
     With `today`, one deadline scan runs as of that date (warnings, breaches, on_expiry actions).
     """
-    from engine.cases.runtime import CaseService
 
     report = SeedReport(created=seed_people(db))
     if report.created:
@@ -115,8 +116,6 @@ def seed_demo(db: Database, library: Any, today: dt.date | None = None) -> SeedR
         service = CaseService(db, library, clock, query_codes=demo_query_code)
         drive(db, service, clock, demo_cases())
         if today is not None:
-            from engine.oversight.scheduler import service_tick
-
             clock.day = today
             service_tick(service)(today)
     _roster(db, report)

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from engine.codes.code_tables import default_codes_dir
 from engine.errors import Diagnostic, ProcedureInvalid, Span
 from engine.procedures.source import read_yaml
 
@@ -36,7 +37,6 @@ def codes_dir() -> Path:
 
 @functools.lru_cache(maxsize=8)
 def _codes_dir_for(env: str) -> Path:
-    from engine.codes.code_tables import default_codes_dir
 
     return Path(env) if env else default_codes_dir()
 

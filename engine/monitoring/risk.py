@@ -21,6 +21,7 @@ from pydantic import Field
 
 from engine.codes.code_tables import CodeTables
 from engine.monitoring.config import Strict, cached_model, config_file
+from engine.monitoring.indicators import month_bounds
 from engine.store.tables import MonitoringRecord
 
 Dimension = Literal["region", "industry"]
@@ -139,7 +140,6 @@ class RiskReport:
 
 
 def _month_bounds(month: str) -> tuple[date, date, date]:
-    from engine.monitoring.indicators import month_bounds
 
     start, nxt = month_bounds(month)
     prev = date(start.year - 1, 12, 1) if start.month == 1 else date(start.year, start.month - 1, 1)

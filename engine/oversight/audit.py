@@ -29,6 +29,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from engine.cases.access import ListScope
+from engine.cases.clockwork import apply_ops, calendar_for
+from engine.dates.clocks import due_date
+from engine.errors import ZhongcaiError
 from engine.oversight.breach_entries import BreachEntry, ClockNote
 from engine.store.tables import AppUser, Breach, CaseEvent, CaseFile, Deadline, Institution
 
@@ -177,9 +180,6 @@ def _late_segments(
 
     The segments are rebuilt by replaying the events' clock operations (engine.cases.clockwork); a replay
     that fails (an unknown year, P5) yields no segment rather than a guess."""
-    from engine.cases.clockwork import apply_ops, calendar_for
-    from engine.dates.clocks import due_date
-    from engine.errors import ZhongcaiError
 
     if deadline_id not in procedure.deadlines:
         return []

@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.cases.casefile import SYSTEM
 from engine.cases.writes import RecordedEvent
+from engine.monitoring.record import record_values
 from engine.oversight.calendar_changes import CalendarApplyReport, StaleCase, StaleRow
 from engine.store.hashchain import GENESIS, event_hash, event_payload
 from engine.store.prepared import Prepared, prepared_insert
@@ -194,7 +195,6 @@ _CONFIRM_WARNING = Prepared(sa.update(_WARNINGS).where(_OPEN_WARNING).values(pro
 def _write_case_event(conn: sa.Connection, case: StaleCase, recorded_at: dt.datetime) -> bool:
     """The case row bump, the calendar_update event, its monitoring record and the changed rows. False
     (nothing written) when the case changed since it was read."""
-    from engine.monitoring.record import record_values
 
     change = case.change
     assert change is not None

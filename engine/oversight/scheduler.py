@@ -26,6 +26,8 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from engine.dates.calendar import get_calendar
+from engine.oversight.audit import breach_audit, reconcile_breaches
 from engine.oversight.calendar_apply import apply_calendar_update
 from engine.oversight.scan import scan
 
@@ -274,8 +276,6 @@ def service_tick(service: Any) -> Tick:
 
     `service` is an engine.cases.runtime.CaseService (typed loosely: the runtime imports nothing from here).
     """
-    from engine.dates.calendar import get_calendar
-    from engine.oversight.audit import breach_audit, reconcile_breaches
 
     calendar_applied = False
     seen_version = ""
