@@ -23,8 +23,9 @@ from sqlmodel import Session
 from engine.cases.clockwork import row_values
 from engine.cases.firing import FirePlan
 from engine.cases.state import DeadlineRow
+from engine.store.columns import utc_now
 from engine.store.prepared import prepared_insert, prepared_update
-from engine.store.tables import Breach, Deadline, utc_now
+from engine.store.tables import Breach, Deadline
 
 __all__ = ["Due", "stored_due", "write_deadlines"]
 

@@ -27,7 +27,8 @@ from engine.cases.media_types import Upload
 from engine.documents.context import CaseSnapshot, InstitutionInfo
 from engine.errors import BadInput, DocumentFailed, EventNotAllowed
 from engine.procedures.model import Procedure
-from engine.store.tables import Institution, utc_now
+from engine.store.columns import utc_now
+from engine.store.tables import Institution
 
 __all__ = ["action_snapshot", "document_row", "render_document", "submitted"]
 

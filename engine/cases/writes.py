@@ -38,6 +38,7 @@ from engine.cases.papers import action_snapshot, document_row, render_document
 from engine.cases.state import CaseRow
 from engine.errors import CaseConflict, StoreInconsistent
 from engine.procedures.model import Procedure
+from engine.store.columns import utc_now
 from engine.store.hashchain import GENESIS, event_hash, event_payload
 from engine.store.prepared import prepared_insert, prepared_update
 from engine.store.tables import (
@@ -46,7 +47,6 @@ from engine.store.tables import (
     CaseFile,
     Institution,
     MonitoringRecord,
-    utc_now,
 )
 
 __all__ = ["commit_plan", "insert_case", "write_event"]

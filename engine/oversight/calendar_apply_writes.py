@@ -24,6 +24,7 @@ from engine.cases.casefile import SYSTEM
 from engine.cases.writes import RecordedEvent
 from engine.monitoring.record import record_values
 from engine.oversight.calendar_changes import CalendarApplyReport, StaleCase, StaleRow
+from engine.store.columns import utc_now
 from engine.store.hashchain import GENESIS, event_hash, event_payload
 from engine.store.prepared import Prepared, prepared_insert
 from engine.store.tables import (
@@ -33,7 +34,6 @@ from engine.store.tables import (
     Deadline,
     DeadlineWarning,
     MonitoringRecord,
-    utc_now,
 )
 
 if TYPE_CHECKING:

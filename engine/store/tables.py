@@ -4,7 +4,7 @@ Owns: the table classes and their constraints and indexes. Column names are a co
 "Store"): the API, monitoring, the audit and the scheduler read them. Schema changes go through a new
 Alembic revision under engine/store/migrations/versions/ (a test asserts the migrated schema equals this
 metadata). Stage in the flow: 6-7 (run, watch time): written by engine.cases.runtime and engine.oversight.scan.
-May import: sqlmodel, sqlalchemy. Never the runtime, the API or the CLI.
+May import: engine.store.columns, engine.store.register_tables, sqlmodel, sqlalchemy. Never the runtime, the API or the CLI.
 
 Conventions: dates are local legal dates (Asia/Shanghai, `date`); `recorded_at`/`created_at` are aware
 UTC datetimes (SQLModel's UTCDateTime: timestamptz on PostgreSQL, UTC without offset on SQLite), so the
@@ -18,19 +18,10 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
-
-
-def utc_now() -> dt.datetime:
-    """The current time in UTC (how every recorded time is stored)."""
-    return dt.datetime.now(dt.UTC)
-
-
-def _json(nullable: bool = False) -> Any:
-    return Field(default=None, sa_type=JSONType, nullable=nullable)
+from engine.store.columns import json_field, utc_now
+from engine.store.register_tables import REGISTER_TABLES
 
 
 class Institution(SQLModel, table=True):
@@ -47,6 +38,16 @@ class Institution(SQLModel, table=True):
     case_number_prefix: str | None = Field(default=None, max_length=100)
     #: the format of receipt numbers (收件登记号, allotted on receipt); None = the default format
     receipt_number_format: str | None = Field(default=None, max_length=200)
+    # ---- the register's current values (their history: engine.store.register_tables.InstitutionVersionRow)
+    #: commission (仲裁委员会) | office (仲裁院) | mediation (调解组织)
+    kind: str = Field(default="commission", max_length=20)
+    parent_id: str | None = Field(default=None, max_length=64)
+    address: str | None = Field(default=None, max_length=300)
+    phone: str | None = Field(default=None, max_length=40)
+    #: handles its cases on this system (办案系统覆盖率)
+    handles_cases: bool = True
+    #: the procedure its cases open under by default (its regional overlay); None = chosen per case
+    procedure_id: str | None = Field(default=None, max_length=64)
     created_at: dt.datetime = Field(default_factory=utc_now)
 
 
@@ -85,7 +86,7 @@ class ProcedureSnapshot(SQLModel, table=True):
     content_hash: str = Field(primary_key=True, max_length=64)
     procedure_id: str = Field(max_length=64, index=True)
     version: str = Field(max_length=40)
-    spec: dict[str, Any] = _json()
+    spec: dict[str, Any] = json_field()
     created_at: dt.datetime = Field(default_factory=utc_now)
 
 
@@ -111,7 +112,7 @@ class CaseFile(SQLModel, table=True):
     stage: str = Field(max_length=64, index=True)
     #: the stage the case left when it entered the current one (target of `returns: true`)
     returns_to: str | None = Field(default=None, max_length=64)
-    facts: dict[str, Any] = _json()
+    facts: dict[str, Any] = json_field()
     version: int = 1
     opened_on: dt.date
     accepted_on: dt.date | None = None
@@ -139,19 +140,19 @@ class CaseEvent(SQLModel, table=True):
     backdated: bool = False
     stage_before: str | None = Field(default=None, max_length=64)
     stage_after: str = Field(max_length=64)
-    facts_changed: dict[str, Any] = _json()
+    facts_changed: dict[str, Any] = json_field()
     #: the clock operations this event performed: [[deadline_id, op, {args}], ...]
-    clock_ops: list[Any] = _json()
+    clock_ops: list[Any] = json_field()
     #: documents attached or produced by this event
-    documents: list[Any] = _json()
+    documents: list[Any] = json_field()
     #: what this event allotted to the case: {"receipt_number": ...} (opening), {"case_number": ...,
     #: "query_code": "issued"} (acceptance), {"query_code": "reissued"}; never a code itself. NULL when
     #: nothing (the hash covers it only when set, so events written before migration 0005 still verify)
-    allotted: dict[str, Any] | None = _json(nullable=True)
+    allotted: dict[str, Any] | None = json_field(nullable=True)
     #: a `calendar_update` event's record of what a calendar change did to the case's due dates
     #: (engine.oversight.calendar_apply): calendar versions before and after, per deadline the old and new due date
     #: and why. NULL on every other event (the hash covers it only when set; migration 0006)
-    calendar_change: dict[str, Any] | None = _json(nullable=True)
+    calendar_change: dict[str, Any] | None = json_field(nullable=True)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
 
@@ -193,9 +194,9 @@ class Deadline(SQLModel, table=True):
     due_on: dt.date | None = None
     warn_on: dt.date | None = None
     #: why the due date is what it is (clock steps) or why it is unknown
-    steps: list[Any] = _json()
+    steps: list[Any] = json_field()
     due_note: str | None = Field(default=None, max_length=500)
-    clock: dict[str, Any] = _json()
+    clock: dict[str, Any] = json_field()
     institution_id: str = Field(max_length=64, index=True)
     statutory: bool = False
     basis: str = Field(default="", max_length=500)
@@ -351,5 +352,6 @@ ALL_TABLES = (
     CaseNumberCounter,
     ReceiptNumberCounter,
     CaseParty,
+    *REGISTER_TABLES,
 )
 metadata = SQLModel.metadata
