@@ -1,18 +1,13 @@
 """Compile a validated `ProcedureSpec` into the immutable `engine.procedures.model.Procedure`.
 
-Owns: `compile_procedure` (all static checks of engine.procedures.checks plus the guards, then the frozen
-model with its content hash and snapshot), `compile_snapshot` (a stored snapshot recompiles to the
-same hash), `check_procedure` (the same, returning diagnostics instead of raising), `content_hash`,
-and `machine_config`: the ONE shared `transitions` configuration of a procedure version.
-
-`returns: true` actions have a dynamic target (back to the stage the case was in before its
-current stage). The runtime's shared machine (engine.procedures.machines) expands them into one transition per
-possible destination guarded by the remembered stage; `machine_config` here is the static view used
-by diagrams and tools, where they are reflexive (`dest: "="`), as are `stays: true` actions.
-docs/diagnostics.md documents this for rule authors.
+Owns: `compile_procedure` (all static checks of engine.procedures.checks, resource_checks,
+graph_checks and fact_checks plus the guards, then the frozen model with its content hash and
+snapshot), `compile_snapshot` (a stored snapshot recompiles to the same hash), `check_procedure` (the
+same, returning diagnostics instead of raising) and `content_hash`. The static views of the stage
+graph (`machine_config`, `mermaid_diagram`) live in engine.procedures.diagrams.
 Stage in the flow: 5 (compile), after engine.procedures.dsl (validate) and engine.procedures.layers (resolve).
 May import: engine.errors, engine.procedures.dsl, engine.procedures.spec_errors, engine.procedures.model, engine.expr, engine.dates.periods,
-engine.procedures.checks, engine.procedures.graph_checks.
+engine.procedures.checks, engine.procedures.resource_checks, engine.procedures.graph_checks, engine.procedures.fact_checks.
 """
 
 from __future__ import annotations
@@ -28,7 +23,7 @@ from engine.errors import Diagnostic, ProcedureInvalid, Span
 from engine.expr import FACT_TYPES, Expr, GType, TypeEnv, check_guard, parse_guard, walk
 from engine.expr.gtypes import ANY, BOOL
 from engine.expr.nodes import Call, Literal
-from engine.procedures import checks, fact_checks, graph_checks
+from engine.procedures import checks, fact_checks, graph_checks, resource_checks
 from engine.procedures.dsl import ProcedureSpec, ProduceSpec
 from engine.procedures.model import (
     Action,
@@ -114,11 +109,11 @@ def check_procedure(
     diags += checks.check_reserved_action_names(spec, where)
     diags += checks.check_unknown_names(spec, names, where)
     diags += checks.check_extension_lengths(spec, where)
-    diags += checks.check_unknown_code_tables(spec, codes_root, where)
-    diags += checks.check_missing_templates(spec, documents_root, strict, where)
-    diags += checks.check_unknown_calendar(spec, calendars_root, where)
+    diags += resource_checks.check_unknown_code_tables(spec, codes_root, where)
+    diags += resource_checks.check_missing_templates(spec, documents_root, strict, where)
+    diags += resource_checks.check_unknown_calendar(spec, calendars_root, where)
     diags += checks.check_fact_defaults(spec, where)
-    diags += checks.check_file_id(spec, sources[-1] if sources else None, where)
+    diags += resource_checks.check_file_id(spec, sources[-1] if sources else None, where)
     if not invalid:  # a left-out element would make these report holes that are not there
         diags += checks.check_unproduced_documents(spec, where)
         diags += graph_checks.check_initial_stage(spec, where)
@@ -369,52 +364,3 @@ def _dotted(spans: Mapping[KeyPath, Span]) -> dict[str, Span]:
         for path, s in spans.items()
         if path
     }
-
-
-def machine_config(procedure: Procedure) -> dict[str, Any]:
-    """Keyword arguments for a `transitions.Machine` of this procedure version (static view).
-
-    `transitions.Machine(model=None, **machine_config(proc))` (also `GraphMachine` for diagrams).
-    Each action becomes one transition per source stage; `returns`/`stays` actions are reflexive
-    (`dest: "="`). The runtime (engine.procedures.machines) builds its own guarded machine from the same
-    Procedure, resolving `returns` with conditions on the remembered stage.
-    """
-    transitions = []
-    for a in procedure.actions.values():
-        for src in a.sources:
-            for dest in a.destinations or ("=",):
-                transitions.append({"trigger": a.id, "source": src, "dest": dest})
-    return {
-        "states": list(procedure.stages),
-        "initial": procedure.initial_stage,
-        "transitions": transitions,
-        "auto_transitions": False,
-        "send_event": True,
-        "ignore_invalid_triggers": False,
-    }
-
-
-def mermaid_diagram(procedure: Procedure) -> str:
-    """The stage graph as Mermaid `stateDiagram-v2` text (ASCII ids, Chinese titles as labels)."""
-    out = ["stateDiagram-v2"]
-    for s in procedure.stages.values():
-        out.append(f'    state "{s.title.replace(chr(34), "")}" as {s.id}')
-    out.append(f"    [*] --> {procedure.initial_stage}")
-    into: dict[str, set[str]] = {}
-    for a in procedure.actions.values():
-        for dest in a.destinations:
-            for src in a.sources:
-                into.setdefault(dest, set()).add(src)
-    for a in procedure.actions.values():
-        label = f"{a.id} {a.title}".replace(":", " ")
-        for src in a.sources:
-            if a.returns:
-                for back in sorted(into.get(src, ())):
-                    out.append(f"    {src} --> {back}: {label} (返回)")
-            else:
-                for dest in a.destinations or (src,):
-                    out.append(f"    {src} --> {dest}: {label}")
-    for s in procedure.stages.values():
-        if s.final:
-            out.append(f"    {s.id} --> [*]")
-    return "\n".join(out) + "\n"
