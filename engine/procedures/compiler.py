@@ -3,8 +3,9 @@
 Owns: `compile_procedure` (all static checks of engine.procedures.checks, resource_checks,
 graph_checks and fact_checks plus the guards, then the frozen model with its content hash and
 snapshot), `compile_snapshot` (a stored snapshot recompiles to the same hash), `check_procedure` (the
-same, returning diagnostics instead of raising) and `content_hash`. The static views of the stage
-graph (`machine_config`, `mermaid_diagram`) live in engine.procedures.diagrams.
+same, returning diagnostics instead of raising), `content_hash` and the text it hashes
+(`snapshot_json`). The static views of the stage graph (`machine_config`, `mermaid_diagram`) live in
+engine.procedures.diagrams.
 Stage in the flow: 5 (compile), after engine.procedures.dsl (validate) and engine.procedures.layers (resolve).
 May import: engine.errors, engine.procedures.dsl, engine.procedures.spec_errors, engine.procedures.model, engine.expr, engine.dates.periods,
 engine.procedures.checks, engine.procedures.resource_checks, engine.procedures.graph_checks, engine.procedures.fact_checks.
@@ -52,8 +53,11 @@ _NAMED_ARGS = {
 }
 
 
-def canonical_json(data: Any) -> str:
-    """JSON with sorted keys and no spaces: the same data always gives the same text."""
+def snapshot_json(data: Any) -> str:
+    """The text `content_hash` hashes: JSON with sorted keys and no spaces, so the same snapshot always
+    gives the same text; a mapping is written as an object, any other non-JSON value as its `str`
+    (lenient, unlike engine.store.hashchain's `canonical_json` of an event, which refuses unknown types
+    and writes datetimes in UTC)."""
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_plain)
 
 
@@ -70,7 +74,7 @@ def spec_snapshot(spec: ProcedureSpec) -> dict[str, Any]:
 
 def content_hash(snapshot: Mapping[str, Any]) -> str:
     """sha256 of the canonical JSON of a snapshot."""
-    return hashlib.sha256(canonical_json(snapshot).encode("utf-8")).hexdigest()
+    return hashlib.sha256(snapshot_json(snapshot).encode("utf-8")).hexdigest()
 
 
 class _Where:
