@@ -1,11 +1,12 @@
 """Compile a validated `ProcedureSpec` into the immutable `engine.procedures.model.Procedure`.
 
-Owns: `compile_procedure` (all static checks of engine.procedures.checks, resource_checks,
+Owns: `compile_with_diagnostics` (all static checks of engine.procedures.checks, resource_checks,
 graph_checks and fact_checks plus the guards, then the frozen model with its content hash and
-snapshot), `compile_snapshot` (a stored snapshot recompiles to the same hash), `check_procedure` (the
-same, returning diagnostics instead of raising), `content_hash` and the text it hashes
-(`snapshot_json`). The static views of the stage graph (`machine_config`, `mermaid_diagram`) live in
-engine.procedures.diagrams.
+snapshot, or None, with every diagnostic), `compile_procedure` (the same, raising instead of returning
+diagnostics), `compile_snapshot` (a stored snapshot recompiles to the same hash), `content_hash` and the
+text it hashes (`snapshot_json`). The static views of the stage graph (`machine_config`,
+`mermaid_diagram`) live in engine.procedures.diagrams. (`zhongcai procedures check`, the property-based
+exploration, is engine.proving.checker's `check_procedure`.)
 Stage in the flow: 5 (compile), after engine.procedures.dsl (validate) and engine.procedures.layers (resolve).
 May import: engine.errors, engine.procedures.dsl, engine.procedures.spec_errors, engine.procedures.model, engine.expr, engine.dates.periods,
 engine.procedures.checks, engine.procedures.resource_checks, engine.procedures.graph_checks, engine.procedures.fact_checks.
@@ -90,7 +91,7 @@ class _Where:
         return next((p for p in paths if p in self.spans), paths[-1])
 
 
-def check_procedure(
+def compile_with_diagnostics(
     spec: ProcedureSpec,
     provenance: Mapping[KeyPath, Span] | None = None,
     sources: tuple[str, ...] = (),
@@ -145,7 +146,7 @@ def compile_procedure(
     **options: Any,
 ) -> Procedure:
     """Compile a validated spec; raise ProcedureInvalid with every error diagnostic."""
-    proc, diags = check_procedure(spec, provenance, sources, **options)
+    proc, diags = compile_with_diagnostics(spec, provenance, sources, **options)
     if proc is None:
         raise ProcedureInvalid(diags)
     return proc

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Literal, overload
 
 from engine.errors import Diagnostic, ProcedureInvalid, UnknownProcedure
-from engine.procedures.compiler import check_procedure
+from engine.procedures.compiler import compile_with_diagnostics
 from engine.procedures.layers import Resolved, resolve_layers
 from engine.procedures.model import Procedure
 from engine.procedures.source import SourceDoc, read_yaml
@@ -214,7 +214,7 @@ def _compile(
     spec, diags, invalid = validate_partial(resolved.data, resolved.spans, resolved.key_spans)
     if spec is None:
         return None, tuple(diags)
-    proc, found = check_procedure(
+    proc, found = compile_with_diagnostics(
         spec,
         resolved.spans,
         resolved.sources,
