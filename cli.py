@@ -115,7 +115,7 @@ def procedures_show(
     root: Path = typer.Option(_PROCEDURES_ROOT, "--root"),
 ) -> None:
     """显示程序 (show a procedure): stages, actions, deadlines, documents, with the file:line of each."""
-    from engine.procedures.library import describe_procedure
+    from engine.procedures.overview import describe_procedure
 
     typer.echo(describe_procedure(_load_procedure(procedure_id, root)), nl=False)
 
@@ -128,7 +128,7 @@ def procedures_diagram(
     out: Path | None = typer.Option(None, "--out", help="file to write (required for png/svg)"),
 ) -> None:
     """程序流程图 (stage diagram): Mermaid stateDiagram-v2 text, or PNG/SVG through pygraphviz."""
-    from engine.procedures.compiler import machine_config, mermaid_diagram
+    from engine.procedures.diagrams import machine_config, mermaid_diagram
 
     if fmt not in ("mermaid", "png", "svg"):
         typer.echo(f"unknown --format '{fmt}': use mermaid, png or svg", err=True)

@@ -25,7 +25,7 @@ from engine.cases.runtime import CaseService, ensure_institution
 from engine.errors import ZhongcaiError
 from engine.oversight.scan import scan
 from engine.procedures.library import ProcedureLibrary
-from engine.proving import checker
+from engine.proving import case_run, checker
 from engine.proving.steps import Step
 from engine.store.db import Database
 from engine.store.tables import metadata
@@ -71,13 +71,13 @@ def main() -> None:
     args = ap.parse_args()
     library = ProcedureLibrary.load(ROOT / "procedures")
     traces: list[list[Step]] = []
-    close = checker.CaseRun.close
+    close = case_run.CaseRun.close
 
-    def recording_close(self: checker.CaseRun) -> None:
+    def recording_close(self: case_run.CaseRun) -> None:
         traces.append(list(self.steps))
         close(self)
 
-    checker.CaseRun.close = recording_close  # type: ignore[method-assign]
+    case_run.CaseRun.close = recording_close  # type: ignore[method-assign]
     print(
         f"{'procedure':<12} {'examples':>8} {'steps':>6} {'checker steps/s':>16} {'bare steps/s':>13} {'ratio':>6}"
     )
@@ -93,7 +93,7 @@ def main() -> None:
         print(f"{pid:<12} {report.examples:>8} {steps:>6} {checked:>16.0f} {plain:>13.0f} {ratio:>5.1f}x")
         if report.finding is not None:
             print(f"  (finding: {report.finding.headline()})")
-    checker.CaseRun.close = close  # type: ignore[method-assign]
+    case_run.CaseRun.close = close  # type: ignore[method-assign]
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 import yaml  # noqa: E402
 
 from engine.procedures import library  # noqa: E402
-from engine.procedures.compiler import check_procedure  # noqa: E402
+from engine.procedures.compiler import compile_with_diagnostics  # noqa: E402
 from engine.procedures.layers import resolve_layers  # noqa: E402
 from engine.procedures.source import read_yaml  # noqa: E402
 from engine.procedures.spec_errors import validate_spec  # noqa: E402
@@ -58,7 +58,7 @@ def main() -> None:
     assert spec is not None
 
     def compile_only() -> None:
-        proc, diags = check_procedure(
+        proc, diags = compile_with_diagnostics(
             spec, resolved.spans, resolved.sources, key_spans=resolved.key_spans,
             codes_root=ROOT / "codes", documents_root=ROOT / "documents",
         )  # fmt: skip

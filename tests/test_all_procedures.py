@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.procedures.compiler import compile_snapshot, machine_config
+from engine.procedures.compiler import compile_snapshot
+from engine.procedures.diagrams import machine_config
 from engine.procedures.library import ProcedureLibrary, check_files, discover
 
 ROOT = Path(__file__).resolve().parent.parent

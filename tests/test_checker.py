@@ -19,8 +19,9 @@ from typer.testing import CliRunner
 
 from engine.cases.facts import check_facts
 from engine.procedures.library import ProcedureLibrary, check_files, discover
-from engine.proving.checker import CheckReport, check_procedure, reproduces
+from engine.proving.checker import check_procedure, reproduces
 from engine.proving.invariants import reachable
+from engine.proving.report import CheckReport
 from engine.proving.scenarios import load_scenarios, run_scenario
 from engine.proving.steps import Finding, Step, scenario_yaml
 
@@ -238,13 +239,13 @@ def test_budget_stops_exploration(broken: ProcedureLibrary) -> None:
 
 def _run_steps(library: ProcedureLibrary, procedure_id: str, steps: list[Step]) -> str | None:
     """Run steps through the checker's CaseRun; the broken invariant's id, or None."""
-    from engine.proving.checker import CaseRun, _Found
+    from engine.proving.case_run import CaseRun, Found
 
     run = CaseRun(library, library.get(procedure_id), "110000")
     try:
         for step in steps:
             run.run(step)
-    except _Found as found:
+    except Found as found:
         return found.finding.invariant
     finally:
         run.close()

@@ -17,9 +17,11 @@ from hypothesis import strategies as st
 
 from engine.dates.periods import Period
 from engine.errors import ProcedureInvalid, UnknownProcedure
-from engine.procedures.compiler import compile_snapshot, content_hash, machine_config, mermaid_diagram
-from engine.procedures.library import ProcedureLibrary, check_files, check_text, describe_procedure
+from engine.procedures.compiler import compile_snapshot, content_hash
+from engine.procedures.diagrams import machine_config, mermaid_diagram
+from engine.procedures.library import ProcedureLibrary, check_files, check_text
 from engine.procedures.model import Procedure
+from engine.procedures.overview import describe_procedure
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "bad_procedures" / "base" / "mini.yaml"
@@ -283,7 +285,8 @@ def test_compiling_twice_gives_the_same_hash(limit: str, times: int) -> None:
 
 def test_dsl_keys_equal_the_json_schema_and_are_documented() -> None:
     """The accepted keys, the published JSON Schema and the author's reference agree."""
-    from engine.procedures.dsl import DSL_KEYS, ActionSpec, DeadlineSpec, ProcedureSpec, StageSpec
+    from engine.procedures.deadline_specs import DeadlineSpec
+    from engine.procedures.dsl import DSL_KEYS, ActionSpec, ProcedureSpec, StageSpec
 
     for kind, model in (
         ("procedure", ProcedureSpec),

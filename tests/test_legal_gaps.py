@@ -26,7 +26,8 @@ from engine.documents.render import render_for_case
 from engine.errors import BadInput, EventNotAllowed
 from engine.oversight.scan import scan
 from engine.procedures.compiler import spec_snapshot
-from engine.procedures.dsl import DeadlineSpec, FactSpec, FireSpec, ProcedureSpec
+from engine.procedures.deadline_specs import DeadlineSpec, FireSpec
+from engine.procedures.dsl import FactSpec, ProcedureSpec
 from engine.procedures.library import ProcedureLibrary
 from engine.procedures.model import Deadline
 from tests.fixtures_runtime import prepared_db

@@ -126,7 +126,7 @@ def procedure_diagram(
     format: Annotated[str, Query(pattern=r"^mermaid$")] = "mermaid",
 ) -> Response:
     """流程图: the procedure's stages and actions as a Mermaid state diagram (text)."""
-    from engine.procedures.compiler import mermaid_diagram
+    from engine.procedures.diagrams import mermaid_diagram
 
     proc = st.library.get(procedure_id)
     return PlainTextResponse(mermaid_diagram(proc), media_type="text/plain; charset=utf-8")

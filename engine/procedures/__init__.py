@@ -1,4 +1,4 @@
-"""From a YAML file to an immutable compiled procedure: safe reading with a source map (source), the DSL (dsl), regional overlays (layers), located validation errors (spec_errors), static checks (checks, graph_checks, fact_checks), compilation (compiler, model), the library of every procedure file (library) and the transitions machine per version (machines).
+"""From a YAML file to an immutable compiled procedure: safe reading with a source map (source), the DSL (dsl, its field types spec_fields, a deadline's deadline_specs), regional overlays (layers), located validation errors (spec_errors), static checks (checks, resource_checks, graph_checks, fact_checks), compilation (compiler, model), the static views of the stage graph (diagrams), the library of every procedure file (library), its text overview (overview) and the transitions machine per version (machines).
 
 May import: engine.errors, engine.text_input, engine.expr, engine.dates, engine.codes, engine.documents (the template linter, for the static checks).
 """
@@ -6,6 +6,8 @@ May import: engine.errors, engine.text_input, engine.expr, engine.dates, engine.
 __all__ = [
     "checks",
     "compiler",
+    "deadline_specs",
+    "diagrams",
     "dsl",
     "fact_checks",
     "graph_checks",
@@ -13,6 +15,9 @@ __all__ = [
     "library",
     "machines",
     "model",
+    "overview",
+    "resource_checks",
     "source",
     "spec_errors",
+    "spec_fields",
 ]

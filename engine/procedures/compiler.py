@@ -1,18 +1,15 @@
 """Compile a validated `ProcedureSpec` into the immutable `engine.procedures.model.Procedure`.
 
-Owns: `compile_procedure` (all static checks of engine.procedures.checks plus the guards, then the frozen
-model with its content hash and snapshot), `compile_snapshot` (a stored snapshot recompiles to the
-same hash), `check_procedure` (the same, returning diagnostics instead of raising), `content_hash`,
-and `machine_config`: the ONE shared `transitions` configuration of a procedure version.
-
-`returns: true` actions have a dynamic target (back to the stage the case was in before its
-current stage). The runtime's shared machine (engine.procedures.machines) expands them into one transition per
-possible destination guarded by the remembered stage; `machine_config` here is the static view used
-by diagrams and tools, where they are reflexive (`dest: "="`), as are `stays: true` actions.
-docs/diagnostics.md documents this for rule authors.
+Owns: `compile_with_diagnostics` (all static checks of engine.procedures.checks, resource_checks,
+graph_checks and fact_checks plus the guards, then the frozen model with its content hash and
+snapshot, or None, with every diagnostic), `compile_procedure` (the same, raising instead of returning
+diagnostics), `compile_snapshot` (a stored snapshot recompiles to the same hash), `content_hash` and the
+text it hashes (`snapshot_json`). The static views of the stage graph (`machine_config`,
+`mermaid_diagram`) live in engine.procedures.diagrams. (`zhongcai procedures check`, the property-based
+exploration, is engine.proving.checker's `check_procedure`.)
 Stage in the flow: 5 (compile), after engine.procedures.dsl (validate) and engine.procedures.layers (resolve).
 May import: engine.errors, engine.procedures.dsl, engine.procedures.spec_errors, engine.procedures.model, engine.expr, engine.dates.periods,
-engine.procedures.checks, engine.procedures.graph_checks.
+engine.procedures.checks, engine.procedures.resource_checks, engine.procedures.graph_checks, engine.procedures.fact_checks.
 """
 
 from __future__ import annotations
@@ -28,7 +25,7 @@ from engine.errors import Diagnostic, ProcedureInvalid, Span
 from engine.expr import FACT_TYPES, Expr, GType, TypeEnv, check_guard, parse_guard, walk
 from engine.expr.gtypes import ANY, BOOL
 from engine.expr.nodes import Call, Literal
-from engine.procedures import checks, fact_checks, graph_checks
+from engine.procedures import checks, fact_checks, graph_checks, resource_checks
 from engine.procedures.dsl import ProcedureSpec, ProduceSpec
 from engine.procedures.model import (
     Action,
@@ -57,8 +54,11 @@ _NAMED_ARGS = {
 }
 
 
-def canonical_json(data: Any) -> str:
-    """JSON with sorted keys and no spaces: the same data always gives the same text."""
+def snapshot_json(data: Any) -> str:
+    """The text `content_hash` hashes: JSON with sorted keys and no spaces, so the same snapshot always
+    gives the same text; a mapping is written as an object, any other non-JSON value as its `str`
+    (lenient, unlike engine.store.hashchain's `canonical_json` of an event, which refuses unknown types
+    and writes datetimes in UTC)."""
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_plain)
 
 
@@ -75,7 +75,7 @@ def spec_snapshot(spec: ProcedureSpec) -> dict[str, Any]:
 
 def content_hash(snapshot: Mapping[str, Any]) -> str:
     """sha256 of the canonical JSON of a snapshot."""
-    return hashlib.sha256(canonical_json(snapshot).encode("utf-8")).hexdigest()
+    return hashlib.sha256(snapshot_json(snapshot).encode("utf-8")).hexdigest()
 
 
 class _Where:
@@ -91,7 +91,7 @@ class _Where:
         return next((p for p in paths if p in self.spans), paths[-1])
 
 
-def check_procedure(
+def compile_with_diagnostics(
     spec: ProcedureSpec,
     provenance: Mapping[KeyPath, Span] | None = None,
     sources: tuple[str, ...] = (),
@@ -114,11 +114,11 @@ def check_procedure(
     diags += checks.check_reserved_action_names(spec, where)
     diags += checks.check_unknown_names(spec, names, where)
     diags += checks.check_extension_lengths(spec, where)
-    diags += checks.check_unknown_code_tables(spec, codes_root, where)
-    diags += checks.check_missing_templates(spec, documents_root, strict, where)
-    diags += checks.check_unknown_calendar(spec, calendars_root, where)
+    diags += resource_checks.check_unknown_code_tables(spec, codes_root, where)
+    diags += resource_checks.check_missing_templates(spec, documents_root, strict, where)
+    diags += resource_checks.check_unknown_calendar(spec, calendars_root, where)
     diags += checks.check_fact_defaults(spec, where)
-    diags += checks.check_file_id(spec, sources[-1] if sources else None, where)
+    diags += resource_checks.check_file_id(spec, sources[-1] if sources else None, where)
     if not invalid:  # a left-out element would make these report holes that are not there
         diags += checks.check_unproduced_documents(spec, where)
         diags += graph_checks.check_initial_stage(spec, where)
@@ -146,7 +146,7 @@ def compile_procedure(
     **options: Any,
 ) -> Procedure:
     """Compile a validated spec; raise ProcedureInvalid with every error diagnostic."""
-    proc, diags = check_procedure(spec, provenance, sources, **options)
+    proc, diags = compile_with_diagnostics(spec, provenance, sources, **options)
     if proc is None:
         raise ProcedureInvalid(diags)
     return proc
@@ -369,52 +369,3 @@ def _dotted(spans: Mapping[KeyPath, Span]) -> dict[str, Span]:
         for path, s in spans.items()
         if path
     }
-
-
-def machine_config(procedure: Procedure) -> dict[str, Any]:
-    """Keyword arguments for a `transitions.Machine` of this procedure version (static view).
-
-    `transitions.Machine(model=None, **machine_config(proc))` (also `GraphMachine` for diagrams).
-    Each action becomes one transition per source stage; `returns`/`stays` actions are reflexive
-    (`dest: "="`). The runtime (engine.procedures.machines) builds its own guarded machine from the same
-    Procedure, resolving `returns` with conditions on the remembered stage.
-    """
-    transitions = []
-    for a in procedure.actions.values():
-        for src in a.sources:
-            for dest in a.destinations or ("=",):
-                transitions.append({"trigger": a.id, "source": src, "dest": dest})
-    return {
-        "states": list(procedure.stages),
-        "initial": procedure.initial_stage,
-        "transitions": transitions,
-        "auto_transitions": False,
-        "send_event": True,
-        "ignore_invalid_triggers": False,
-    }
-
-
-def mermaid_diagram(procedure: Procedure) -> str:
-    """The stage graph as Mermaid `stateDiagram-v2` text (ASCII ids, Chinese titles as labels)."""
-    out = ["stateDiagram-v2"]
-    for s in procedure.stages.values():
-        out.append(f'    state "{s.title.replace(chr(34), "")}" as {s.id}')
-    out.append(f"    [*] --> {procedure.initial_stage}")
-    into: dict[str, set[str]] = {}
-    for a in procedure.actions.values():
-        for dest in a.destinations:
-            for src in a.sources:
-                into.setdefault(dest, set()).add(src)
-    for a in procedure.actions.values():
-        label = f"{a.id} {a.title}".replace(":", " ")
-        for src in a.sources:
-            if a.returns:
-                for back in sorted(into.get(src, ())):
-                    out.append(f"    {src} --> {back}: {label} (返回)")
-            else:
-                for dest in a.destinations or (src,):
-                    out.append(f"    {src} --> {dest}: {label}")
-    for s in procedure.stages.values():
-        if s.final:
-            out.append(f"    {s.id} --> [*]")
-    return "\n".join(out) + "\n"

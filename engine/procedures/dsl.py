@@ -1,10 +1,11 @@
 """The procedure DSL as pydantic models: what an author may write, and nothing else.
 
-Owns: `ProcedureSpec` and its parts (`StageSpec`, `ActionSpec`, `DeadlineSpec`, ...). These models
+Owns: `ProcedureSpec` and its parts (`StageSpec`, `ActionSpec`, `DocumentSpec`, ...; a deadline's are
+engine.procedures.deadline_specs', the field types engine.procedures.spec_fields'). These models
 validate the *resolved* document (after `extends:` overlays are merged by engine.procedures.layers), so every
 key an overlay writes is checked here too. Field names are the DSL's keys; messages use them.
 Stage in the flow: 3 (validate), after engine.procedures.source (read) and engine.procedures.layers (resolve).
-May import: engine.errors, engine.dates.periods. Never the store, the runtime, FastAPI or Typer.
+May import: engine.errors, engine.dates.periods, engine.procedures.spec_fields, engine.procedures.deadline_specs. Never the store, the runtime, FastAPI or Typer.
 
 See docs/procedures.md for the author's reference of every key; engine.procedures.spec_errors turns pydantic's
 errors into located diagnostics (`validate_spec`).
@@ -15,26 +16,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Field,
-    PlainSerializer,
     SerializerFunctionWrapHandler,
-    Strict,
-    StringConstraints,
     field_validator,
     model_serializer,
     model_validator,
 )
 
-from engine.dates.periods import Period, parse_period
+from engine.dates.periods import Period
+from engine.procedures.deadline_specs import DeadlineSpec, ExtensionSpec, FireSpec
+from engine.procedures.spec_fields import Flag, Ident, PeriodField, SpecModel
 
-#: Identifiers: ASCII snake_case (stable across regions, used in scenarios, the API and monitoring).
-Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 IDENT_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 #: a template's name under documents/: relative, plain characters (checked further for '..' parts)
 TEMPLATE_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}$")
@@ -49,16 +44,8 @@ IdentifierCheck = Literal["resident_id", "uscc"]
 #: The pseudo-action that stands for opening a case; deadlines may start on it (`starts_on: [open]`).
 OPEN_ACTION = "open"
 
-#: Booleans are strict: only YAML `true`/`false` (engine.procedures.source keeps `yes`/`no`/`on`/`off` as text, and
-#: pydantic's lax mode would otherwise turn the text "yes" back into True).
-Flag = Annotated[bool, Strict()]
 
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
-
-
-class FactSpec(_Spec):
+class FactSpec(SpecModel):
     """A typed fact of a case (事实/要素). Guards and templates read facts by id."""
 
     type: FactType
@@ -108,7 +95,7 @@ class FactSpec(_Spec):
         return data
 
 
-class ParamSpec(_Spec):
+class ParamSpec(SpecModel):
     """A parameter whose value depends on the date (e.g. the local monthly minimum wage)."""
 
     title: str | None = None
@@ -134,7 +121,7 @@ class ParamSpec(_Spec):
         return v
 
 
-class StageSpec(_Spec):
+class StageSpec(SpecModel):
     """A stage (阶段) a case can be in."""
 
     title: str
@@ -145,7 +132,7 @@ class StageSpec(_Spec):
     disabled: Flag = False
 
 
-class CheckSpec(_Spec):
+class CheckSpec(SpecModel):
     """One guard with the refusal code and Chinese message to show when it is false."""
 
     check: str
@@ -153,21 +140,21 @@ class CheckSpec(_Spec):
     message: str | None = None
 
 
-class ProduceSpec(_Spec):
+class ProduceSpec(SpecModel):
     """A document an action produces only when a guard holds (e.g. a separate final award, R 50(4))."""
 
     document: Ident
     when: str
 
 
-class BranchSpec(_Spec):
+class BranchSpec(SpecModel):
     """A stage an action moves to instead of its `to` when a guard holds (first match wins)."""
 
     to: Ident
     when: str
 
 
-class ActionSpec(_Spec):
+class ActionSpec(SpecModel):
     """An action (操作) that moves a case, operates deadlines and produces documents."""
 
     title: str
@@ -232,84 +219,7 @@ class ActionSpec(_Spec):
         return self
 
 
-def _period(v: Any) -> Period:
-    if isinstance(v, Period):
-        return v
-    if isinstance(v, bool) or not isinstance(v, (str, int)):
-        raise ValueError("write a period as 'N UNIT', e.g. '5 workdays' or '45 days'")
-    if isinstance(v, int):
-        raise ValueError(f"a period needs its unit: write '{v} days' or '{v} workdays'")
-    return parse_period(v)
-
-
-#: A period written "N UNIT" ("45 days", "5 workdays"); dumped back as that text (snapshots, hashes).
-PeriodField = Annotated[Period, BeforeValidator(_period), PlainSerializer(str, return_type=str)]
-
-
-class ExtensionSpec(_Spec):
-    """How a running deadline may be extended (P6)."""
-
-    up_to: PeriodField
-    times: int = Field(1, ge=1)
-    by: Ident  # the action that extends it
-    fact: Ident = "days"  # the action's fact holding the extension length, in the unit of 'up_to'
-
-
-#: The effective date of an action a deadline fires on expiry (`on_expiry: {fire: ..., at: ...}`).
-ExpiryAt = Literal["due", "next_day"]
-
-
-class FireSpec(_Spec):
-    """`on_expiry: {fire: action, at: due | next_day}`.
-
-    `at: due`: the law attaches the consequence to the LAST day of the period (deemed service: R 20
-    "经过三日，即视为送达", CPL 95 "经过三十日，即视为送达"); the action is effective on the due date
-    although the scan records it later (a back-dated system entry). `at: next_day` (the default): the
-    consequence follows only once the period has run out, at 24:00 of the due date (P10), e.g. a
-    non-final award takes effect when the 15 days to sue pass without a suit (L 50).
-    """
-
-    fire: Ident
-    at: ExpiryAt = "next_day"
-
-    @model_serializer(mode="wrap")
-    def _without_default(self, handler: SerializerFunctionWrapHandler) -> Any:
-        # the default is left out of snapshots, so procedures written before `at` keep their hash
-        data = handler(self)
-        if isinstance(data, dict) and data.get("at") == "next_day":
-            data.pop("at")
-        return data
-
-
-class DeadlineSpec(_Spec):
-    """A time limit (期限) with its legal basis and the actions that operate its clock."""
-
-    title: str
-    limit: PeriodField
-    statutory: Flag = False
-    mandatory: Flag = False  # a region may not switch it off (statutory implies mandatory)
-    basis: str
-    starts_on: list[Ident]
-    ends_on: list[Ident] = []
-    pauses_on: list[Ident] = []
-    resumes_on: list[Ident] = []
-    restarts_on: list[Ident] = []
-    extension: ExtensionSpec | None = None
-    warn_before: PeriodField | None = None
-    #: what expiry means: `breach` (the commission missed a duty: a breach record), `lapse` (a party's
-    #: own window such as 答辩期 or 起诉期 simply ends: no breach), or `{fire: action, at: due|next_day}`
-    on_expiry: Literal["breach", "lapse"] | FireSpec = "breach"
-    when: str | None = None  # guard: the clock starts only if this holds when a starts_on action fires
-    responsible: Ident | None = None  # the role answerable for a breach (audit)
-    disabled: Flag = False
-
-    @field_validator("starts_on", "ends_on", "pauses_on", "resumes_on", "restarts_on", mode="before")
-    @classmethod
-    def _one_or_many(cls, v: Any) -> Any:
-        return [v] if isinstance(v, str) else v
-
-
-class DocumentSpec(_Spec):
+class DocumentSpec(SpecModel):
     """A document (文书): submitted by a party or generated from a template in documents/."""
 
     title: str
@@ -345,19 +255,19 @@ class DocumentSpec(_Spec):
         return self
 
 
-class BackdatingSpec(_Spec):
+class BackdatingSpec(SpecModel):
     """Who may enter an effective date earlier than the recorded day, and how far back (P11)."""
 
     roles: list[Ident] = []
     within: PeriodField = Period(1, "years")
 
 
-class InvariantSpec(_Spec):
+class InvariantSpec(SpecModel):
     check: str
     message: str | None = None
 
 
-class ProcedureSpec(_Spec):
+class ProcedureSpec(SpecModel):
     """A whole procedure (national) or the resolved result of an overlay (regional)."""
 
     procedure: Ident

@@ -1,73 +1,53 @@
 """`zhongcai procedures check`: prove a rule set by exploring it with hypothesis.
 
-Owns: `check_procedure(library, procedure_id, ...) -> CheckReport` and `CaseRun` (one explored case
-on its own in-memory SQLite database, with the clock set to each step's date, as engine.proving.scenarios
-runs a scenario). Each hypothesis example opens a case and runs a random sequence of steps drawn by
-engine.proving.strategies from the procedure itself; after every step the built-in invariants
-(engine.proving.invariants), the guard checks and the author's `invariants:` (engine.proving.author)
-must hold. The first broken property stops the example; hypothesis shrinks it; the smallest
-counterexample seen is written as a scenario file (engine.proving.steps) and run again through
+Owns: `check_procedure(library, procedure_id, ...) -> CheckReport` (the exploration loop), `replay`,
+`simplify` and `reproduces`. Each hypothesis example opens a case and runs a random sequence of steps
+drawn by engine.proving.strategies from the procedure itself, each step run and checked by
+engine.proving.case_run's `CaseRun` (one explored case on its own in-memory SQLite database, with the
+clock set to each step's date); the first broken property stops the example; hypothesis shrinks it; the
+smallest counterexample seen is written as a scenario file (engine.proving.steps) and run again through
 engine.proving.scenarios to confirm it reproduces. Exploration stops after `examples` examples or when the
 time budget is spent (shrinking gets its own share of the budget). Examples come in hypothesis runs of
 `ROUND` (the first run: one unguided example); each run is guided by the stages earlier runs reached
 (fixed during a run, so hypothesis can replay and shrink). The report says which stages were reached,
-in how many examples, and which stages the graph reaches that no example did.
+in how many examples, and which stages the graph reaches that no example did (`CheckReport` and
+`describe` live in engine.proving.report).
 Stage in the flow: rule authors' checks (DESIGN.md section 2, "rule authors prove their rule sets").
-May import: engine.cases.runtime, engine.procedures.model, engine.store.db, engine.store.tables, engine.proving.scenarios, engine.cases.casefile, engine.cases.fact_bounds,
-engine.cases.clockwork, engine.checker_* and hypothesis. Never Typer. `CheckReport` and `describe` live in
-engine.proving.report and are re-exported here.
+May import: engine.cases.runtime, engine.procedures.model, engine.store.db, engine.store.tables, engine.proving.scenarios, engine.cases.fact_bounds,
+engine.cases.clockwork, engine.proving.* and hypothesis. Never Typer.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException
 
-from engine.cases.casefile import Actor
 from engine.cases.clockwork import calendar_for
 from engine.cases.fact_bounds import code_tables
-from engine.cases.runtime import CaseService, ProcedureSource, ensure_institution
-from engine.errors import BadInput, CalendarError, EventNotAllowed
-from engine.oversight.scan import scan
+from engine.cases.runtime import ProcedureSource
 from engine.procedures.model import Procedure
-from engine.proving.author import author_violations, guard_violations, refused_guard_violation
-from engine.proving.invariants import Observed, Violation, builtin_violations, observe, reachable
-from engine.proving.report import CheckReport, describe  # noqa: F401  (re-exported)
+from engine.proving.case_run import CaseRun, EndExample, Found
+from engine.proving.invariants import reachable
+from engine.proving.report import CheckReport
 from engine.proving.steps import Finding, Step, scenario_yaml
 from engine.proving.strategies import Explorer
 from engine.store.db import Database
 from engine.store.tables import metadata
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEFAULT_EXAMPLES = 200
 DEFAULT_BUDGET = 60.0
 DEFAULT_MAX_STEPS = 25
 #: examples per hypothesis run: the coverage that guides exploration is updated between runs
 ROUND = 5
 SHIFTS = 5
-INSTITUTION = "checker"
-
-
-class _Found(Exception):
-    """Raised inside an example when a property is broken (hypothesis then shrinks the example)."""
-
-    def __init__(self, finding: Finding) -> None:
-        super().__init__(finding.headline())
-        self.finding = finding
-
-
-class _EndExample(Exception):
-    """The example cannot go on (a deadline scan needs an uncovered year); nothing was found."""
 
 
 class _OutOfTime(BaseException):
@@ -77,178 +57,6 @@ class _OutOfTime(BaseException):
 
 def default_region(procedure: Procedure, region: str | None) -> str:
     return region or procedure.region or "110000"
-
-
-def wipe(db: Database) -> None:
-    """Empty every table: the next example starts from the same empty store (ids restart at 1), and
-    the engine keeps its compiled statements (a new database per example would compile them again)."""
-    with db.engine.begin() as conn:
-        for table in reversed(metadata.sorted_tables):
-            conn.execute(table.delete())
-
-
-class CaseRun:
-    """One explored case on a fresh in-memory database; steps run with the clock on their date."""
-
-    def __init__(
-        self, library: ProcedureSource, procedure: Procedure, region: str, db: Database | None = None
-    ) -> None:
-        self.procedure = procedure
-        self.day = dt.date(2000, 1, 1)
-        self.own_db = db is None
-        self.db = Database("sqlite://") if db is None else db
-        if db is None:
-            metadata.create_all(self.db.engine)
-        else:
-            wipe(self.db)
-        self.service = CaseService(self.db, library, now=self._now)
-        ensure_institution(self.db, INSTITUTION, "测试劳动人事争议仲裁委员会", region, abbr="测")
-        self.calendar = calendar_for(procedure, region)
-        self.case_id: int | None = None
-        self.steps: list[Step] = []
-        self.obs: Observed | None = None
-        #: coverage: stages reached and actions done (successfully) in this case
-        self.stages: set[str] = set()
-        self.actions: set[str] = set()
-        #: expired deadlines the last scan found waiting (their on_expiry action refused with `deadline`)
-        self._waiting: frozenset[str] = frozenset()
-
-    def _now(self) -> dt.datetime:
-        return dt.datetime.combine(self.day, dt.time(12, 0), SHANGHAI)
-
-    def catch_up(self, until: dt.date) -> None:
-        """The scheduler is up: before a step dated `until`, the deadline scan runs on the day after each
-        expiry of a deadline whose `on_expiry` fires an action (recorded as `tick` steps)."""
-        for _ in range(20):
-            assert self.obs is not None
-            due = sorted(
-                v.due_on + dt.timedelta(days=1)
-                for k, v in self.obs.view.deadlines.items()
-                if v.status == "running"
-                and v.due_on is not None
-                and v.due_on < until
-                and (d := self.procedure.deadlines.get(k)) is not None
-                and d.on_expiry is not None
-            )
-            due = [d for d in due if d >= self.day]
-            if not due:
-                return
-            self.run(Step("tick", due[0]))
-
-    def refused(self) -> dict[str, int]:
-        """How often each action was refused since the case last changed stage or facts."""
-        out: dict[str, int] = {}
-        stage = self.obs.view.stage if self.obs is not None else None
-        for s in reversed(self.steps):
-            if s.kind == "do" and s.outcome == "ok" and s.action is not None:
-                spec = self.procedure.actions[s.action]
-                if s.facts or spec.sets or (spec.target is not None and spec.target != stage):
-                    break
-            if s.kind == "do" and s.outcome not in ("ok", None) and s.action is not None:
-                out[s.action] = out.get(s.action, 0) + 1
-        return out
-
-    def close(self) -> None:
-        if self.own_db:
-            self.db.dispose()
-
-    def fail(self, violation: Violation, step: Step) -> _Found:
-        steps = list(self.steps)
-        if violation.last_as_do and steps and steps[-1].kind == "do":
-            steps[-1] = steps[-1].ran("ok")
-        return _Found(
-            Finding(violation.invariant, violation.message, tuple(steps), violation.tail, violation.comment)
-        )
-
-    def run(self, step: Step) -> bool:
-        """Run one step and check every invariant; False when the step is left out (not applicable).
-        Raises `_Found` on a broken property."""
-        self.day = step.at
-        proc = self.procedure
-        if step.kind == "open":
-            try:
-                view = self.service.open_case(
-                    proc.id, step.at, dict(step.facts), INSTITUTION, Actor("checker:clerk", "clerk")
-                )
-            except (EventNotAllowed, BadInput, CalendarError):
-                return False
-            self.case_id = view.id
-            self.steps.append(step.ran("ok"))
-            self._check(None, step, "ok")
-            return True
-        assert self.case_id is not None and self.obs is not None
-        before = self.obs
-        actor = Actor(f"checker:{step.role}", step.role or "clerk")
-        outcome = "ok"
-        guard: str | None = None
-        self._waiting = frozenset()
-        try:
-            if step.kind == "attach":
-                self.service.attach(self.case_id, list(step.documents), step.at, actor)
-            elif step.kind == "tick":
-                report = scan(self.service, step.at)
-                # waiting for another period, or held on a provisional due date (P5)
-                self._waiting = frozenset(
-                    [k for c, k, _ in report.waiting if c == self.case_id]
-                    + [k for c, k, _, _ in report.held if c == self.case_id]
-                )
-                outcome = "tick"
-            else:
-                assert step.action is not None
-                self.service.fire(
-                    self.case_id, step.action, actor, step.at, dict(step.facts), list(step.documents) or None
-                )
-        except EventNotAllowed as refusal:
-            outcome = refusal.code
-            guard = refusal.details.get("guard") if isinstance(refusal.details, dict) else None
-        except (BadInput, CalendarError):
-            if step.kind == "tick":
-                # the scan met a year no calendar covers (P5; e.g. an on_expiry action counting working
-                # days into 2027): unknown by design, not a finding; this example ends here
-                raise _EndExample from None
-            # not expressible as a scenario step (bad input, or an uncovered year, P5): must change nothing
-            after = observe(self.service, self.case_id)
-            if after.view != before.view:
-                self.steps.append(step.ran("ok"))
-                raise self.fail(
-                    Violation("refusal_changed_nothing", f"'{step.action}' failed but the case changed"), step
-                ) from None
-            return False
-        except Exception as exc:  # anything else is a bug: a refusal must say why, never crash
-            self.steps.append(step.ran("error"))
-            raise self.fail(
-                Violation(
-                    "exception",
-                    f"{step.kind} {step.action or ''} raised {type(exc).__name__}: {exc}",
-                    last_as_do=True,
-                ),
-                step,
-            ) from None
-        recorded = step.ran("ok" if outcome == "tick" else outcome)
-        self.steps.append(recorded)
-        self._check(before, recorded, outcome, guard)
-        return True
-
-    def _check(self, before: Observed | None, step: Step, outcome: str, guard: str | None = None) -> None:
-        assert self.case_id is not None
-        after = observe(self.service, self.case_id, verify=outcome in ("ok", "tick"))
-        self.obs = after
-        self.stages.add(after.view.stage)
-        if outcome == "ok" and step.kind == "do" and step.action is not None:
-            self.actions.add(step.action)
-        proc, cal = self.procedure, self.calendar
-        found = builtin_violations(
-            proc, cal, before, after, outcome, step.at if outcome == "tick" else None, self._waiting
-        )
-        if not found and outcome not in ("ok", "tick") and before is not None and step.action is not None:
-            refused = refused_guard_violation(proc, before, step.action, step.facts, step.at, cal, guard)
-            found = [refused] if refused is not None else []
-        if not found:
-            found = guard_violations(proc, after, step.at, cal)
-        if not found:
-            found = author_violations(proc, after, step.at, cal)
-        if found:
-            raise self.fail(found[0], step)
 
 
 @dataclass
@@ -331,9 +139,9 @@ def check_procedure(
                 if not outages or data.draw(st.integers(0, 99), label="scheduler up") < 80:
                     run.catch_up(step.at)
                 run.run(step)
-        except _EndExample:
+        except EndExample:
             pass
-        except _Found as found:
+        except Found as found:
             if holder.best is None or _size(found.finding) < _size(holder.best):
                 holder.best = found.finding
             if exploring:
@@ -388,7 +196,7 @@ def check_procedure(
                 if holder.found_at is not None or holder.examples == before:
                     break
                 number += 1
-        except (_Found, _OutOfTime):
+        except (Found, _OutOfTime):
             pass
         report.examples = holder.examples
         report.steps = holder.steps
@@ -420,9 +228,9 @@ def replay(
     try:
         for step in steps:
             run.run(replace(step, outcome=None))
-    except _Found as found:
+    except Found as found:
         return found.finding
-    except _EndExample:
+    except EndExample:
         return None
     finally:
         run.close()

@@ -4,7 +4,7 @@ Owns: `CheckReport` (examples and steps run, the time spent, the smallest counte
 scenario file and whether it reproduces, the distinct findings, the stages reached and in how many
 examples, the stages the graph reaches that no example did, the actions done), its text for the
 command line (`text`, `coverage`) and `describe(report)`, the report as JSON data.
-Split out of engine.proving.checker, which re-exports both names.
+Split out of engine.proving.checker.
 Stage in the flow: rule authors' checks (engine.proving.checker).
 May import: engine.proving.steps.
 """
