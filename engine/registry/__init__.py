@@ -2,7 +2,7 @@
 appointments and training (staff), spreadsheet import (sheets), the public roster (roster) and the
 coverage of this system (coverage).
 
-May import: engine.errors, engine.codes, engine.dates, engine.store, engine.cases, engine.monitoring.
+May import: engine.errors, engine.codes, engine.dates, engine.store, engine.documents (masking), engine.cases, engine.monitoring.
 """
 
 __all__ = [

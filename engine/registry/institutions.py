@@ -112,8 +112,9 @@ def record_institution(
     recorded_by: str | None = None,
     submission_id: int | None = None,
     procedures: Collection[str] | None = None,
-) -> InstitutionVersionRow:
-    """Record what the register says of an institution from `on`; returns the version in force."""
+) -> tuple[InstitutionVersionRow, bool]:
+    """Record what the register says of an institution from `on`; returns the version in force and
+    whether anything was written."""
     if not INSTITUTION_ID.match(institution_id or ""):
         raise BadInput(
             f"institution_id: '{institution_id}' 无效：用 2-64 位小写字母、数字和连字符，如 gx-nn (invalid id)",
@@ -145,7 +146,9 @@ def record_institution(
                 field="valid_from",
             )
         if InstitutionValues.of(current) == checked:
-            return current
+            return current, False
+    _update_identity(session, institution_id, checked)  # first: the version refers to it
+    session.flush()
     if current is not None and on == current.valid_from:
         version = current  # a same-day correction
         for name, value in asdict(checked).items():
@@ -163,9 +166,8 @@ def record_institution(
             **asdict(checked),
         )
     session.add(version)
-    _update_identity(session, institution_id, checked)
     session.flush()
-    return version
+    return version, True
 
 
 def _update_identity(session: Session, institution_id: str, values: InstitutionValues) -> None:

@@ -8,7 +8,7 @@ qualification_grounds), for a term of usually five years (组织规则第二十�
 appointment per post and institution at a time; the names of an institution's current holders of a post
 are unique (a case's tribunal names them, engine.registry.performance attributes cases by them); a
 person's ID number is checked (GB 11643) and kept in `staff` only.
-May import: engine.errors, engine.codes.identifiers, engine.registry.codes, engine.store.tables, engine.store.register_tables.
+May import: engine.errors, engine.codes.identifiers, engine.documents.masking, engine.registry.codes, engine.store.tables, engine.store.register_tables.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from engine.codes.identifiers import check_resident_id
+from engine.documents.masking import mask_id
 from engine.errors import BadInput
 from engine.registry.codes import check_code
 from engine.store.register_tables import AppointmentRow, StaffRow, TrainingRow
@@ -77,7 +78,12 @@ def add_staff(session: Session, institution_id: str, values: StaffValues, *, tod
         raise BadInput(f"gender: '{gender}' 应为 男 或 女 (male or female)", field="gender")
     id_number = None
     if values.id_number:
-        checked = check_resident_id(values.id_number, on=today, field="id_number")
+        try:
+            checked = check_resident_id(values.id_number, on=today, field="id_number")
+        except BadInput as exc:  # the message quotes the number: mask it (personal data, not for logs)
+            raw = str(values.id_number).strip()
+            text = str(exc).replace(raw, mask_id(raw)).replace(raw.upper(), mask_id(raw))
+            raise BadInput(text, field="id_number") from None
         id_number = checked.number
         sex = "男" if checked.sex == "male" else "女"
         if gender is not None and gender != sex:
