@@ -42,7 +42,7 @@ __all__ = [
 
 
 #: Monitoring configuration that lives in codes/ next to the tables but is not a code table.
-NOT_TABLES = frozenset({"indicators", "risk", "data_checks"})
+NOT_TABLES = frozenset({"indicators", "risk", "data_checks", "coverage"})
 
 
 class UnknownCodeTable(ZhongcaiError, LookupError):

@@ -37,7 +37,6 @@ def codes_dir() -> Path:
 
 @functools.lru_cache(maxsize=8)
 def _codes_dir_for(env: str) -> Path:
-
     return Path(env) if env else default_codes_dir()
 
 

@@ -140,7 +140,6 @@ class RiskReport:
 
 
 def _month_bounds(month: str) -> tuple[date, date, date]:
-
     start, nxt = month_bounds(month)
     prev = date(start.year - 1, 12, 1) if start.month == 1 else date(start.year, start.month - 1, 1)
     return prev, start, nxt

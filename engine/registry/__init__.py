@@ -1,12 +1,16 @@
 """The register of institutions and staff (机构人员系统): institutions over time (institutions), staff,
-appointments and training (staff), spreadsheet import (sheets), the public roster (roster) and the
-coverage of this system (coverage).
+appointments and training (staff), spreadsheets read (sheets) and imported (register_import), the public roster
+(roster) and the coverage of this system against the plan's targets (coverage); the code tables it checks (codes).
 
 May import: engine.errors, engine.codes, engine.dates, engine.store, engine.documents (masking), engine.cases, engine.monitoring.
 """
 
 __all__ = [
     "codes",
+    "coverage",
     "institutions",
+    "register_import",
+    "roster",
+    "sheets",
     "staff",
 ]

@@ -111,7 +111,7 @@ def add_staff(session: Session, institution_id: str, values: StaffValues, *, tod
     return row
 
 
-def _holds(day: dt.date) -> sa.ColumnElement[bool]:
+def holds(day: dt.date) -> sa.ColumnElement[bool]:
     """An appointment that holds on `day`."""
     return sa.and_(
         col(AppointmentRow.term_from) <= day,
@@ -162,7 +162,7 @@ def appoint(
             col(StaffRow.id) != staff_id,
             AppointmentRow.institution_id == person.institution_id,
             AppointmentRow.post == post,
-            _holds(values.term_from),
+            holds(values.term_from),
         )
     )
     if session.exec(namesake).first() is not None:
@@ -233,7 +233,7 @@ def appointees(
     stmt = (
         select(StaffRow, AppointmentRow)
         .join(AppointmentRow, col(AppointmentRow.staff_id) == col(StaffRow.id))
-        .where(AppointmentRow.institution_id == institution_id, AppointmentRow.post == post, _holds(day))
+        .where(AppointmentRow.institution_id == institution_id, AppointmentRow.post == post, holds(day))
         .order_by(col(StaffRow.name), col(StaffRow.id))
     )
     return [(s, a) for s, a in session.exec(stmt).all()]
@@ -255,7 +255,7 @@ def on_register(session: Session, institution_id: str, name: str, post: str, day
             StaffRow.name == (name or "").strip(),
             AppointmentRow.institution_id == institution_id,
             AppointmentRow.post == post,
-            _holds(day),
+            holds(day),
         )
     )
     return bool(session.exec(stmt).one())

@@ -35,6 +35,7 @@ from engine.registry.staff import (
 from engine.store.db import Database, init_db
 from engine.store.register_tables import AppointmentRow, InstitutionVersionRow, StaffRow
 from engine.store.tables import Institution
+from tests.registry.sheets_data import INSTITUTIONS_CSV, STAFF_CSV
 
 D = dt.date
 TODAY = D(2026, 12, 4)
@@ -159,18 +160,6 @@ def test_training_hours_sum_per_calendar_year(tmp_path_factory: pytest.TempPathF
 
 
 # ---------------------------------------------------------------------------------------- import
-
-INSTITUTIONS_CSV = """机构代码,机构名称,机构类型,所属机构代码,层级,行政区划代码,地址,联系电话,在本系统办案,适用程序,生效日期
-gx,广西壮族自治区劳动人事争议仲裁委员会,仲裁委员会,,省级,450000,南宁市,0771-1000000,是,guangxi,2020-01-01
-gx-nn,南宁市劳动人事争议仲裁委员会,仲裁委员会,,地市级,450100,南宁市民族大道,0771-2000000,是,guangxi,2020-01-01
-gx-nn-qx,青秀区劳动人事争议仲裁委员会,仲裁委员会,,县（区）级,450103,,,否,,2021/3/1
-"""
-STAFF_CSV = """机构代码,姓名,性别,公民身份号码,联系电话,岗位,专兼职,任职条件,职称,专长,聘期起,聘期止
-gx-nn,黄志远,男,,13800000001,仲裁员,专职,律师执业满三年,律师,劳动报酬、社会保险,2024-01-01,2028-12-31
-gx-nn,韦丽娟,,11010519491231002X,,仲裁员,兼职,former_judge,,labour_pay,2024-01-01,
-gx-nn,覃晓,女,,,书记员,专职,,,,2023-05-01,
-"""
-
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:
     p = tmp_path / name
