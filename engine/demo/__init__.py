@@ -1,10 +1,11 @@
 """Demo data: the walkthrough case (`zhongcai demo`) and the seed of `make run`.
 
-May import: engine.errors, engine.dates, engine.store, engine.procedures, engine.cases, engine.documents, engine.oversight.
+May import: engine.errors, engine.codes, engine.dates, engine.store, engine.procedures, engine.cases, engine.documents, engine.registry, engine.oversight.
 """
 
 __all__ = [
     "case_plans",
+    "register_seed",
     "seed",
     "walkthrough",
 ]

@@ -42,13 +42,9 @@ class DemoCase:
     parties: bool = False
 
 
-#: facts every demo case records with these actions (the tribunal's names; an award's findings and reasons)
+#: facts every demo case records with these actions (an award's findings and reasons; the tribunal comes
+#: from the register, engine.demo.register_seed.TRIBUNALS)
 _DEFAULT_FACTS: dict[str, dict[str, Any]] = {
-    "notify_tribunal": {
-        "presiding_arbitrator": "黄志远",
-        "arbitrators": ["韦丽娟", "蒙国强"],
-        "clerk_name": "覃晓",
-    },
     "award": {
         "findings": "申请人于2025年3月入职被申请人处，被申请人自2026年5月起未支付工资。",
         "reasons": "用人单位应当按照劳动合同约定和国家规定，向劳动者及时足额支付劳动报酬。",

@@ -7,7 +7,7 @@ the steps), so the events, deadlines, documents and monitoring records are exact
 leaves; one step is deliberately back-dated for the audit report. Dates lie in 2025-2026 because the
 2027 holidays are not published (docs/law.md P5). Idempotent: a second run finds the demo institution
 and only prints the roster again. Demo tokens and query codes are fixed strings: demo data only.
-May import: engine.demo.case_plans, engine.cases.access, engine.cases.runtime, engine.store.tables, engine.store.db.
+May import: engine.demo.case_plans, engine.demo.register_seed, engine.cases.access, engine.cases.runtime, engine.store.tables, engine.store.db.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from engine.cases.casefile import Actor
 from engine.cases.media_types import Upload
 from engine.cases.runtime import CaseService
 from engine.demo.case_plans import DOCS, FACTS, DemoCase, demo_cases, timeline
+from engine.demo.register_seed import TRIBUNALS, seed_institutions, seed_staff
 from engine.oversight.scheduler import service_tick
 from engine.store.db import Database
 from engine.store.tables import AppUser, CaseFile, CaseParty, Institution
@@ -33,18 +34,14 @@ from engine.store.tables import AppUser, CaseFile, CaseParty, Institution
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 D = dt.date
 
-INSTITUTIONS = (
-    ("gx-nn", "南宁市劳动人事争议仲裁委员会", "450100", "南"),
-    ("gd-sz", "深圳市劳动人事争议仲裁委员会", "440300", "深"),
-)
 #: username, display name, role, institution, region
 USERS: tuple[tuple[str, str, str, str | None, str | None], ...] = (
-    ("clerk_nn", "黄立案", "clerk", "gx-nn", "450100"),
-    ("arbitrator_nn", "韦仲裁", "arbitrator", "gx-nn", "450100"),
-    ("director_nn", "覃主任", "director", "gx-nn", "450100"),
-    ("clerk_sz", "陈立案", "clerk", "gd-sz", "440300"),
-    ("arbitrator_sz", "林仲裁", "arbitrator", "gd-sz", "440300"),
-    ("director_sz", "郑主任", "director", "gd-sz", "440300"),
+    ("clerk_nn", "覃晓", "clerk", "gx-nn", "450100"),
+    ("arbitrator_nn", "黄志远", "arbitrator", "gx-nn", "450100"),
+    ("director_nn", "蒙立新", "director", "gx-nn", "450100"),
+    ("clerk_sz", "吴敏", "clerk", "gd-sz", "440300"),
+    ("arbitrator_sz", "陈建华", "arbitrator", "gd-sz", "440300"),
+    ("director_sz", "郑国平", "director", "gd-sz", "440300"),
     ("supervisor_gx", "广西督查", "supervisor", None, "450000"),
     ("supervisor_gd", "广东督查", "supervisor", None, "440000"),
     ("applicant_demo", "张三", "applicant", None, None),
@@ -83,14 +80,15 @@ class StepClock:
         return dt.datetime.combine(self.day, dt.time(10, 0), SHANGHAI)
 
 
-def seed_people(db: Database) -> bool:
-    """Create the demo institutions, users and their tokens; False if they were already there."""
+def seed_people(db: Database, today: dt.date | None = None) -> bool:
+    """Create the demo register (institutions, staff), users and their tokens; False if they were
+    already there."""
+    day = today or dt.date.today()
     with db.transaction() as s:
-        if s.get(Institution, INSTITUTIONS[0][0]) is not None:
+        if s.get(Institution, "gx-nn") is not None:
             return False
-        for iid, name, inst_region, prefix in INSTITUTIONS:
-            s.add(Institution(id=iid, name=name, region_code=inst_region, case_number_prefix=prefix))
-        s.flush()
+        seed_institutions(s, day)
+        user_ids: dict[str, int] = {}
         for username, display, role, inst, region in USERS:
             user = AppUser(
                 username=username, display_name=display, role=role, institution_id=inst, region_code=region
@@ -98,7 +96,9 @@ def seed_people(db: Database) -> bool:
             s.add(user)
             s.flush()
             assert user.id is not None
+            user_ids[username] = user.id
             issue_token(s, user.id, name="demo", token=demo_token(username))
+        seed_staff(s, day, user_ids)
     return True
 
 
@@ -157,6 +157,8 @@ def drive(
                 ids[ci], {doc: Upload(_demo_pdf(doc), "application/pdf") for doc in DOCS}, at, actor
             )
         else:
+            if action == "notify_tribunal":  # the tribunal is chosen from the register
+                facts = {**TRIBUNALS[case.institution], **facts}
             service.fire(ids[ci], action, actor, at, facts=facts or None)
     return ids
 
