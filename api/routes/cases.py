@@ -42,14 +42,13 @@ from engine.cases.access import (
     can_act_on_case,
     can_open_case,
     can_reissue_query_code,
-    list_scope,
     new_query_code,
     staff_only,
     write_refused,
 )
 from engine.cases.casefile import Actor
+from engine.cases.listing import apply_scope, list_scope
 from engine.cases.numbers import known_by
-from engine.oversight.audit import apply_scope
 from engine.store.tables import CaseFile
 
 router = APIRouter(prefix="/v1/cases", tags=["cases 案件"])

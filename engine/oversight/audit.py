@@ -2,12 +2,12 @@
 
 Owns: `breach_audit(session, as_of, scope)` -> `BreachEntry` list (督查: which statutory deadlines
 ran past their due date, whose they were, by how much, with the extensions and pauses recorded and
-the legal basis), its CSV rendering, `reconcile_breaches` (the scheduler's catch-up) and
-`apply_scope` (a caller's scope on a case query). The back-dated entries report is engine.oversight.backdated.
+the legal basis), its CSV rendering, `reconcile_breaches` (the scheduler's catch-up); a caller's
+scope on a case query is engine.cases.listing.apply_scope. The back-dated entries report is engine.oversight.backdated.
 Place in the flow: stage 7 of DESIGN.md. The audit reads the `deadline` rows and the events' clock
 operations, never the scheduler's `breach` records: it is right even when the scheduler was down,
 and a test proves the two agree.
-May import: engine.store.tables, engine.cases.access (scoping), engine.dates.clocks and engine.cases.clockwork (replaying a
+May import: engine.store.tables, engine.cases.listing (scoping), engine.dates.clocks and engine.cases.clockwork (replaying a
 restarted deadline). Never FastAPI or Typer.
 
 A breach on a provisional due date (P5) is marked `provisional`: it stands until the year's notice is
@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from engine.cases.access import ListScope
+from engine.cases.listing import ListScope, apply_scope
 from engine.store.tables import AppUser, Breach, CaseEvent, CaseFile, Deadline, Institution
 
 #: clock operations worth showing in an audit line (start and stop are implied by the dates)
@@ -85,21 +85,6 @@ class BreachEntry:
             {"op": n.op, "on": n.on.isoformat(), "action": n.action, "args": n.args} for n in self.clock_notes
         ]
         return out
-
-
-def apply_scope(stmt: Any, scope: ListScope | None) -> Any:
-    """Restrict a select over `case_file` (joined) to what `scope` lets the caller see."""
-    if scope is None:
-        return stmt
-    if scope.institution_id is not None:
-        stmt = stmt.where(CaseFile.institution_id == scope.institution_id)
-    if scope.region_prefix:
-        stmt = stmt.where(col(CaseFile.region_code).startswith(scope.region_prefix, autoescape=True))
-    if scope.case_ids is not None:
-        if not scope.case_ids:
-            return stmt.where(sa.false())
-        stmt = stmt.where(col(CaseFile.id).in_(sorted(scope.case_ids)))
-    return stmt
 
 
 def _events_by_case(session: Session, case_ids: Iterable[int]) -> dict[int, list[CaseEvent]]:
