@@ -143,10 +143,13 @@ class CaseService:
             return self.procedure_by_hash(s, row.procedure_id, content_hash)
 
     def store_snapshot(self, session: Session, procedure: Procedure) -> None:
-        """Store the procedure's snapshot under its content hash once (engine.cases.opening)."""
+        """Store the procedure's snapshot under its content hash once (engine.cases.opening), in the
+        opening's transaction. Remembered as stored only once it is seen in the store: a snapshot
+        inserted by an opening that then rolls back is inserted again by the next one."""
         if procedure.content_hash in self._stored_hashes:
             return
-        if session.get(ProcedureSnapshot, procedure.content_hash) is None:
+        stored = session.get(ProcedureSnapshot, procedure.content_hash) is not None
+        if not stored:
             try:
                 with session.begin_nested():
                     session.add(
@@ -159,10 +162,11 @@ class CaseService:
                     )
                     session.flush()
             except sa.exc.IntegrityError:
-                pass  # stored by a concurrent opening
+                stored = True  # stored by a concurrent opening
         with self._lock:
             self._by_hash.setdefault(procedure.content_hash, procedure)
-            self._stored_hashes.add(procedure.content_hash)
+            if stored:
+                self._stored_hashes.add(procedure.content_hash)
 
     # ------------------------------------------------------------------ opening
 
