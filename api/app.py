@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
@@ -21,6 +21,11 @@ from api.errors import BodySizeLimit, install_error_handlers
 from api.routes import cases, documents, oversight, procedures
 from engine.cases.access import RateLimiter
 from engine.store.db import Database
+
+if TYPE_CHECKING:
+    from engine.cases.runtime import CaseService
+    from engine.oversight.scheduler import DeadlineScanner
+    from engine.procedures.library import ProcedureLibrary
 
 log = logging.getLogger("zhongcai.api")
 
@@ -33,7 +38,9 @@ refused actions carry the refusal code (`stage`, `role`, `document`, `guard`, `d
 """
 
 
-def build_state(settings: ApiSettings, service: Any = None, library: Any = None) -> AppState:
+def build_state(
+    settings: ApiSettings, service: CaseService | None = None, library: ProcedureLibrary | None = None
+) -> AppState:
     """Open the database and build the service (outside the lifespan, so tests can share it)."""
     db = Database(settings.database_url)
     if settings.init_db:
@@ -56,7 +63,7 @@ def build_state(settings: ApiSettings, service: Any = None, library: Any = None)
     )
 
 
-def start_scanner(state: AppState, interval_seconds: float | None = None) -> Any:
+def start_scanner(state: AppState, interval_seconds: float | None = None) -> DeadlineScanner:
     """Start the one periodic deadline scan in a background thread (returns the scanner)."""
     from engine.oversight.scheduler import DeadlineScanner, leadership_for, service_tick
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi import Path as PathParam
@@ -35,6 +35,11 @@ from engine.cases.media_types import UPLOAD_TYPES
 from engine.oversight.scheduler import SHANGHAI, shanghai_now
 from engine.store.db import Database
 from engine.store.tables import CaseFile
+
+if TYPE_CHECKING:
+    from engine.cases.runtime import CaseService
+    from engine.oversight.scheduler import DeadlineScanner
+    from engine.procedures.library import ProcedureLibrary
 
 ROOT = Path(__file__).resolve().parent.parent
 INT32 = 2**31 - 1
@@ -71,13 +76,16 @@ class ApiSettings:
 
 @dataclass
 class AppState:
+    """What lives for the app's lifetime: the store, the procedure library, the one case service (every
+    write of the API goes through it), the public lookup's limiters and the deadline scanner if it runs."""
+
     settings: ApiSettings
     db: Database
-    library: Any
-    service: Any
+    library: ProcedureLibrary
+    service: CaseService
     ip_limiter: RateLimiter
     case_limiter: RateLimiter
-    scanner: Any = None
+    scanner: DeadlineScanner | None = None
     #: SQLite takes one writer at a time; queueing writers on a lock in the process is fairer and
     #: faster than letting each one sleep in SQLite's busy handler (p99 1.4 s -> see bench/load_bench.py)
     write_lock: threading.Lock = field(default_factory=threading.Lock)

@@ -3,7 +3,7 @@
 Owns: `ApiError`, the exception handlers, and the request-body size limit middleware.
 Codes are stable (clients and tests match on them); messages are Chinese + English and say what to
 do. Refusals keep the runtime's refusal code (stage, role, document, guard, date, deadline, facts)
-with status 422; a lost optimistic-concurrency race is 409 `conflict`; a defective document template
+with status 422; an action the case's procedure does not have is 404 `unknown_action`; a lost optimistic-concurrency race is 409 `conflict`; a defective document template
 is 500 `document_template_error` (nothing was recorded; the message names the template and line), a
 procedure rule that cannot be evaluated (e.g. a `sets:` dividing by zero) 500 `procedure_error`.
 May import: engine (errors, access), FastAPI/Starlette.
@@ -31,6 +31,7 @@ from engine.errors import (
     EventNotAllowed,
     GuardRuntimeError,
     StoreInconsistent,
+    UnknownAction,
     UnknownProcedure,
     YearNotCovered,
 )
@@ -144,6 +145,12 @@ def install_error_handlers(app: FastAPI) -> None:
         status = _ACCESS_STATUS.get(exc.code, 403)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return _json(status, exc.code, exc.message, headers=headers)
+
+    @app.exception_handler(UnknownAction)
+    async def _unknown_action(_: Request, exc: UnknownAction) -> JSONResponse:
+        # not a refusal by a check: the path names an action the case's procedure does not have
+        details = {"case_id": exc.case_id, "action": exc.action, "stage": exc.stage, **_safe(exc.details)}
+        return _json(404, exc.code, exc.message, details)
 
     @app.exception_handler(EventNotAllowed)
     async def _refused(_: Request, exc: EventNotAllowed) -> JSONResponse:

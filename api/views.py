@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from api.schemas import (
     CaseOut,
@@ -21,18 +21,21 @@ from api.schemas import (
     TransitionOut,
 )
 
+if TYPE_CHECKING:
+    from api.deps import AppState
+    from engine.procedures.model import Procedure
+
 
 def jsonable(value: Any) -> Any:
     """Facts as JSON (decimals and dates as strings)."""
     return json.loads(json.dumps(value, default=str, ensure_ascii=False))
 
 
-def procedure_of(st: Any, procedure_id: str, procedure_hash: str | None = None) -> Any:
-    """The compiled procedure a case runs under (its pinned snapshot when the runtime offers it)."""
-    svc = st.service
-    if procedure_hash and hasattr(svc, "procedure_for_hash"):
+def procedure_of(st: AppState, procedure_id: str, procedure_hash: str | None = None) -> Procedure:
+    """The compiled procedure a case runs under (its pinned snapshot, else the library's version)."""
+    if procedure_hash:
         try:
-            return svc.procedure_for_hash(procedure_hash)
+            return st.service.procedure_for_hash(procedure_hash)
         except Exception:
             pass
     return st.library.get(procedure_id)

@@ -189,6 +189,16 @@ class EventNotAllowed(ZhongcaiError):
         }
 
 
+#: the code of an action the case's procedure does not have (not a check's refusal: no check ran)
+UNKNOWN_ACTION = "unknown_action"
+
+
+class UnknownAction(EventNotAllowed):
+    """The case's procedure has no action of that name: code `unknown_action`, details `actions` (the
+    procedure's action ids). Nothing was changed. A subclass, so a caller that handles every refusal
+    (the CLI, scenarios) still does; the API answers it 404 rather than a refusal's 422."""
+
+
 class DocumentFailed(ZhongcaiError):
     """A generated document could not be rendered because its template is defective (a syntax error,
     a value the template misuses, a sandbox violation). The action was not recorded: nothing changed.

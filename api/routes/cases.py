@@ -12,7 +12,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic.json_schema import SkipJsonSchema
-from sqlmodel import col, func, select
 
 from api.deps import Caller, CaseId, State, load_case_ref
 from api.errors import ApiError
@@ -42,15 +41,12 @@ from engine.cases.access import (
     can_act_on_case,
     can_open_case,
     can_reissue_query_code,
-    list_scope,
     new_query_code,
     staff_only,
     write_refused,
 )
 from engine.cases.casefile import Actor
-from engine.cases.numbers import known_by
-from engine.oversight.audit import apply_scope
-from engine.store.tables import CaseFile
+from engine.cases.listing import cases_in_scope, list_scope
 
 router = APIRouter(prefix="/v1/cases", tags=["cases 案件"])
 
@@ -129,24 +125,19 @@ def list_cases(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> CaseListOut:
     """案件列表: the cases the caller may see, filtered."""
-    stmt = apply_scope(select(CaseFile), list_scope(p))
-    if stage:
-        stmt = stmt.where(CaseFile.stage == stage)
-    if procedure_id:
-        stmt = stmt.where(CaseFile.procedure_id == procedure_id)
-    if institution_id:
-        stmt = stmt.where(CaseFile.institution_id == institution_id)
-    if case_number:  # the 案号 or the receipt number (收件登记号)
-        stmt = stmt.where(known_by(case_number))
-    if opened_from:
-        stmt = stmt.where(col(CaseFile.opened_on) >= opened_from)
-    if opened_to:
-        stmt = stmt.where(col(CaseFile.opened_on) <= opened_to)
-    if open_only:
-        stmt = stmt.where(col(CaseFile.closed_on).is_(None))
-    with st.db.read() as session:
-        total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-        rows = session.exec(stmt.order_by(col(CaseFile.id)).offset(offset).limit(limit)).all()
+    page = cases_in_scope(
+        st.db,
+        list_scope(p),
+        stage=stage,
+        procedure_id=procedure_id,
+        institution_id=institution_id,
+        case_number=case_number,
+        opened_from=opened_from,
+        opened_to=opened_to,
+        open_only=open_only,
+        limit=limit,
+        offset=offset,
+    )
     items = [
         CaseSummaryOut(
             id=r.id or 0,
@@ -161,9 +152,9 @@ def list_cases(
             closed_on=r.closed_on,
             closure=r.closure,
         )
-        for r in rows
+        for r in page.rows
     ]
-    return CaseListOut(total=int(total), items=items)
+    return CaseListOut(total=page.total, items=items)
 
 
 @router.get("/{case_id}", response_model=CaseOut, responses=ERRORS)
@@ -195,8 +186,17 @@ def available_actions(
     st: State,
     p: Caller,
     at: Annotated[LegalDate | None, Query(description="effective date to check (default today)")] = None,
+    all_actions: Annotated[
+        bool,
+        Query(
+            alias="all",
+            description="every action of the procedure, each allowed or with its refusal (default: only "
+            "the actions allowed now)",
+        ),
+    ] = False,
 ) -> list[ActionOut]:
-    """可办理的操作: every action of the procedure, allowed or with the reason it is not (for the caller's role)."""
+    """可办理的操作: the actions the caller's role may take now; with `all=true` every action of the
+    procedure, allowed or with the reason it is not."""
     ref = load_case_ref(st, p, case_id)
     if not can_act_on_case(p, ref):
         role = "supervisor"
@@ -211,7 +211,8 @@ def available_actions(
             refusal, allowed = RefusalOut(code="role", message=write_refused(p).message), False
         else:
             allowed = a.allowed
-        out.append(ActionOut(action=a.action, title=a.title, allowed=allowed, refusal=refusal))
+        if allowed or all_actions:
+            out.append(ActionOut(action=a.action, title=a.title, allowed=allowed, refusal=refusal))
     return out
 
 
@@ -220,6 +221,11 @@ def available_actions(
     response_model=TransitionOut,
     responses={
         **WRITE_ERRORS,
+        404: {
+            "model": ErrorOut,
+            "description": "not_found: no such case (or one the caller may not see); unknown_action: the "
+            "case's procedure has no such action (GET /v1/cases/{id}/actions?all=true lists them)",
+        },
         428: {"model": ErrorOut, "description": "precondition_required: send If-Match (required)"},
     },
 )

@@ -15,7 +15,8 @@ from fastapi.responses import PlainTextResponse
 from api.deps import Caller, State
 from api.routes.cases import ERRORS
 from api.schemas import BackdatedOut, BreachListOut, BreachOut, LegalDate
-from engine.cases.access import list_scope, staff_only
+from engine.cases.access import staff_only
+from engine.cases.listing import list_scope
 from engine.oversight.audit import breach_audit
 from engine.oversight.backdated import backdated_entries
 from engine.oversight.breach_entries import breaches_csv

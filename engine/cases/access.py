@@ -1,7 +1,8 @@
 """Who may see and do what: users, roles, hashed tokens, institution and region scoping.
 
 Owns: `Principal` (the authenticated caller), token and query-code hashing, the scoping rules as
-pure functions (`can_read_case`, `can_act_on_case`, `sees_internal_file`, `list_scope` ...), the
+pure functions (`can_read_case`, `can_act_on_case`, `sees_internal_file` ...; a list's scope is
+engine.cases.listing), the
 `AccessDenied` error with its stable codes, and `RateLimiter` (the public progress lookup).
 Place in the flow: the API authenticates a bearer token into a `Principal` (see
 `principal_for_token`), then asks these functions before it calls the runtime. The procedure's own
@@ -95,15 +96,6 @@ class CaseRef:
     case_id: int
     institution_id: str
     region_code: str
-
-
-@dataclass(frozen=True, slots=True)
-class ListScope:
-    """Which cases a caller's list queries may return (all `None` fields mean "no restriction")."""
-
-    institution_id: str | None = None
-    region_prefix: str | None = None
-    case_ids: frozenset[int] | None = None
 
 
 # ------------------------------------------------------------------------------------- secrets
@@ -231,19 +223,6 @@ def can_read_institution(p: Principal, institution_id: str, institution_region: 
     if p.is_supervisor:
         return in_region(institution_region, p.region_code)
     return False
-
-
-def list_scope(p: Principal) -> ListScope:
-    """The restriction every list query of `p` must apply (cases, breaches, deadlines)."""
-    if p.is_staff:
-        return ListScope(institution_id=p.institution_id or "\x00none")
-    if p.is_party:
-        return ListScope(case_ids=p.case_ids)
-    if p.is_supervisor:
-        if p.region_code is None:
-            return ListScope(case_ids=frozenset())
-        return ListScope(region_prefix=region_prefix(p.region_code))
-    return ListScope(case_ids=frozenset())
 
 
 def require(allowed: bool, message: str) -> None:

@@ -2,7 +2,8 @@
 
 Owns: `check_date` (P11), `as_refusal`, `check_declared` (the facts an action takes, from whom) and
 `plan_fire`, which runs the checks in the contract's order and returns a `FirePlan` (new stage,
-facts, clock operations and clocks, documents to attach and to produce) without writing anything:
+facts, clock operations and clocks, documents to attach and to produce) without writing anything (an action the procedure does not have is `UnknownAction`, code
+`unknown_action`, before any check):
   1 stage `stage`  2 role `role`  3 effective date `date`  4 facts `facts`  5 documents `document`
   6 guards `guard` (or the check's own code; evaluated as conditions of the shared Machine)
   7 deadline operations `deadline` (e.g. an extension that is too long, too late or a second one).
@@ -27,11 +28,7 @@ from engine.cases.facts import with_defaults
 from engine.cases.guards import check_refusal, guard_names, holds
 from engine.cases.state import CaseState
 from engine.dates.periods import Period
-from engine.errors import (
-    BadInput,
-    EventNotAllowed,
-    YearNotCovered,
-)
+from engine.errors import UNKNOWN_ACTION, BadInput, EventNotAllowed, UnknownAction, YearNotCovered
 from engine.procedures import machines
 from engine.procedures.dsl import OPEN_ACTION
 from engine.procedures.model import Procedure
@@ -236,9 +233,13 @@ def plan_fire(
         if not attached:
             raise BadInput("没有要提交的文书 (no documents to attach)", field="documents")
     elif spec is None:
-        raise refuse(
-            "stage",
+        raise UnknownAction(
+            UNKNOWN_ACTION,
             f"程序“{proc.title}”没有操作 '{action}' (unknown action{_did_you_mean(action, list(proc.actions))})",
+            case_id=state.case_id,
+            action=action,
+            stage=stage,
+            details={"actions": sorted(proc.actions)},
         )
     elif not machines.can_leave(proc, stage, action):
         here = [a.id for a in proc.actions.values() if stage in a.sources]

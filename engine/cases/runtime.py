@@ -1,7 +1,8 @@
 """The case runtime: open a case, attach documents, fire actions, all in one transaction each.
 
 Owns: `CaseService` (open_case, attach, fire, available_actions, get, history, list_cases) and
-`shanghai_now`. `fire` checks, in this order and with these stable codes: stage (`stage`), role
+`shanghai_now`; the bodies of open_case and reissue_query_code are engine.cases.opening and
+engine.cases.reissue. `fire` checks, in this order and with these stable codes: stage (`stage`), role
 (`role`), effective date (`date`, P11), facts (`facts`), required documents (`document`), guards
 (`guard` or the check's own code, through the shared transitions Machine of engine.procedures.machines) and
 deadline operations (`deadline`); then it changes the stage, operates the clocks (engine.cases.clockwork),
@@ -29,39 +30,26 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from engine.cases import access
+from engine.cases import access, opening, reissue
 from engine.cases import writes as w
-from engine.cases.access import hash_query_code, query_code_salt
 from engine.cases.casefile import SYSTEM, ActionAvailability, Actor, CaseView, EventView, TransitionRecord
-from engine.cases.clockwork import apply_ops, calendar_for, plan_ops
-from engine.cases.fact_bounds import checked_facts, code_tables
-from engine.cases.facts import with_defaults
-from engine.cases.firing import ATTACH, FirePlan, as_refusal, check_date, check_declared, plan_fire
-from engine.cases.numbers import (
-    allocate_case_number,
-    allocate_receipt_number,
-    known_by,
-    takes_case_number_on_acceptance,
-)
+from engine.cases.firing import ATTACH, as_refusal, plan_fire
+from engine.cases.numbers import known_by
 from engine.cases.papers import submitted
-from engine.cases.state import CaseState, load_state, read_case
+from engine.cases.state import load_state, read_case
 from engine.cases.views import case_view, event_view
 from engine.errors import (
-    BadInput,
     CaseNotFound,
     DocumentFailed,
     EventNotAllowed,
     GuardRuntimeError,
     UnknownProcedure,
 )
-from engine.procedures.dsl import OPEN_ACTION
 from engine.procedures.model import Procedure
 from engine.store.db import Database
 from engine.store.tables import CaseEvent, CaseFile, Institution, ProcedureSnapshot
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-#: the event of a new query code (not an action of any procedure, like `attach`)
-REISSUE_QUERY_CODE = "reissue_query_code"
 
 
 def shanghai_now() -> dt.datetime:
@@ -154,10 +142,14 @@ class CaseService:
                 raise UnknownProcedure(f"no procedure snapshot with hash {content_hash[:12]} in the store")
             return self.procedure_by_hash(s, row.procedure_id, content_hash)
 
-    def _store_snapshot(self, session: Session, procedure: Procedure) -> None:
+    def store_snapshot(self, session: Session, procedure: Procedure) -> None:
+        """Store the procedure's snapshot under its content hash once (engine.cases.opening), in the
+        opening's transaction. Remembered as stored only once it is seen in the store: a snapshot
+        inserted by an opening that then rolls back is inserted again by the next one."""
         if procedure.content_hash in self._stored_hashes:
             return
-        if session.get(ProcedureSnapshot, procedure.content_hash) is None:
+        stored = session.get(ProcedureSnapshot, procedure.content_hash) is not None
+        if not stored:
             try:
                 with session.begin_nested():
                     session.add(
@@ -170,10 +162,11 @@ class CaseService:
                     )
                     session.flush()
             except sa.exc.IntegrityError:
-                pass  # stored by a concurrent opening
+                stored = True  # stored by a concurrent opening
         with self._lock:
             self._by_hash.setdefault(procedure.content_hash, procedure)
-            self._stored_hashes.add(procedure.content_hash)
+            if stored:
+                self._stored_hashes.add(procedure.content_hash)
 
     # ------------------------------------------------------------------ opening
 
@@ -187,85 +180,8 @@ class CaseService:
         channel: str = "offline",
         query_code: str | None = None,
     ) -> CaseView:
-        """Open a case (收件): check its facts, take the next receipt number (收件登记号; the 案号 comes
-        with the `accept` action, or now for a procedure without one), start the `open` deadlines,
-        write event 1 and its monitoring record; store the hash of `query_code` if given (the public
-        lookup until acceptance issues a new one). Raises BadInput (facts, institution) or
-        EventNotAllowed (date)."""
-        procedure = self.library.get(procedure_id)
-        given = checked_facts(procedure, facts, code_tables(), at)
-        if given:
-            check_declared(
-                procedure,
-                OPEN_ACTION,
-                actor,
-                given,
-                lambda code, message, **details: EventNotAllowed(
-                    code, message, action=OPEN_ACTION, stage=procedure.initial_stage, details=details
-                ),
-            )
-        typed = with_defaults(procedure, given)
-        today = self.today()
-        with as_refusal("open", procedure.initial_stage):
-            check_date(procedure, actor, at, None, today, action="open", stage=procedure.initial_stage)
-        with self.db.transaction() as s, as_refusal("open", procedure.initial_stage):
-            institution = s.get(Institution, institution_id)
-            if institution is None:
-                raise BadInput(
-                    f"仲裁机构 '{institution_id}' 不存在 (unknown institution '{institution_id}'; create it first)",
-                    field="institution_id",
-                )
-            self._store_snapshot(s, procedure)
-            receipt: str | None = None
-            if takes_case_number_on_acceptance(procedure):
-                number = receipt = allocate_receipt_number(s, institution, at.year)
-                allotted = {"receipt_number": receipt}
-            else:
-                number = allocate_case_number(s, institution, at.year, procedure.case_number)
-                allotted = {"case_number": number}
-            code_hash = None
-            if query_code is not None:
-                code_hash = hash_query_code(query_code_salt(number, receipt), query_code)
-                allotted["query_code"] = "issued"
-            case = w.insert_case(
-                s,
-                procedure,
-                institution,
-                number,
-                typed,
-                at,
-                channel,
-                receipt_number=receipt,
-                query_code_hash=code_hash,
-            )
-            calendar = calendar_for(procedure, case.region_code)
-            state = CaseState(case, procedure, {})
-            ops = plan_ops(
-                procedure,
-                "open",
-                typed,
-                {},
-                entering_final=False,
-                holds=lambda check: state.holds(check, typed, at, calendar),
-            )
-            clocks = apply_ops(procedure, {}, ops, at, calendar)
-            plan = FirePlan(
-                state=state,
-                action="open",
-                actor=actor,
-                at=at,
-                stage_after=case.stage,
-                facts_changed=typed,
-                ops=ops,
-                clocks=clocks,
-                attached={},
-                produced=(),
-                backdated=at < today,
-                calendar=calendar,
-                allotted=allotted,
-            )
-            w.write_event(s, plan, seq=1, prev_hash=None, recorded_at=self.recorded_at(), stage_before=None)
-            return case_view(s, case, procedure)
+        """Open a case (收件), all in one transaction: engine.cases.opening.open_case."""
+        return opening.open_case(self, procedure_id, at, facts, institution_id, actor, channel, query_code)
 
     # ------------------------------------------------------------------ firing
 
@@ -375,46 +291,8 @@ class CaseService:
     def reissue_query_code(
         self, case_id: int, actor: Actor, expected_version: int | None = None
     ) -> TransitionRecord:
-        """A new query code for the public lookup: the old one stops working. Recorded as a
-        `reissue_query_code` event in the case's hash-chained log (recorded now, with the effective date
-        of the case's last event so the case's timeline does not move; what it allotted is
-        `{"query_code": "reissued"}`, never the code); the code is in the record's `query_code`, once.
-        Who may do it is the caller's check (engine.cases.access.can_reissue_query_code)."""
-        if actor.role != "clerk":
-            raise EventNotAllowed(
-                "role",
-                f"只有立案人员可以补发查询码 (only a clerk issues a new query code; not role '{actor.role}')",
-                case_id=case_id,
-                action=REISSUE_QUERY_CODE,
-                details={"role": actor.role},
-            )
-        today = self.today()
-        with self.db.transaction() as s, as_refusal(REISSUE_QUERY_CODE, None, case_id) as where:
-            state = load_state(s, self, case_id, expected_version)
-            where["stage"] = state.case.stage
-            case = state.case
-            salt = query_code_salt(case.case_number, case.receipt_number)
-            code = self.query_codes(salt)
-            plan = FirePlan(
-                state=state,
-                action=REISSUE_QUERY_CODE,
-                actor=actor,
-                # bookkeeping, not a legal fact: it keeps the case's last effective date, so entries
-                # back-dated to before today stay possible; recorded_at says when it happened
-                at=state.last_on or today,
-                stage_after=case.stage,
-                facts_changed={},
-                ops=[],
-                clocks=dict(state.clocks),
-                attached={},
-                produced=(),
-                backdated=False,
-                calendar=calendar_for(state.procedure, case.region_code),
-                allotted={"query_code": "reissued"},
-                query_code=code,
-            )
-            code_hash = hash_query_code(salt, code)
-            return w.commit_plan(s, plan, self.recorded_at(), extra={"query_code_hash": code_hash})
+        """A new query code for the public lookup: engine.cases.reissue.reissue_query_code."""
+        return reissue.reissue_query_code(self, case_id, actor, expected_version)
 
     # ------------------------------------------------------------------ reading
 

@@ -2,12 +2,14 @@
 
 Owns: `breach_audit(session, as_of, scope)` -> `BreachEntry` list (督查: which statutory deadlines
 ran past their due date, whose they were, by how much, with the extensions and pauses recorded and
-the legal basis; the entry and its CSV rendering are engine.oversight.breach_entries), `reconcile_breaches` (the scheduler's catch-up) and
-`apply_scope` (a caller's scope on a case query). The back-dated entries report is engine.oversight.backdated.
+the legal basis; the entry and its CSV rendering are engine.oversight.breach_entries), `reconcile_breaches`
+(the scheduler's catch-up); a caller's scope on a case query is engine.cases.listing.apply_scope. The
+back-dated entries report is engine.oversight.backdated.
 Place in the flow: stage 7 of DESIGN.md. The audit reads the `deadline` rows and the events' clock
 operations, never the scheduler's `breach` records: it is right even when the scheduler was down,
 and a test proves the two agree.
-May import: engine.store.tables, engine.oversight.breach_entries, engine.cases.access (scoping), engine.dates.clocks and engine.cases.clockwork (replaying a
+May import: engine.store.tables, engine.oversight.breach_entries, engine.cases.listing (scoping), engine.dates.clocks and
+engine.cases.clockwork (replaying a
 restarted deadline). Never FastAPI or Typer.
 
 A breach on a provisional due date (P5) is marked `provisional`: it stands until the year's notice is
@@ -28,8 +30,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from engine.cases.access import ListScope
 from engine.cases.clockwork import apply_ops, calendar_for
+from engine.cases.listing import ListScope, apply_scope
 from engine.dates.clocks import due_date
 from engine.errors import ZhongcaiError
 from engine.oversight.breach_entries import BreachEntry, ClockNote
@@ -39,21 +41,6 @@ from engine.store.tables import AppUser, Breach, CaseEvent, CaseFile, Deadline, 
 _SHOWN_OPS = ("extend", "pause", "resume", "restart")
 #: when a deadline names no responsible role, whose it is by default
 _DEFAULT_RESPONSIBLE = "arbitrator"
-
-
-def apply_scope(stmt: Any, scope: ListScope | None) -> Any:
-    """Restrict a select over `case_file` (joined) to what `scope` lets the caller see."""
-    if scope is None:
-        return stmt
-    if scope.institution_id is not None:
-        stmt = stmt.where(CaseFile.institution_id == scope.institution_id)
-    if scope.region_prefix:
-        stmt = stmt.where(col(CaseFile.region_code).startswith(scope.region_prefix, autoescape=True))
-    if scope.case_ids is not None:
-        if not scope.case_ids:
-            return stmt.where(sa.false())
-        stmt = stmt.where(col(CaseFile.id).in_(sorted(scope.case_ids)))
-    return stmt
 
 
 def _events_by_case(session: Session, case_ids: Iterable[int]) -> dict[int, list[CaseEvent]]:

@@ -4,7 +4,7 @@ Owns: `BackdatedEntry` and `backdated_entries(session, min_days, since, until, s
 reads it next to the breach audit: an entry recorded weeks after the day it claims may hide a missed
 deadline (the audit trusts effective dates; this report shows where they came late).
 Place in the flow: stage 7 (oversight), read-only.
-May import: engine.store.tables, engine.cases.access (scoping), engine.oversight.audit (the scope filter).
+May import: engine.store.tables, engine.cases.listing (scoping and the scope filter).
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from engine.cases.access import ListScope
-from engine.oversight.audit import apply_scope
+from engine.cases.listing import ListScope, apply_scope
 from engine.store.tables import CaseEvent, CaseFile
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -22,13 +22,13 @@ from engine.cases.access import (
     hash_token,
     in_region,
     issue_token,
-    list_scope,
     new_query_code,
     principal_for_token,
     query_code_matches,
     region_prefix,
     sees_internal_file,
 )
+from engine.cases.listing import list_scope
 from engine.store.db import Database
 from engine.store.tables import ApiToken, AppUser, Institution
 

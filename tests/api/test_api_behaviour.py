@@ -3,10 +3,17 @@ rendered documents, the public progress lookup and its rate limit, the JSON erro
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from fastapi.testclient import TestClient
+from pytest import MonkeyPatch
+from sqlmodel import func, select
 
 from api.app import create_app
-from engine.cases.access import RateLimiter, new_query_code
+from engine.cases import writes as case_writes
+from engine.cases.access import RateLimiter, new_query_code, query_code_matches, query_code_salt
+from engine.store.tables import CaseDocument, CaseFile
 from tests.api.conftest import Demo, auth
 
 FRESH = "收到申请（期限内）"  # gx-nn, received, documents attached
@@ -83,14 +90,57 @@ def test_refusal_keeps_its_code_and_names_the_check(demo: Demo) -> None:
 
 def test_available_actions_explain_each_refusal(demo: Demo) -> None:
     cid = demo.case_id(PARTY_CASE)
-    resp = demo.client.get(f"/v1/cases/{cid}/actions", params={"at": "2026-11-27"}, headers=auth("clerk_nn"))
+    resp = demo.client.get(
+        f"/v1/cases/{cid}/actions", params={"at": "2026-11-27", "all": "true"}, headers=auth("clerk_nn")
+    )
     assert resp.status_code == 200
     actions = {a["action"]: a for a in resp.json()}
+    procedure = demo.state.service.procedure_for_hash(demo.state.service.get(cid).procedure_hash)
+    assert set(actions) == set(procedure.actions)  # all of them, when asked
     assert actions["accept"]["allowed"] is False and actions["accept"]["refusal"]["code"] == "stage"
     assert actions["suspend"]["refusal"]["code"] == "role"  # director's action
     assert any(a["allowed"] for a in actions.values())
-    sup = demo.client.get(f"/v1/cases/{cid}/actions", headers=auth("supervisor_gx")).json()
-    assert not any(a["allowed"] for a in sup)
+    sup = demo.client.get(f"/v1/cases/{cid}/actions?all=true", headers=auth("supervisor_gx")).json()
+    assert sup and not any(a["allowed"] for a in sup)
+
+
+def test_available_actions_answer_only_the_allowed_ones_unless_asked(demo: Demo) -> None:
+    cid = demo.case_id(PARTY_CASE)
+    url = f"/v1/cases/{cid}/actions"
+    every = demo.client.get(url, params={"at": "2026-11-27", "all": "true"}, headers=auth("clerk_nn")).json()
+    now = demo.client.get(url, params={"at": "2026-11-27"}, headers=auth("clerk_nn"))
+    assert now.status_code == 200
+    allowed = [a for a in every if a["allowed"]]
+    assert allowed and len(allowed) < len(every)
+    assert now.json() == allowed  # the same entries, in the same order, refusals left out
+    assert all(a["allowed"] and a["refusal"] is None for a in now.json())
+    off = demo.client.get(url, params={"at": "2026-11-27", "all": "false"}, headers=auth("clerk_nn"))
+    assert off.json() == allowed
+    # a supervisor may take none: the default answer is empty
+    assert demo.client.get(url, headers=auth("supervisor_gx")).json() == []
+
+
+def test_an_unknown_action_is_refused_as_unknown(demo: Demo) -> None:
+    cid = demo.case_id(PARTY_CASE)
+    version = demo.state.service.get(cid).version
+    resp = demo.client.post(
+        f"/v1/cases/{cid}/actions/acept",
+        json={"at": "2026-11-27"},
+        headers={**auth("clerk_nn"), "If-Match": str(version)},
+    )
+    assert resp.status_code == 404, resp.text
+    body = resp.json()
+    assert body["code"] == "unknown_action"  # no longer `stage`: no check ran
+    assert "acept" in body["message"] and "accept" in body["message"]  # did you mean
+    assert body["details"]["action"] == "acept" and "accept" in body["details"]["actions"]
+    assert demo.state.service.get(cid).version == version  # nothing changed
+    # the case is still checked first: an invisible case stays a plain not_found
+    other = demo.client.post(
+        f"/v1/cases/{cid}/actions/acept",
+        json={"at": "2026-11-27"},
+        headers={**auth("clerk_sz"), "If-Match": str(version)},
+    )
+    assert other.status_code == 404 and other.json()["code"] == "not_found"
 
 
 def test_upload_checks_type_content_and_size(demo: Demo) -> None:
@@ -290,3 +340,54 @@ def test_the_app_runs_the_scheduler_in_its_lifespan_only_when_asked(demo: Demo) 
     assert demo.state.scanner is None and not scanner.leadership.held  # stopped with the app
     with TestClient(create_app(state=demo.state)):
         assert demo.state.scanner is None  # not asked: no scheduler
+
+
+def _count_rows(demo: Demo, table: type) -> int:
+    with demo.state.db.read() as s:
+        return int(s.exec(select(func.count()).select_from(table)).one())
+
+
+def test_opening_and_attaching_are_one_engine_transaction_each(demo: Demo, monkeypatch: MonkeyPatch) -> None:
+    """A failure at the last write of POST /v1/cases or of an upload leaves no case (with its query-code
+    hash) and no document row: the route makes one engine call, which writes everything or nothing."""
+    body = {"procedure_id": "arbitration", "at": "2026-11-27", "facts": {"claim_amount": "1"}}
+
+    def crash(*_: object, **__: object) -> None:
+        raise RuntimeError("the store went away")
+
+    cases, documents = _count_rows(demo, CaseFile), _count_rows(demo, CaseDocument)
+    monkeypatch.setattr(case_writes, "monitoring_record", crash)
+    failed = demo.client.post("/v1/cases", json=body, headers=auth("clerk_nn"))
+    assert failed.status_code == 500 and failed.json()["code"] == "internal_error"
+    cid = demo.case_id(PARTY_CASE)
+    upload = demo.client.post(
+        f"/v1/cases/{cid}/documents",
+        data={"document_id": "evidence"},
+        files={"file": ("e.pdf", b"%PDF-1.7\n%%EOF\n", "application/pdf")},
+        headers=auth("clerk_nn"),
+    )
+    assert upload.status_code == 500
+    monkeypatch.undo()
+    assert (_count_rows(demo, CaseFile), _count_rows(demo, CaseDocument)) == (cases, documents)
+    opened = demo.client.post("/v1/cases", json=body, headers=auth("clerk_nn"))
+    assert opened.status_code == 201, opened.text
+    data = opened.json()
+    with demo.state.db.read() as s:
+        row = s.get(CaseFile, data["id"])
+    assert row is not None and query_code_matches(
+        query_code_salt(row.case_number, row.receipt_number), data["query_code"], row.query_code_hash
+    )
+
+
+def test_the_api_writes_only_through_the_engine() -> None:
+    """No module of api/ (the CLI aside) opens a write transaction or adds to a session itself."""
+    root = Path(__file__).resolve().parents[2] / "api"
+    writes = re.compile(r"\.transaction\(|\.add\(|\.add_all\(|\.commit\(|\.delete\(|\.execute\(|\.merge\(")
+    found = [
+        f"{p.relative_to(root)}:{n}: {line.strip()}"
+        for p in sorted(root.rglob("*.py"))
+        if p.name != "cli.py"
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if writes.search(line) and not line.lstrip().startswith("#")
+    ]
+    assert found == []

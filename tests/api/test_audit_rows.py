@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.cases.access import ListScope
+from engine.cases.listing import ListScope
 from engine.oversight.audit import breach_audit
 from engine.oversight.backdated import backdated_entries
 from engine.oversight.breach_entries import breaches_csv
