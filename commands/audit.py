@@ -1,0 +1,112 @@
+"""`zhongcai audit`: deadline breaches as of a date, back-dated entries (exit 1 on any finding)."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from commands.common import fail, shanghai_today
+from commands.serve import checkout_library, open_store, optional_date
+
+app = typer.Typer(help="督查 (audit): deadline breaches, back-dated entries", no_args_is_help=True)
+
+
+@app.command("breaches")
+def audit_breaches(
+    as_of: str | None = typer.Option(None, "--as-of", help="audit date YYYY-MM-DD (default today)"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+    as_csv: bool = typer.Option(False, "--csv", help="print CSV"),
+    institution: str | None = typer.Option(None, "--institution", help="only this institution id"),
+) -> None:
+    """超期督查 (breach audit) computed from the deadline rows as of a date; exit 1 if any breach."""
+    from engine.cases.runtime import CaseService
+    from engine.oversight.audit import breach_audit, breaches_csv
+
+    if as_json and as_csv:
+        raise fail("--json 与 --csv 只能选一个 (choose one of --json and --csv)")
+    day = optional_date(as_of, "--as-of") or shanghai_today()
+    db = open_store()
+    service = CaseService(db, checkout_library())
+    with db.read() as s:
+        entries = breach_audit(
+            s, day, institution_id=institution, procedures=lambda pid, h: service.procedure_by_hash(s, pid, h)
+        )
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {"as_of": day.isoformat(), "total": len(entries), "items": [e.to_json() for e in entries]},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    elif as_csv:
+        typer.echo(breaches_csv(entries), nl=False)
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(
+            "案号",
+            "机构",
+            "期限",
+            "届满日 due",
+            "超期天数",
+            "责任人",
+            "延长/中止",
+            "依据",
+            title=f"超期督查 as of {day}",
+        )
+        for e in entries:
+            notes = "; ".join(f"{n.op} {n.on}" for n in e.clock_notes) or "-"
+            who = e.responsible_staff or f"({e.responsible_role})"
+            table.add_row(
+                e.case_number,
+                e.institution_name,
+                e.deadline_title,
+                f"{e.due_on}（暂定）" if e.provisional else str(e.due_on),
+                str(e.days_overdue),
+                who,
+                notes,
+                e.basis,
+            )
+        Console(width=200).print(table)
+        provisional = sum(e.provisional for e in entries)
+        note = f", {provisional} provisional (暂定, P5)" if provisional else ""
+        typer.echo(f"{len(entries)} breach(es) as of {day}{note}")
+    db.dispose()
+    if entries:
+        raise typer.Exit(1)
+
+
+@app.command("backdated")
+def audit_backdated(
+    min_days: int = typer.Option(
+        30, "--min-days", min=1, help="effective date at least this many days before recording"
+    ),
+    since: str | None = typer.Option(None, "--since", help="recorded on or after YYYY-MM-DD"),
+    until: str | None = typer.Option(None, "--until", help="recorded on or before YYYY-MM-DD"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """倒签记录 (back-dated entries): actions recorded long after their effective date; exit 1 if any."""
+    from engine.oversight.backdated import backdated_entries
+
+    db = open_store()
+    with db.read() as s:
+        entries = backdated_entries(
+            s, min_days=min_days, since=optional_date(since, "--since"), until=optional_date(until, "--until")
+        )
+    if as_json:
+        typer.echo(json.dumps([e.to_json() for e in entries], ensure_ascii=False, indent=2))
+    else:
+        for e in entries:
+            typer.echo(
+                f"{e.case_number}  #{e.seq} {e.action} ({e.role} {e.actor_id}): effective {e.effective_on}, "
+                f"recorded {e.recorded_at:%Y-%m-%d %H:%M} ({e.days_back} days later)"
+            )
+        typer.echo(
+            f"{len(entries)} back-dated entr{'y' if len(entries) == 1 else 'ies'} (>= {min_days} days)"
+        )
+    db.dispose()
+    if entries:
+        raise typer.Exit(1)
