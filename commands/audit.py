@@ -44,36 +44,11 @@ def audit_breaches(
         typer.echo(breaches_csv(entries), nl=False)
     else:
         from rich.console import Console
-        from rich.table import Table
 
-        table = Table(
-            "案号",
-            "机构",
-            "期限",
-            "届满日 due",
-            "超期天数",
-            "责任人",
-            "延长/中止",
-            "依据",
-            title=f"超期督查 as of {day}",
-        )
-        for e in entries:
-            notes = "; ".join(f"{n.op} {n.on}" for n in e.clock_notes) or "-"
-            who = e.responsible_staff or f"({e.responsible_role})"
-            table.add_row(
-                e.case_number,
-                e.institution_name,
-                e.deadline_title,
-                f"{e.due_on}（暂定）" if e.provisional else str(e.due_on),
-                str(e.days_overdue),
-                who,
-                notes,
-                e.basis,
-            )
-        Console(width=200).print(table)
-        provisional = sum(e.provisional for e in entries)
-        note = f", {provisional} provisional (暂定, P5)" if provisional else ""
-        typer.echo(f"{len(entries)} breach(es) as of {day}{note}")
+        from engine.oversight.text import breach_summary, breach_table
+
+        Console(width=200).print(breach_table(entries, day))
+        typer.echo(breach_summary(entries, day))
     db.dispose()
     if entries:
         raise typer.Exit(1)
@@ -90,6 +65,7 @@ def audit_backdated(
 ) -> None:
     """倒签记录 (back-dated entries): actions recorded long after their effective date; exit 1 if any."""
     from engine.oversight.backdated import backdated_entries
+    from engine.oversight.text import backdated_lines
 
     db = open_store()
     with db.read() as s:
@@ -99,14 +75,7 @@ def audit_backdated(
     if as_json:
         typer.echo(json.dumps([e.to_json() for e in entries], ensure_ascii=False, indent=2))
     else:
-        for e in entries:
-            typer.echo(
-                f"{e.case_number}  #{e.seq} {e.action} ({e.role} {e.actor_id}): effective {e.effective_on}, "
-                f"recorded {e.recorded_at:%Y-%m-%d %H:%M} ({e.days_back} days later)"
-            )
-        typer.echo(
-            f"{len(entries)} back-dated entr{'y' if len(entries) == 1 else 'ies'} (>= {min_days} days)"
-        )
+        typer.echo("\n".join(backdated_lines(entries, min_days)))
     db.dispose()
     if entries:
         raise typer.Exit(1)

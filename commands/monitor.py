@@ -119,10 +119,6 @@ def monitor_export(
     typer.echo(f"导出 {res.count} 条监测记录；游标 (cursor) = {res.last_id}", err=True)
 
 
-def _fmt_rate(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.2f}%"
-
-
 @app.command("report")
 def monitor_report(
     month: str = typer.Option(..., "--month", help="统计月份 YYYY-MM"),
@@ -134,6 +130,7 @@ def monitor_report(
     import json
 
     from engine.monitoring.indicators import indicator_spec, month_bounds, monthly_report
+    from engine.monitoring.text import report_lines
 
     load_config(lambda: month_bounds(month))
     scope = _scope(region, institution)
@@ -145,21 +142,7 @@ def monitor_report(
     if as_json:
         typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
         return
-    where = " ".join(x for x in (region and f"地区 {region}", institution and f"机构 {institution}") if x)
-    typer.echo(f"{spec.title} {month} {where}".rstrip())
-    for key, value in report.measures.items():
-        typer.echo(f"  {report.titles[key]}: {value}")
-    closures = codes.table("closure_methods")
-    for code, n in report.closed_by_closure.items():
-        e = closures.entries.get(code)
-        typer.echo(f"  结案方式 {code}（{e.name if e else '未知'}）: {n}")
-    for code, n in report.ended_by_closure.items():
-        typer.echo(f"  未受理即结束 {code}: {n}")
-    typer.echo(f"  超期 (breaches): {sum(report.breaches.values())} {report.breaches or ''}".rstrip())
-    if report.provisional_breaches:
-        typer.echo(f"    其中暂定 (provisional, P5): {report.provisional_breaches}")
-    for r in report.rates.values():
-        typer.echo(f"  {r.title}: {_fmt_rate(r.value)} = {r.numerator} / {r.denominator}  [{r.formula}]")
+    typer.echo("\n".join(report_lines(report, spec.title, month, codes, region, institution)))
 
 
 @app.command("checks")
@@ -171,6 +154,7 @@ def monitor_checks(
     import json
 
     from engine.monitoring.datachecks import check_spec, run_checks
+    from engine.monitoring.text import check_lines
 
     day = optional_date(as_of, "--as-of") or shanghai_today()
     spec = load_config(check_spec)
@@ -181,11 +165,7 @@ def monitor_checks(
     if as_json:
         typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
-        typer.echo(f"{spec.title} (as of {day})")
-        for f in report.findings:
-            mark = "OK " if f.count == 0 else ("ERR" if f.severity == "error" else "WRN")
-            ids = ", ".join(f"case {e['case_id']}#{e['event_seq']}" for e in f.examples[:5])
-            typer.echo(f"  {mark} {f.rule}: {f.title}: {f.count}" + (f"  (e.g. {ids})" if ids else ""))
+        typer.echo("\n".join(check_lines(report, spec.title, day)))
     raise typer.Exit(1 if report.errors else 0)
 
 
@@ -201,6 +181,7 @@ def monitor_risks(
 
     from engine.monitoring.indicators import month_bounds
     from engine.monitoring.risk import monthly_risks, risk_spec
+    from engine.monitoring.text import risk_lines
     from engine.store.tables import MonitoringRecord
 
     load_config(lambda: month_bounds(month))
@@ -216,14 +197,5 @@ def monitor_risks(
     if as_json:
         typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
-        labels = {"collective": "集体争议", "large_claim": "大额请求"}
-        typer.echo(f"风险预警 {month}: {len(report.flagged)} 件即时预警, {len(report.surges)} 项环比激增")
-        for f in report.flagged:
-            flags = "、".join(labels.get(x, x) for x in f.flags)
-            typer.echo(
-                f"  案件 {f.case_id} {f.effective_on} {f.region_code} {flags} 人数 {f.workers} 金额 {f.claim_amount}"
-            )
-        for s in report.surges:
-            inc = "新增" if s.increase is None else f"+{s.increase * 100:.0f}%"
-            typer.echo(f"  激增 {s.dimension} {s.key}（{s.name}）: {s.previous} → {s.current} ({inc})")
+        typer.echo("\n".join(risk_lines(report, month)))
     raise typer.Exit(1 if report.flagged or report.surges else 0)

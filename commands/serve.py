@@ -101,24 +101,12 @@ def serve(
 
 def _print_roster(report: Any) -> None:
     from rich.console import Console
-    from rich.table import Table
+
+    from engine.demo.roster import roster_renderables
 
     console = Console(width=160)
-    console.print(
-        "[bold]演示数据 (demo data)[/bold]" + (" created" if report.created else " already present")
-    )
-    users = Table("用户 user", "角色 role", "机构 institution", "令牌 bearer token")
-    for username, role, inst, token in report.users:
-        users.add_row(username, role, inst or "-", token)
-    console.print(users)
-    cases = Table("id", "案号或收件登记号 number", "阶段 stage", "说明", "查询码 query code")
-    for cid, number, stage, label, code in report.cases:
-        cases.add_row(str(cid), number, stage, label, code)
-    console.print(cases)
-    console.print(
-        "[yellow]演示令牌是公开的固定字符串，切勿在真实数据库上使用 --seed-demo "
-        "(the demo tokens are fixed, public strings: never seed a real database)[/yellow]"
-    )
+    for part in roster_renderables(report):
+        console.print(part)
 
 
 def scheduler(
