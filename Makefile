@@ -31,8 +31,8 @@ run: install
 	$(PY) cli.py serve --seed-demo
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check engine api cli.py tests bench scripts
-	$(VENV)/bin/ruff format --check engine api cli.py
+	$(VENV)/bin/ruff check engine api cli.py commands tests bench scripts
+	$(VENV)/bin/ruff format --check engine api cli.py commands
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy

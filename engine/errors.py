@@ -1,16 +1,17 @@
 """Errors and diagnostics shared by every stage of the engine.
 
 Owns: `Span` (a 1-based position in a source file), `Diagnostic` (one problem an author can fix),
-`render_diagnostic` (the one text rendering used by the CLI, pytest output and the API), and the
-exception family raised to callers.
+`render_diagnostic` (the one text rendering used by the CLI, pytest output and the API),
+`render_diagnostics` (several, each with its file's lines), and the exception family raised to callers.
 
 May import: the standard library only. Every other engine module may import this one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 Severity = Literal["error", "warning"]
 
@@ -103,6 +104,21 @@ def render_diagnostic(diag: Diagnostic, source_lines: list[str] | None = None) -
     if diag.hint:
         out.append(f"{' ' * gutter} = hint: {diag.hint}")
     return "\n".join(out)
+
+
+class _Lines(Protocol):
+    @property
+    def lines(self) -> Sequence[str]: ...
+
+
+def render_diagnostics(diags: Iterable[Diagnostic], sources: Mapping[str, _Lines]) -> str:
+    """Several diagnostics, each with the line it points at (from `sources`, the files read, by
+    path), separated by a blank line."""
+    out = []
+    for d in diags:
+        doc = sources.get(d.span.path) if d.span is not None else None
+        out.append(render_diagnostic(d, list(doc.lines) if doc is not None else None))
+    return "\n\n".join(out)
 
 
 def _cells(char: str) -> int:

@@ -3,7 +3,9 @@ and inside functions (only `if TYPE_CHECKING:` imports, which never run, are lef
 - no import cycle between engine modules;
 - no cycle between engine packages, and every package imports only what its `__init__` docstring's
   "May import:" line names;
-- the engine never imports FastAPI, Starlette or Typer (only api/ and the CLI do)."""
+- the engine never imports FastAPI, Starlette or Typer (only api/ and the CLI do), nor the edges that use
+  it (api/, commands/, cli.py);
+- commands/ (the CLI's groups) imports only what its `__init__` docstring's "May import:" line names."""
 
 from __future__ import annotations
 
@@ -16,7 +18,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE = ROOT / "engine"
+COMMANDS = ROOT / "commands"
 EDGE_FRAMEWORKS = ("fastapi", "starlette", "typer", "uvicorn")
+#: the project's own top-level packages and modules; the engine imports none but itself
+FIRST_PARTY = ("engine", "api", "commands", "cli", "web", "bench", "scripts", "tests")
 
 
 def _name(path: Path) -> str:
@@ -159,6 +164,30 @@ def test_the_engine_never_imports_the_web_or_cli_frameworks() -> None:
         if t.split(".")[0] in EDGE_FRAMEWORKS
     )
     assert bad == []
+
+
+def test_the_engine_never_imports_the_edges() -> None:
+    bad = sorted(
+        f"{m} imports {t}"
+        for m, p in modules().items()
+        for t in _imports(p)
+        if t.split(".")[0] in FIRST_PARTY and t.split(".")[0] != "engine"
+    )
+    assert bad == []
+
+
+def test_the_commands_import_only_what_their_docstring_allows() -> None:
+    doc = ast.get_docstring(ast.parse((COMMANDS / "__init__.py").read_text(encoding="utf-8"))) or ""
+    line = re.search(r"May import:(.*?)(?:\n\n|\Z)", doc, re.S)
+    assert line is not None, "commands/__init__.py: the docstring says nothing about what it may import"
+    allowed = {"commands", *(n for n in FIRST_PARTY if re.search(rf"\b{n}\b", line.group(1)))}
+    wrong = sorted(
+        f"{path.relative_to(ROOT)} imports {t}"
+        for path in sorted(COMMANDS.glob("*.py"))
+        for t in _imports(path)
+        if t.split(".")[0] in FIRST_PARTY and t.split(".")[0] not in allowed
+    )
+    assert wrong == [], f"commands: not in its 'May import:' line: {wrong}"
 
 
 def test_the_checker_finds_a_cycle_and_a_forbidden_import() -> None:

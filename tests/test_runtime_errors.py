@@ -279,7 +279,7 @@ def test_a_template_defect_is_one_line_on_the_cli(
 ) -> None:
     import typer
 
-    from cli import _case_run
+    from commands.case import run_write as _case_run
 
     service, _ = _service(tmp_path, BROKEN_TEMPLATES["syntax"][0], monkeypatch=monkeypatch)
     case_id = _accepted_case(service)

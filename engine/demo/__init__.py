@@ -1,4 +1,4 @@
-"""Demo data: the walkthrough case (`zhongcai demo`) and the seed of `make run`.
+"""Demo data: the walkthrough case (`zhongcai demo`) and the seed of `make run` with its roster.
 
 May import: engine.errors, engine.codes, engine.dates, engine.store, engine.procedures, engine.cases, engine.documents, engine.registry, engine.oversight.
 """
@@ -6,6 +6,7 @@ May import: engine.errors, engine.codes, engine.dates, engine.store, engine.proc
 __all__ = [
     "case_plans",
     "register_seed",
+    "roster",
     "seed",
     "walkthrough",
 ]

@@ -1,4 +1,4 @@
-"""Monitoring (监测): the record written with every event (record), its configuration (config), monthly indicators, data checks, risk warnings and the export.
+"""Monitoring (监测): the record written with every event (record), its configuration (config), monthly indicators, data checks, risk warnings, the export, and their text renderings (text).
 
 May import: engine.errors, engine.dates, engine.store, engine.codes, engine.procedures.
 """
@@ -10,4 +10,5 @@ __all__ = [
     "indicators",
     "record",
     "risk",
+    "text",
 ]

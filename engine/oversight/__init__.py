@@ -1,4 +1,4 @@
-"""Watching time and the store: the deadline scan (scan) and its scheduler, the breach audit, the back-dated report, verify, and applying a calendar change (calendar_apply).
+"""Watching time and the store: the deadline scan (scan) and its scheduler, the breach audit, the back-dated report, verify, and applying a calendar change (calendar_apply), and the text of the audit reports (text).
 
 May import: engine.errors, engine.dates, engine.store, engine.procedures, engine.monitoring, engine.cases.
 """
@@ -12,5 +12,6 @@ __all__ = [
     "calendar_changes",
     "scan",
     "scheduler",
+    "text",
     "verify",
 ]
