@@ -92,7 +92,7 @@ def test_codes_commands(db_url: str) -> None:
         "mediation",
     }
     code, out, _ = _run(db_url, "codes", "validate")
-    assert code == 0 and "9 个代码表" in out
+    assert code == 0 and "11 个代码表" in out
     code, _, err = _run(db_url, "codes", "validate", "dispute_types", "labor_pay")
     assert code == 1 and "labour_pay" in err
     code, out, _ = _run(db_url, "codes", "validate", "regions", "510202", "--on", "1990-06-01")

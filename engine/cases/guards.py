@@ -1,7 +1,7 @@
 """Guards evaluated against one case: the names a guard sees and the `GuardContext` it may call.
 
 Owns: `CaseGuardContext` (has_document, calendar, deadline_due, deadline_status, deadline_provisional,
-times_fired, param for
+times_fired, on_register, param for
 engine.expr functions), `guard_names` (facts with defaults, params in force on the effective date,
 `at`, `stage`) and `check_refusal` (a `Check` -> None when it holds, else the `EventNotAllowed` whose
 message is the check's own Chinese message plus the evaluator's explanation).
@@ -33,8 +33,10 @@ class CaseGuardContext:
         fired: Callable[[], Mapping[str, int]],
         calendar: Any,
         provisional: frozenset[str] = frozenset(),
+        register: Callable[[str, str], bool | None] = lambda _name, _post: None,
     ) -> None:
         self.procedure = procedure
+        self._register = register
         self.at = at
         self._documents = documents
         self._deadlines = deadlines
@@ -58,6 +60,9 @@ class CaseGuardContext:
 
     def times_fired(self, action: str) -> int:
         return self._fired().get(action, 0)
+
+    def on_register(self, name: str, post: str) -> bool | None:
+        return self._register(name, post)
 
     def param(self, name: str, at: dt.date | None = None) -> Any:
         p = self.procedure.params.get(name)

@@ -23,6 +23,7 @@ from sqlmodel import Session
 from engine.cases.clockwork import clocks_from_rows
 from engine.cases.facts import decode_facts
 from engine.cases.guards import CaseGuardContext, guard_names, holds
+from engine.cases.tribunal import on_register
 from engine.errors import (
     BadInput,
     CaseConflict,
@@ -221,7 +222,13 @@ class CaseState:
             provisional=self.provisional,
             fired=lambda: self.fired,
             calendar=calendar,
+            register=lambda name, post: self.on_register(name, post, at),
         )
+
+    def on_register(self, name: str, post: str, at: dt.date) -> bool | None:
+        """Whether `name` holds `post` at the case's institution on `at` (engine.cases.tribunal)."""
+        assert self._conn is not None
+        return on_register(self._conn, self.case.institution_id, name, post, at)
 
     def holds(self, check: Check, facts: Mapping[str, Any], at: dt.date, calendar: Any) -> bool:
         names = guard_names(self.procedure, facts, at, self.case.stage, self.case.opened_on)

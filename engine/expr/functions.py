@@ -46,6 +46,7 @@ class GuardContext(Protocol):
     def deadline_status(self, deadline_id: str) -> str | None: ...
     def deadline_provisional(self, deadline_id: str) -> bool: ...
     def times_fired(self, action: str) -> int: ...
+    def on_register(self, name: str, post: str) -> bool | None: ...
     def param(self, param_id: str, day: dt.date) -> Any: ...
 
 
@@ -167,6 +168,16 @@ def _deadline_provisional(ctx: GuardContext, deadline_id: str) -> bool:
                 "times_fired('extend_award_period') < 1")  # fmt: skip
 def _times_fired(ctx: GuardContext, action: str) -> int:
     return int(ctx.times_fired(action))
+
+
+@guard_function("on_register", ["text", "text"], "bool",
+                "该人员在生效日是否为本案仲裁机构该岗位（arbitrator 仲裁员、clerk 书记员）的在聘人员；机构尚未登记人员时为真。",
+                "Whether the person holds the post (arbitrator, clerk) at the case's institution on the effective "
+                "date; true while the institution keeps no register.",
+                "on_register('黄志远', 'arbitrator')")  # fmt: skip
+def _on_register(ctx: GuardContext, name: str, post: str) -> bool:
+    got = ctx.on_register(name, post)
+    return True if got is None else bool(got)
 
 
 @guard_function("param", ["text", "date"], "decimal", "参数在某日有效的值（如当地月最低工资标准）。",

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from engine.oversight.breach_entries import BreachEntry
     from engine.oversight.backdated import BackdatedEntry
+    from engine.oversight.breach_entries import BreachEntry
 
 
 def breach_table(entries: Sequence[BreachEntry], day: dt.date) -> Table:

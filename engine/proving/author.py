@@ -70,6 +70,9 @@ class StoredCaseContext:
     def times_fired(self, action: str) -> int:
         return self.fired.get(action, 0)
 
+    def on_register(self, name: str, post: str) -> bool | None:
+        return None  # no register here: every name passes
+
     def param(self, name: str, at: dt.date | None = None) -> Any:
         p = self.procedure.params.get(name)
         return None if p is None else p.at(at or self.at)

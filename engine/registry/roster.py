@@ -18,10 +18,10 @@ from typing import Any, Generic, TypeVar
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
+from engine.cases.tribunal import holds_on
 from engine.errors import BadInput
 from engine.registry.codes import KINDS, code_name
 from engine.registry.institutions import institutions_as_of
-from engine.registry.staff import holds
 from engine.store.register_tables import AppointmentRow, InstitutionVersionRow, StaffRow
 
 MAX_PER_PAGE = 100
@@ -124,7 +124,7 @@ def public_arbitrators(
                 sa.or_(col(inst.valid_to).is_(None), col(inst.valid_to) > day),
             ),
         )
-        .where(AppointmentRow.post == "arbitrator", holds(day))
+        .where(AppointmentRow.post == "arbitrator", holds_on(day))
     )
     if filters.region:
         stmt = stmt.where(col(inst.region_code).startswith(filters.region, autoescape=True))
@@ -194,7 +194,9 @@ def count_arbitrators(session: Session, institution_id: str, day: dt.date) -> in
         select(func.count())
         .select_from(AppointmentRow)
         .where(
-            AppointmentRow.institution_id == institution_id, AppointmentRow.post == "arbitrator", holds(day)
+            AppointmentRow.institution_id == institution_id,
+            AppointmentRow.post == "arbitrator",
+            holds_on(day),
         )
     )
     return int(session.exec(stmt).one())

@@ -1,14 +1,14 @@
 """Staff, their appointments (聘任) and training: who holds which post of which institution on a day.
 
 Owns: `StaffValues`, `AppointmentValues`, `add_staff`, `appoint`, `end_appointment`, `record_training`,
-`appointees` (the current holders of a post), `on_register` (is a name a current holder; None when the
-institution keeps no register yet), `training_hours`.
+`appointees` (the current holders of a post), `training_hours`; whether a name holds a post on a day is
+engine.cases.tribunal.on_register (the runtime asks it).
 Rules: an arbitrator is appointed on one of the grounds of 调解仲裁法第二十条 (code table
 qualification_grounds), for a term of usually five years (组织规则第二十四条); one person holds one
 appointment per post and institution at a time; the names of an institution's current holders of a post
 are unique (a case's tribunal names them, engine.registry.performance attributes cases by them); a
 person's ID number is checked (GB 11643) and kept in `staff` only.
-May import: engine.errors, engine.codes.identifiers, engine.documents.masking, engine.registry.codes, engine.store.tables, engine.store.register_tables.
+May import: engine.errors, engine.cases.tribunal, engine.codes.identifiers, engine.documents.masking, engine.registry.codes, engine.store.tables, engine.store.register_tables.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
+from engine.cases.tribunal import holds_on
 from engine.codes.identifiers import check_resident_id
 from engine.documents.masking import mask_id
 from engine.errors import BadInput
@@ -111,15 +112,6 @@ def add_staff(session: Session, institution_id: str, values: StaffValues, *, tod
     return row
 
 
-def holds(day: dt.date) -> sa.ColumnElement[bool]:
-    """An appointment that holds on `day`."""
-    return sa.and_(
-        col(AppointmentRow.term_from) <= day,
-        sa.or_(col(AppointmentRow.term_to).is_(None), col(AppointmentRow.term_to) >= day),
-        sa.or_(col(AppointmentRow.ended_on).is_(None), col(AppointmentRow.ended_on) > day),
-    )
-
-
 def appoint(
     session: Session, staff_id: int, values: AppointmentValues, *, submission_id: int | None = None
 ) -> AppointmentRow:
@@ -162,7 +154,7 @@ def appoint(
             col(StaffRow.id) != staff_id,
             AppointmentRow.institution_id == person.institution_id,
             AppointmentRow.post == post,
-            holds(values.term_from),
+            holds_on(values.term_from),
         )
     )
     if session.exec(namesake).first() is not None:
@@ -233,32 +225,10 @@ def appointees(
     stmt = (
         select(StaffRow, AppointmentRow)
         .join(AppointmentRow, col(AppointmentRow.staff_id) == col(StaffRow.id))
-        .where(AppointmentRow.institution_id == institution_id, AppointmentRow.post == post, holds(day))
+        .where(AppointmentRow.institution_id == institution_id, AppointmentRow.post == post, holds_on(day))
         .order_by(col(StaffRow.name), col(StaffRow.id))
     )
     return [(s, a) for s, a in session.exec(stmt).all()]
-
-
-def on_register(session: Session, institution_id: str, name: str, post: str, day: dt.date) -> bool | None:
-    """Whether `name` holds `post` at the institution on `day`; None when the institution keeps no register
-    yet (no appointment at all), so cases of institutions not yet registered are not blocked."""
-    any_appointment = (
-        select(AppointmentRow.id).where(AppointmentRow.institution_id == institution_id).limit(1)
-    )
-    if session.exec(any_appointment).first() is None:
-        return None
-    stmt = (
-        select(func.count())
-        .select_from(StaffRow)
-        .join(AppointmentRow, col(AppointmentRow.staff_id) == col(StaffRow.id))
-        .where(
-            StaffRow.name == (name or "").strip(),
-            AppointmentRow.institution_id == institution_id,
-            AppointmentRow.post == post,
-            holds(day),
-        )
-    )
-    return bool(session.exec(stmt).one())
 
 
 def training_hours(session: Session, staff_id: int, year: int) -> Decimal:

@@ -65,6 +65,7 @@ class FakeCase:
     fired: Mapping[str, int] = field(default_factory=dict)
     params: Mapping[str, Mapping[dt.date, Any]] = field(default_factory=dict)
     calendar: FakeCalendar = field(default_factory=FakeCalendar)
+    register: Mapping[tuple[str, str], bool] | None = None
 
     def has_document(self, doc_id: str) -> bool:
         return doc_id in self.documents
@@ -79,6 +80,9 @@ class FakeCase:
 
     def times_fired(self, action: str) -> int:
         return self.fired.get(action, 0)
+
+    def on_register(self, name: str, post: str) -> bool | None:
+        return self.register.get((name, post)) if self.register is not None else None
 
     def param(self, param_id: str, day: dt.date) -> Any:
         values = self.params.get(param_id, {})
