@@ -5,7 +5,8 @@ case runtime, so it gets the clocks (the submission is due 10 working days after
 breach audit, the scan and the checker as every procedure does.
 
 Owns: `open_period` (the quarter's case, opened as the system on the quarter's last day so the
-submission deadline runs even if the institution never submits), `submit`, `resubmit`, `approve`,
+submission deadline runs even if the institution never submits) and `open_due_periods` (that, for every
+institution, after a quarter's end), `submit`, `resubmit`, `approve`,
 `return_` and `may_review` (who is the level above).
 Every submission is a `SubmissionRow` (its content and the content's sha256); every content is also
 attached to the case as a version of the document `register_data`, so the case file and its hash-chained
@@ -242,6 +243,29 @@ def open_period(service: CaseService, institution_id: str, period: str) -> int:
             SYSTEM,
         )
         return view.id
+
+
+def last_ended_period(as_of: dt.date) -> str:
+    """The last quarter that ended before `as_of`.
+
+    >>> last_ended_period(dt.date(2026, 10, 1)), last_ended_period(dt.date(2026, 9, 30))
+    ('2026Q3', '2026Q2')
+    >>> last_ended_period(dt.date(2027, 1, 5))
+    '2026Q4'
+    """
+    q = (as_of.month - 1) // 3  # the current quarter's index 0..3: the previous one ended
+    return f"{as_of.year - 1}Q4" if q == 0 else f"{as_of.year}Q{q}"
+
+
+def open_due_periods(service: CaseService, as_of: dt.date) -> list[int]:
+    """Open the quarterly case of the last ended quarter for every institution that has none yet (each in
+    its own transaction; idempotent): what a periodic job runs after each quarter's end, so the submission
+    deadline runs, and is breached, for an institution that never submits. Returns the cases opened."""
+    period = last_ended_period(as_of)
+    with service.db.read() as s:
+        ids = [i.id for i in s.exec(select(Institution).order_by(col(Institution.id))).all()]
+        have = {i for i in ids if _period_case(s, i, period) is not None}
+    return [open_period(service, i, period) for i in ids if i not in have]
 
 
 def submit(

@@ -255,3 +255,34 @@ def test_a_correction_has_no_submission_deadline(db: Database, service: Any) -> 
     view = svc.get(got.case_id)
     assert "submission" not in view.deadlines
     assert view.deadlines["verification_review"].due_on is not None  # type: ignore[index]
+
+
+def test_after_the_quarter_every_institution_has_its_case_once(db: Database, service: Any) -> None:
+    svc, _ = service
+    opened = v.open_due_periods(svc, dt.date(2026, 10, 9))
+    assert len(opened) == 4  # gx, gl, nn, xn
+    assert v.open_due_periods(svc, dt.date(2026, 10, 9)) == []
+    with db.read() as s:
+        cases = s.exec(select(CaseFile).where(CaseFile.procedure_id == v.PROCEDURE)).all()
+        assert sorted((c.institution_id, c.facts["period"], c.opened_on) for c in cases) == [
+            (i, "2026Q3", dt.date(2026, 9, 30)) for i in ("gl", "gx", "nn", "xn")
+        ]
+    # the submission then goes to the case already opened
+    got = v.submit(svc, "xn", "2026Q3", "quarterly", CONTENT, who(db, "xn_clerk"), dt.date(2026, 10, 9))
+    assert got.case_id in opened
+
+
+def test_not_disputes_is_checked_like_the_rest_of_the_config(tmp_path: Any) -> None:
+    from engine.errors import ProcedureInvalid
+    from engine.monitoring.config import recording_spec
+
+    (tmp_path / "indicators.yaml").write_text(
+        "recording:\n  not_disputes: [Register-Check]\n", encoding="utf-8"
+    )
+    with pytest.raises(ProcedureInvalid) as err:
+        recording_spec(tmp_path)
+    assert "not_disputes" in str(err.value) and ":2:" in str(err.value)
+    (tmp_path / "indicators.yaml").write_text(
+        "recording:\n  not_disputes: [register_check]\n", encoding="utf-8"
+    )
+    assert recording_spec(tmp_path).not_disputes == ("register_check",)
