@@ -203,8 +203,12 @@ def _joined(service: CaseService, s: Session) -> CaseService:
 # ------------------------------------------------------------------------------- the flow
 
 
-def _institution(s: Session, institution_id: str) -> Institution:
-    inst = s.get(Institution, institution_id)
+def _institution(s: Session, institution_id: str, *, lock: bool = False) -> Institution:
+    """The institution; with `lock`, its row locked for the transaction (PostgreSQL `FOR UPDATE`; SQLite's
+    write transactions are serial already), so two submissions of one institution at once cannot both
+    open the period's case."""
+    stmt = select(Institution).where(Institution.id == institution_id)
+    inst = s.exec(stmt.with_for_update() if lock else stmt).first()
     if inst is None:
         raise BadInput(
             f"机构“{institution_id}”不存在 (unknown institution '{institution_id}')", field="institution_id"
@@ -231,7 +235,7 @@ def open_period(service: CaseService, institution_id: str, period: str) -> int:
     submission deadline runs from then); returns its id. Idempotent: an opened case is returned."""
     end = quarter_end(period)
     with service.db.transaction() as s:
-        _institution(s, institution_id)
+        _institution(s, institution_id, lock=True)
         case = _period_case(s, institution_id, period)
         if case is not None and case.id is not None:
             return case.id
@@ -289,7 +293,7 @@ def submit(
     data = content_bytes(content)
     sha = hashlib.sha256(data).hexdigest()
     with service.db.transaction() as s:
-        institution = _institution(s, institution_id)
+        institution = _institution(s, institution_id, lock=True)
         _check_submitter(s, actor, institution)
         joined = _joined(service, s)
         case = _period_case(s, institution_id, period) if kind == "quarterly" else None

@@ -286,3 +286,30 @@ def test_not_disputes_is_checked_like_the_rest_of_the_config(tmp_path: Any) -> N
         "recording:\n  not_disputes: [register_check]\n", encoding="utf-8"
     )
     assert recording_spec(tmp_path).not_disputes == ("register_check",)
+
+
+def test_two_submissions_of_one_quarter_at_once_open_one_case(db: Database, service: Any) -> None:
+    import threading
+
+    svc, _ = service
+    clerk = who(db, "xn_clerk")
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def go(n: int) -> None:
+        barrier.wait()
+        try:
+            v.submit(svc, "xn", "2026Q3", "quarterly", {"n": n}, clerk, dt.date(2026, 10, 9))
+            outcomes.append("ok")
+        except EventNotAllowed as exc:
+            outcomes.append(exc.code)
+
+    threads = [threading.Thread(target=go, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["ok", "stage"]
+    with db.read() as s:
+        assert len(s.exec(select(CaseFile).where(CaseFile.procedure_id == v.PROCEDURE)).all()) == 1
+        assert len(s.exec(select(SubmissionRow)).all()) == 1
