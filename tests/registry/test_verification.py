@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import col, select
 
 from engine.cases.access import AccessDenied, Principal
+from engine.cases.casefile import Actor
 from engine.cases.runtime import CaseService, ensure_institution
 from engine.codes.code_tables import CodeTables
 from engine.errors import BadInput, EventNotAllowed
@@ -191,11 +192,21 @@ def test_verification_cases_use_no_arbitration_number(db: Database, service: Any
         numbers.append(svc.open_case("arbitration", day, {"claim_amount": 100}, "xn").case_number)
         v.submit(svc, "xn", "2026Q3", "correction", {"n": i}, who(db, "xn_clerk"), day)
     one = svc.open_case("mediation", day, {"claim_amount": 100}, "xn").case_number
+    # the 案号 of accepted arbitration cases, with a verification opened between two acceptances
+    clerk = Actor("clerk", "clerk")
+    accepted = []
+    for i in range(2):
+        case = svc.open_case("arbitration", day, {"claim_amount": 100}, "xn")
+        svc.attach(case.id, ["application", "applicant_identity"], day, clerk)
+        svc.fire(case.id, "accept", clerk, day)
+        accepted.append(svc.get(case.id).case_number)
+        v.submit(svc, "xn", "2026Q2", "correction", {"m": i}, who(db, "xn_clerk"), day)
+    assert accepted == ["兴劳人仲案字〔2026〕第2号", "兴劳人仲案字〔2026〕第3号"]
     assert numbers == [f"兴劳人仲收字〔2026〕第{n}号" for n in (1, 2, 3)]
     assert one == "兴劳人仲案字〔2026〕第1号"  # the 案号 series is untouched by the three verifications
     with db.read() as s:
         cases = s.exec(select(CaseFile).where(CaseFile.procedure_id == v.PROCEDURE)).all()
-        assert sorted(c.case_number for c in cases) == [f"兴机构人员核字〔2026〕第{n}号" for n in (1, 2, 3)]
+        assert sorted(c.case_number for c in cases) == [f"兴机构人员核字〔2026〕第{n}号" for n in range(1, 6)]
 
 
 def test_monitoring_figures_are_unchanged_by_verification_cases(db: Database, service: Any) -> None:
