@@ -56,6 +56,6 @@ clean:
 
 # Long `procedures check` of every shipped procedure (issue 8); `make test` runs a short one.
 check-procedures: $(STAMP)
-	mkdir -p var; status=0; for p in arbitration mediation guangxi zhejiang; do \
+	mkdir -p var; status=0; for p in arbitration mediation guangxi zhejiang register_verification; do \
 	  $(PY) cli.py procedures check $$p --examples 2000 --budget 600 --out var/check-$$p.yaml || status=1; \
 	done; exit $$status

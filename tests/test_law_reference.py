@@ -75,11 +75,12 @@ def abbreviations(text: str) -> dict[str, str]:
 
 
 def basis_articles(basis: str, abbr: dict[str, str]) -> set[tuple[str, int]]:
-    """(abbreviation, article) for every article a `basis:` cites, e.g. 调解仲裁法第二十九条 -> ("L", 29)."""
+    """(abbreviation, article) for every article a `basis:` cites, e.g. 调解仲裁法第二十九条 -> ("L", 29).
+    A part that says `本系统规则` (this system's own rule, where no instrument fixes the limit) cites none."""
     out: set[tuple[str, int]] = set()
     for part in re.split(r"[；;]", basis):
         part = part.strip()
-        if not part:
+        if not part or part.startswith("本系统规则"):
             continue
         m = re.match(r"(.+?)(?=第[零一二三四五六七八九十百千]+条)", part)
         assert m, f"basis part '{part}' cites no article"
@@ -91,8 +92,11 @@ def basis_articles(basis: str, abbr: dict[str, str]) -> set[tuple[str, int]]:
 
 
 def row_articles(cell: str) -> set[tuple[str, int]]:
-    """(abbreviation, article) in an articles cell: `L 29; R 30, 31, 46(2), 75–79; ZJ 35 [U]`."""
+    """(abbreviation, article) in an articles cell: `L 29; R 30, 31, 46(2), 75–79; ZJ 35 [U]`; `—` for a
+    time limit no instrument fixes (this system's own rule, e.g. the register's quarterly submission)."""
     out: set[tuple[str, int]] = set()
+    if cell.strip() == "—":
+        return out
     for part in cell.split(";"):
         part = re.sub(r"\[[A-Z]\]", "", part).strip()
         m = re.fullmatch(r"([A-Z][A-Z0-9]*) (.+)", part)

@@ -5,8 +5,11 @@ acceptance, 立案: the transaction of the `accept` action, in the year of its e
 increments its own counter row (`receipt_number_counter`, `case_number_counter`) inside the caller's
 transaction, so a rolled-back opening or acceptance gives its number back and two concurrent ones never
 share a number; a rejected application never takes a 案号.
-Formats: the 案号 comes from the institution (`case_number_format`), else the procedure
-(`case_number:`), else `DEFAULT_FORMAT`; the receipt number from the institution
+Formats: the 案号 comes from the institution (`case_number_format`), else `DEFAULT_FORMAT`. A procedure
+that writes its own `case_number:` format (e.g. the register's verification, 核准) is a number series of
+its own: its cases take that format and the next number of that series (`series_number_counter`, per
+institution, year and format), never a 案号 of the institution's sequence, so the arbitration numbers
+stay without gaps. The receipt number comes from the institution
 (`receipt_number_format`), else `DEFAULT_RECEIPT_FORMAT`. Both are filled by
 engine.documents.render.format_case_number (fields {abbr}/{prefix}, {year}, {seq}/{n}, {seq:4}; never
 str.format on author text).
@@ -23,10 +26,17 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from engine.documents.render import format_case_number
-from engine.store.tables import CaseFile, CaseNumberCounter, Institution, ReceiptNumberCounter
+from engine.store.tables import (
+    CaseFile,
+    CaseNumberCounter,
+    Institution,
+    ReceiptNumberCounter,
+    SeriesNumberCounter,
+)
 
 _COUNTER: sa.Table = CaseNumberCounter.__table__  # type: ignore[attr-defined]
 _RECEIPTS: sa.Table = ReceiptNumberCounter.__table__  # type: ignore[attr-defined]
+_SERIES: sa.Table = SeriesNumberCounter.__table__  # type: ignore[attr-defined]
 #: the default format; {abbr} is the institution's abbreviation (e.g. 京朝), {seq} the number in the year
 DEFAULT_FORMAT = os.environ.get("ZHONGCAI_CASE_NUMBER_FORMAT", "{abbr}劳人仲案字〔{year}〕第{seq}号")
 #: the default format of receipt numbers (收件登记号), which a case carries until it is accepted
@@ -37,11 +47,17 @@ DEFAULT_RECEIPT_FORMAT = os.environ.get(
 ACCEPT_ACTION = "accept"
 
 
-def _next(session: Session, table: sa.Table, model: Any, institution_id: str, year: int) -> int:
+def _next(
+    session: Session, table: sa.Table, model: Any, institution_id: str, year: int, **series: str
+) -> int:
     t = table
     stmt = (
         sa.update(t)
-        .where(t.c.institution_id == institution_id, t.c.year == year)
+        .where(
+            t.c.institution_id == institution_id,
+            t.c.year == year,
+            *(t.c[k] == v for k, v in series.items()),
+        )
         .values(last=t.c.last + 1)
         .returning(t.c.last)
     )
@@ -50,7 +66,7 @@ def _next(session: Session, table: sa.Table, model: Any, institution_id: str, ye
         return int(got)
     try:
         with session.begin_nested():
-            session.add(model(institution_id=institution_id, year=year, last=1))
+            session.add(model(institution_id=institution_id, year=year, last=1, **series))
             session.flush()
         return 1
     except sa.exc.IntegrityError:
@@ -63,9 +79,14 @@ def allocate_case_number(
     session: Session, institution: Institution, year: int, procedure_format: str | None
 ) -> str:
     """The next 案号 of `institution` for `year`, formatted; call inside the accepting transaction
-    (or, for a procedure without an `accept` action, the opening one)."""
-    fmt = institution.case_number_format or procedure_format or DEFAULT_FORMAT
+    (or, for a procedure without an `accept` action, the opening one). With `procedure_format` (the
+    procedure's own `case_number:`), the next number of that series instead, in that format."""
     abbr = institution.case_number_prefix or ""
+    if procedure_format:
+        format_case_number(procedure_format, abbr, year, 1)
+        seq = _next(session, _SERIES, SeriesNumberCounter, institution.id, year, series=procedure_format)
+        return format_case_number(procedure_format, abbr, year, seq)
+    fmt = institution.case_number_format or DEFAULT_FORMAT
     # check the format before taking a number, so a bad format costs nothing
     format_case_number(fmt, abbr, year, 1)
     return format_case_number(

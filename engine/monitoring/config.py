@@ -16,9 +16,9 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from engine.codes.code_tables import default_codes_dir
 from engine.errors import Diagnostic, ProcedureInvalid, Span
@@ -94,6 +94,9 @@ class RecordingSpec(Strict):
     on_time_deadlines: tuple[str, ...] = ("award",)
     collective_min_workers: int = Field(default=10, ge=2)
     facts: FactNames = FactNames()
+    #: procedures whose cases are not labour disputes (e.g. the register's verification, 核准): their
+    #: events are recorded (who did what, when) but are no milestone, so they count in no indicator
+    not_disputes: tuple[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")], ...] = ()
 
 
 def load_model(path: Path, model: type[M], section: str | None = None) -> M:

@@ -324,7 +324,7 @@ def monthly_report(
         for k, r in spec.rates.items()
     }
     titles = {k: m.title for k, m in spec.measures.items()}
-    breaches = _breaches(conn, start, nxt, scope)
+    breaches = _breaches(conn, start, nxt, scope, spec.recording.not_disputes)
     return Report(
         month,
         scope,
@@ -361,14 +361,20 @@ def _resolve_sum(
     return total
 
 
-def _breaches(conn: sa.Connection, start: date, nxt: date, scope: Scope) -> dict[str, tuple[int, int]]:
-    """deadline id -> (breaches due in the month, of which provisional); withdrawn ones do not count."""
+def _breaches(
+    conn: sa.Connection, start: date, nxt: date, scope: Scope, not_disputes: tuple[str, ...] = ()
+) -> dict[str, tuple[int, int]]:
+    """deadline id -> (breaches due in the month, of which provisional); withdrawn ones do not count, nor
+    those of cases that are not labour disputes (`recording.not_disputes`)."""
     b = Breach.__table__  # type: ignore[attr-defined]
     c = CaseFile.__table__  # type: ignore[attr-defined]
     provisional = sa.func.sum(sa.case((b.c.provisional.is_(True), 1), else_=0))
     stmt = sa.select(b.c.deadline_id, sa.func.count(), provisional).where(
         b.c.due_on >= start, b.c.due_on < nxt, b.c.withdrawn_on.is_(None)
     )
+    if not_disputes:  # one primary-key look-up per breach row
+        nd = c.alias("not_dispute")
+        stmt = stmt.where(~sa.exists().where(nd.c.id == b.c.case_id, nd.c.procedure_id.in_(not_disputes)))
     if scope.region is not None:
         stmt = stmt.join_from(b, c, b.c.case_id == c.c.id)
         cond = scope.condition(c.c.region_code, b.c.institution_id)

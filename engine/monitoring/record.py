@@ -15,7 +15,8 @@ session, so the record is committed or rolled back with the transition:
 
     session.add(build_record(case_row, event_row, session=session, procedure=proc))
 
-What counts as which milestone is data: the `recording:` section of codes/indicators.yaml.
+What counts as which milestone is data: the `recording:` section of codes/indicators.yaml (whose
+`not_disputes:` names the procedures that are not labour disputes: their records are no milestone).
 May import: engine.errors, engine.procedures.model, engine.store.tables, engine.monitoring.config, engine.monitoring.risk.
 """
 
@@ -175,6 +176,8 @@ def _milestone(
     case: CaseLike, event: EventLike, procedure: Procedure | None, spec: RecordingSpec
 ) -> tuple[str | None, str | None]:
     before, after = event.stage_before, event.stage_after
+    if case.procedure_id in spec.not_disputes:
+        return None, None  # not a labour dispute: no milestone, no closure method
     if before is None or event.action in spec.open_actions:
         return "received", None
     if before == after:

@@ -1,6 +1,8 @@
 """The register of institutions and staff (机构人员系统): institutions over time (institutions), staff,
 appointments and training (staff), spreadsheets read (sheets) and imported (register_import), the public roster
-(roster) and the coverage of this system against the plan's targets (coverage); the code tables it checks (codes).
+(roster), the coverage of this system against the plan's targets (coverage), the quarterly submission and its
+verification (核准) by the level above as cases of the procedure `register_verification` (verification); the
+code tables it checks (codes).
 
 May import: engine.errors, engine.codes, engine.dates, engine.store, engine.documents (masking), engine.cases, engine.monitoring.
 """
@@ -13,4 +15,5 @@ __all__ = [
     "roster",
     "sheets",
     "staff",
+    "verification",
 ]

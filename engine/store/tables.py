@@ -337,6 +337,19 @@ class ReceiptNumberCounter(SQLModel, table=True):
     last: int = 0
 
 
+class SeriesNumberCounter(SQLModel, table=True):
+    """The last number issued per institution, year and number series: the cases of a procedure with its
+    own `case_number:` format (e.g. the register's verification cases, 核准) are numbered in the series of
+    that format, so they never use up the institution's 案号 (`case_number_counter`)."""
+
+    __tablename__ = "series_number_counter"
+    institution_id: str = Field(foreign_key="institution.id", primary_key=True, max_length=64)
+    year: int = Field(primary_key=True)
+    #: the number format of the series, as the procedure writes it
+    series: str = Field(primary_key=True, max_length=200)
+    last: int = 0
+
+
 ALL_TABLES = (
     Institution,
     AppUser,
@@ -351,6 +364,7 @@ ALL_TABLES = (
     DeadlineWarning,
     CaseNumberCounter,
     ReceiptNumberCounter,
+    SeriesNumberCounter,
     CaseParty,
     *REGISTER_TABLES,
 )
