@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import func, select
 
+from engine.cases.tribunal import on_register as _on_register
 from engine.errors import BadInput
 from engine.registry.institutions import (
     InstitutionValues,
@@ -28,7 +29,6 @@ from engine.registry.staff import (
     appoint,
     appointees,
     end_appointment,
-    on_register,
     record_training,
     training_hours,
 )
@@ -130,10 +130,10 @@ def test_appointments_hold_for_their_term_and_names_are_unique_among_holders(db:
     with db.read() as s:
         assert [p.name for p, _ in appointees(s, "gx-nn", "arbitrator", D(2026, 6, 30))] == ["韦丽娟"]
         assert appointees(s, "gx-nn", "arbitrator", D(2026, 7, 1)) == []
-        assert on_register(s, "gx-nn", "韦丽娟", "arbitrator", D(2026, 6, 30)) is True
-        assert on_register(s, "gx-nn", "韦丽娟", "arbitrator", D(2026, 7, 1)) is False
-        assert on_register(s, "gx-nn", "韦丽娟", "clerk", D(2026, 6, 30)) is False
-        assert on_register(s, "nowhere", "韦丽娟", "arbitrator", D(2026, 6, 30)) is None  # keeps no register
+        assert _on_register(s.connection(), "gx-nn", "韦丽娟", "arbitrator", D(2026, 6, 30)) is True
+        assert _on_register(s.connection(), "gx-nn", "韦丽娟", "arbitrator", D(2026, 7, 1)) is False
+        assert _on_register(s.connection(), "gx-nn", "韦丽娟", "clerk", D(2026, 6, 30)) is False
+        assert _on_register(s.connection(), "nowhere", "韦丽娟", "arbitrator", D(2026, 6, 30)) is None  # keeps no register
 
 
 def test_a_bad_id_number_is_refused(db: Database) -> None:
