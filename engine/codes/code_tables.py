@@ -41,8 +41,9 @@ __all__ = [
 ]
 
 
-#: Monitoring configuration that lives in codes/ next to the tables but is not a code table.
-NOT_TABLES = frozenset({"indicators", "risk", "data_checks"})
+#: Configuration that lives in codes/ next to the tables but is not a code table (monitoring; the
+#: performance figures of engine.registry).
+NOT_TABLES = frozenset({"indicators", "risk", "data_checks", "performance"})
 
 
 class UnknownCodeTable(ZhongcaiError, LookupError):
