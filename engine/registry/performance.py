@@ -4,7 +4,7 @@ Owns: `performance(session_or_db, *, institution_id, region_prefix, staff_id, st
 `PerformanceReport` (engine.registry.performance_report: the figures, to_json, to_csv), and the SQL it
 runs (`performance_sql`, which the bench times bare). What each figure counts is codes/performance.yaml.
 
-How (three statements, never a case loaded into Python; the same text on SQLite and PostgreSQL but for
+How (one statement, never a case loaded into Python; the same text on SQLite and PostgreSQL but for
 the JSON and date-difference functions):
 - `handled`: the cases accepted on or before `end` and not closed for the statistics before `start`,
   each with its first `closed` monitoring record (date, closure, on_time, accepted_on). The case row's
@@ -12,9 +12,9 @@ the JSON and date-difference functions):
 - `tribunal`: the names the case's facts give (presiding_arbitrator, arbitrators) matched to the staff
   of the case's institution holding an appointment with post `arbitrator` whose term overlaps the period
   (DISTINCT: a renewed appointment or a name given twice counts the case once);
-- 1. GROUP BY institution and by (arbitrator, institution): counts and the sum of days;
-  2. the percentile of days to close by a window (ROW_NUMBER over the closed cases, nearest rank);
-  3. the breach rows due in the period, not withdrawn, of an arbitrator's role (or none), grouped the same way.
+- UNION ALL of: GROUP BY institution and by (institution, arbitrator): counts and the sum of days; the
+  percentile of days to close by a window (ROW_NUMBER over the closed cases, nearest rank); the breach
+  rows due in the period, not withdrawn, of an arbitrator's role (or none), grouped the same way.
 May import: engine.errors, engine.codes.code_tables, engine.registry.performance_spec,
 engine.registry.performance_report, engine.store.tables, sqlalchemy.
 """
@@ -46,7 +46,11 @@ class _Dialect:
         """(the value of text fact `key` of `src.facts`, the condition that it is a text)."""
         if self.name == "postgresql":
             return f"{src}.facts->>'{key}'", f"jsonb_typeof({src}.facts->'{key}') = 'string'"
-        return f"json_extract({src}.facts, '$.{key}')", f"json_type({src}.facts, '$.{key}') = 'text'"
+        # CAST: a text affinity, so the join on the name can use an (automatic) index
+        return (
+            f"CAST(json_extract({src}.facts, '$.{key}') AS TEXT)",
+            f"json_type({src}.facts, '$.{key}') = 'text'",
+        )
 
     def list_names(self, src: str, key: str) -> str:
         """SELECT case_id, institution_id, name for every text item of list fact `key`."""
@@ -58,7 +62,7 @@ class _Dialect:
                 f"THEN {arr} ELSE '[]'::jsonb END) AS j(v) WHERE jsonb_typeof(j.v) = 'string'"
             )
         return (
-            f"SELECT {src}.case_id, {src}.institution_id, j.value AS name FROM {src}, "
+            f"SELECT {src}.case_id, {src}.institution_id, CAST(j.value AS TEXT) AS name FROM {src}, "
             f"json_each({src}.facts, '$.{key}') AS j "
             f"WHERE json_type({src}.facts, '$.{key}') = 'array' AND j.type = 'text'"
         )
@@ -105,7 +109,7 @@ def performance_sql(
     region_prefix: str | None = None,
     staff_id: int | None = None,
 ) -> dict[str, str]:
-    """The three statements (`counts`, `percentile`, `breaches`) and the appointee list (`appointees`)."""
+    """The figures' statement (`figures`) and the appointee list (`appointees`)."""
     d = _Dialect(dialect)
     scope_c = _scope("c.institution_id", "c.region_code", institution_id, region_prefix)
     staff_t = " WHERE t.staff_id = :staff_id" if staff_id is not None else ""
@@ -128,41 +132,44 @@ def performance_sql(
         "WHERE c.accepted_on IS NOT NULL AND c.accepted_on <= :end AND (c.closed_on IS NULL OR c.closed_on >= :start) "
         f"AND (m.effective_on IS NULL OR m.effective_on >= :start){scope_c})"
     )
-    with_ = f"WITH {appointees},\n{handled},\n{_tribunal(d, spec, 'handled', 'tribunal')}\n"
     sums = "count(*), sum(h.closed), sum(h.on_time), sum(h.mediated), sum(h.online), sum(h.days)"
-    counts = (
-        with_ + f"SELECT 'i' AS kind, h.institution_id, CAST(NULL AS INTEGER) AS staff_id, {sums}, "
-        "sum(CASE WHEN EXISTS (SELECT 1 FROM tribunal t WHERE t.case_id = h.case_id) THEN 1 ELSE 0 END) "
-        "FROM handled h GROUP BY h.institution_id\nUNION ALL\n"
-        f"SELECT 's', t.institution_id, t.staff_id, {sums}, count(*) "
-        f"FROM tribunal t JOIN handled h ON h.case_id = t.case_id{staff_t} GROUP BY t.institution_id, t.staff_id"
-    )
     rank = "(n * :percentile + 99) / 100"  # nearest rank: ceil(n * p / 100), integers on both databases
-    percentile = (
-        with_
-        + ", ranked AS (SELECT 'i' AS kind, h.institution_id, CAST(NULL AS INTEGER) AS staff_id, h.days, "
-        "ROW_NUMBER() OVER (PARTITION BY h.institution_id ORDER BY h.days) AS rn, "
-        "COUNT(*) OVER (PARTITION BY h.institution_id) AS n FROM handled h WHERE h.closed = 1\nUNION ALL\n"
-        "SELECT 's', t.institution_id, t.staff_id, h.days, "
-        "ROW_NUMBER() OVER (PARTITION BY t.institution_id, t.staff_id ORDER BY h.days), "
-        "COUNT(*) OVER (PARTITION BY t.institution_id, t.staff_id) "
-        "FROM tribunal t JOIN handled h ON h.case_id = t.case_id WHERE h.closed = 1"
-        f"{staff_t.replace(' WHERE', ' AND')})\n"
-        f"SELECT kind, institution_id, staff_id, days FROM ranked WHERE rn = {rank}"
-    )
-    breaches = (
-        f"WITH {appointees},\n"
+    breach_ctes = (
         "bcount AS (SELECT b.case_id, count(*) AS n FROM breach b WHERE b.due_on >= :start AND b.due_on <= :end "
         "AND b.withdrawn_on IS NULL AND (b.responsible IN :roles OR b.responsible IS NULL) GROUP BY b.case_id),\n"
         "bcases AS (SELECT c.id AS case_id, c.institution_id AS institution_id, c.facts AS facts, bc.n AS n "
         f"FROM bcount bc JOIN case_file c ON c.id = bc.case_id WHERE 1 = 1{scope_c}),\n"
-        f"{_tribunal(d, spec, 'bcases', 'btribunal')}\n"
-        "SELECT 'i', bc.institution_id, CAST(NULL AS INTEGER), sum(bc.n) FROM bcases bc GROUP BY bc.institution_id"
-        "\nUNION ALL\nSELECT 's', t.institution_id, t.staff_id, sum(bc.n) FROM btribunal t "
+        f"{_tribunal(d, spec, 'bcases', 'btribunal')}"
+    )
+    ranked = (
+        "ranked AS (SELECT 'pi' AS kind, h.institution_id, CAST(NULL AS INTEGER) AS staff_id, h.days, "
+        "ROW_NUMBER() OVER (PARTITION BY h.institution_id ORDER BY h.days) AS rn, "
+        "COUNT(*) OVER (PARTITION BY h.institution_id) AS n FROM handled h WHERE h.closed = 1\nUNION ALL\n"
+        "SELECT 'ps', t.institution_id, t.staff_id, h.days, "
+        "ROW_NUMBER() OVER (PARTITION BY t.institution_id, t.staff_id ORDER BY h.days), "
+        "COUNT(*) OVER (PARTITION BY t.institution_id, t.staff_id) "
+        "FROM tribunal t JOIN handled h ON h.case_id = t.case_id WHERE h.closed = 1"
+        f"{staff_t.replace(' WHERE', ' AND')})"
+    )
+    # one statement, so each CTE is computed once; every row: kind, institution, staff, seven values
+    figures = (
+        f"WITH {appointees},\n{handled},\n{_tribunal(d, spec, 'handled', 'tribunal')},\n{breach_ctes},\n{ranked}\n"
+        f"SELECT 'i' AS kind, h.institution_id, CAST(NULL AS INTEGER) AS staff_id, {sums}, "
+        "CAST(NULL AS INTEGER) AS v7 FROM handled h GROUP BY h.institution_id\nUNION ALL\n"
+        "SELECT 'a', t.institution_id, NULL, count(DISTINCT t.case_id), NULL, NULL, NULL, NULL, NULL, NULL "
+        "FROM tribunal t GROUP BY t.institution_id\nUNION ALL\n"
+        f"SELECT 's', t.institution_id, t.staff_id, {sums}, NULL "
+        f"FROM tribunal t JOIN handled h ON h.case_id = t.case_id{staff_t} GROUP BY t.institution_id, t.staff_id"
+        "\nUNION ALL\n"
+        f"SELECT kind, institution_id, staff_id, days, NULL, NULL, NULL, NULL, NULL, NULL FROM ranked WHERE rn = {rank}"
+        "\nUNION ALL\n"
+        "SELECT 'bi', bc.institution_id, NULL, sum(bc.n), NULL, NULL, NULL, NULL, NULL, NULL FROM bcases bc "
+        "GROUP BY bc.institution_id\nUNION ALL\n"
+        "SELECT 'bs', t.institution_id, t.staff_id, sum(bc.n), NULL, NULL, NULL, NULL, NULL, NULL FROM btribunal t "
         f"JOIN bcases bc ON bc.case_id = t.case_id{staff_t} GROUP BY t.institution_id, t.staff_id"
     )
     listed = f"WITH {appointees}\nSELECT t.institution_id, t.staff_id, t.name FROM appointees t{staff_t}"
-    return {"counts": counts, "percentile": percentile, "breaches": breaches, "appointees": listed}
+    return {"figures": figures, "appointees": listed}
 
 
 def connection_of(session_or_db: Any) -> tuple[sa.Connection, bool]:
@@ -247,18 +254,14 @@ def performance(
             used = {k: v for k, v in params.items() if f":{k}" in sql[key]}
             return list(conn.execute(stmt, used))
 
-        counts = run("counts")
-        ranks = run("percentile")
-        breaches = run("breaches")
+        rows = run("figures")
         listed = run("appointees")
-        inst_ids = {r[1] for r in counts} | {r[1] for r in breaches} | {r[0] for r in listed}
+        inst_ids = {r[1] for r in rows} | {r[0] for r in listed}
         names = _names(conn, inst_ids, {int(r[1]) for r in listed})
     finally:
         if opened:
             conn.close()
-    return _assemble(
-        spec, start, end, institution_id, region_prefix, staff_id, counts, ranks, breaches, listed, names
-    )
+    return _assemble(spec, start, end, institution_id, region_prefix, staff_id, rows, listed, names)
 
 
 def _names(
@@ -287,9 +290,7 @@ def _assemble(
     institution_id: str | None,
     region_prefix: str | None,
     staff_id: int | None,
-    counts: list[Any],
-    ranks: list[Any],
-    breaches: list[Any],
+    rows: list[Any],
     listed: list[Any],
     names: tuple[dict[str, str], dict[int, str]],
 ) -> PerformanceReport:
@@ -299,27 +300,29 @@ def _assemble(
 
     def slot(kind: str, inst: Any, sid: Any) -> dict[str, Any]:
         key = (kind, str(inst), None if sid is None else int(sid))
-        return by_key.setdefault(key, empty.as_dict())
+        if key not in by_key:
+            by_key[key] = {**empty.as_dict(), "attributed": 0 if kind == "i" else None}
+        return by_key[key]
 
     for inst, sid, _name in listed:
         slot("i", inst, None)
         slot("s", inst, sid)
-    for kind, inst, sid, handled, closed, on_time, mediated, online, days, attributed in counts:
-        got = slot(kind, inst, sid)
-        got.update(
-            handled=int(handled),
-            closed=int(closed or 0),
-            closed_on_time=int(on_time or 0),
-            mediated=int(mediated or 0),
-            online=int(online or 0),
-            days_total=int(days or 0),
-        )
-        if kind == "i":
-            got["attributed"] = int(attributed or 0)
-    for kind, inst, sid, days in ranks:
-        slot(kind, inst, sid)["p90_days"] = int(days)
-    for kind, inst, sid, n in breaches:
-        slot(kind, inst, sid)["breaches"] = int(n or 0)
+    for kind, inst, sid, v1, closed, on_time, mediated, online, days, _v7 in rows:
+        if kind == "a":  # the institution's cases with at least one arbitrator of the register
+            slot("i", inst, None)["attributed"] = int(v1)
+        elif kind in ("pi", "ps"):
+            slot(kind[1], inst, sid)["p90_days"] = int(v1)
+        elif kind in ("bi", "bs"):
+            slot(kind[1], inst, sid)["breaches"] = int(v1 or 0)
+        else:
+            slot(kind, inst, sid).update(
+                handled=int(v1),
+                closed=int(closed or 0),
+                closed_on_time=int(on_time or 0),
+                mediated=int(mediated or 0),
+                online=int(online or 0),
+                days_total=int(days or 0),
+            )
     institutions: list[Row] = []
     arbitrators: list[Row] = []
     for (kind, inst, sid), got in sorted(by_key.items(), key=lambda kv: (kv[0][1], kv[0][0], kv[0][2] or 0)):

@@ -268,7 +268,9 @@ def by_hand(
         rec = closed_rec.get(c["id"])
         if not in_scope(c) or a is None or a > end or (rec is not None and rec["effective_on"] < start):
             continue
-        keys = [(c["institution_id"], None)] + [(c["institution_id"], s) for s in tribunal(w, c, start, end)]
+        members = tribunal(w, c, start, end)
+        keys = [(c["institution_id"], None)] + [(c["institution_id"], s) for s in members]
+        acc(keys[0])["attributed"] = acc(keys[0]).get("attributed", 0) + bool(members)
         closed = rec is not None and start <= rec["effective_on"] <= end
         for key in keys:
             f = acc(key)
@@ -290,7 +292,8 @@ def by_hand(
             (c["institution_id"], s) for s in tribunal(w, c, start, end)
         ]:
             acc(key)["breaches"] += 1
-    for f in out.values():
+    for key, f in out.items():
+        f["attributed"] = f.get("attributed", 0) if key[1] is None else None
         days = sorted(f.pop("days"))
         n = len(days)
         f["p90_days"] = days[math.ceil(0.9 * n) - 1] if n else None

@@ -45,6 +45,7 @@ def _compare(report: PerformanceReport, expected: dict[tuple[str, int | None], d
         counts = got[key]
         for fig in FIGURES:
             assert counts.value(fig) == want[fig], (key, fig)
+        assert counts.attributed == want["attributed"], key
 
 
 def _check_all(db: Database, w: pw.World) -> None:
