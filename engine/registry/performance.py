@@ -15,8 +15,8 @@ the JSON and date-difference functions):
 - UNION ALL of: GROUP BY institution and by (institution, arbitrator): counts and the sum of days; the
   percentile of days to close by a window (ROW_NUMBER over the closed cases, nearest rank); the breach
   rows due in the period, not withdrawn, of an arbitrator's role (or none), grouped the same way.
-May import: engine.errors, engine.codes.code_tables, engine.registry.performance_spec,
-engine.registry.performance_report, engine.store.tables, sqlalchemy.
+May import: engine.errors, engine.codes.code_tables, engine.monitoring.config, engine.registry.performance_spec,
+engine.registry.performance_report, engine.store.tables, engine.store.register_tables, sqlalchemy.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from engine.codes.code_tables import CodeTables, default_codes_dir
+from engine.codes.code_tables import CodeTables
 from engine.errors import BadInput
+from engine.monitoring.config import codes_dir
 from engine.registry.performance_report import Counts, PerformanceReport, Row
 from engine.registry.performance_spec import PerformanceSpec, performance_spec
 from engine.store.register_tables import StaffRow
@@ -52,17 +53,17 @@ class _Dialect:
             f"json_type({src}.facts, '$.{key}') = 'text'",
         )
 
-    def list_names(self, src: str, key: str) -> str:
-        """SELECT case_id, institution_id, name for every text item of list fact `key`."""
+    def list_names(self, src: str, key: str, carry: str) -> str:
+        """SELECT case_id, institution_id, name, `carry` for every text item of list fact `key`."""
         if self.name == "postgresql":
             arr = f"{src}.facts->'{key}'"
             return (
-                f"SELECT {src}.case_id, {src}.institution_id, j.v #>> '{{}}' AS name FROM {src} "
+                f"SELECT {src}.case_id, {src}.institution_id, j.v #>> '{{}}' AS name{carry} FROM {src} "
                 f"CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof({arr}) = 'array' "
                 f"THEN {arr} ELSE '[]'::jsonb END) AS j(v) WHERE jsonb_typeof(j.v) = 'string'"
             )
         return (
-            f"SELECT {src}.case_id, {src}.institution_id, CAST(j.value AS TEXT) AS name FROM {src}, "
+            f"SELECT {src}.case_id, {src}.institution_id, CAST(j.value AS TEXT) AS name{carry} FROM {src}, "
             f"json_each({src}.facts, '$.{key}') AS j "
             f"WHERE json_type({src}.facts, '$.{key}') = 'array' AND j.type = 'text'"
         )
@@ -73,22 +74,39 @@ class _Dialect:
         return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
 
 
-def _tribunal(d: _Dialect, spec: PerformanceSpec, src: str, out: str) -> str:
-    """CTEs `{out}_names` and `{out}`: (case_id, institution_id, staff_id) of the cases of CTE `src`."""
+def _tribunal(
+    d: _Dialect, spec: PerformanceSpec, src: str, out: str, carry: tuple[str, ...], staff: str
+) -> str:
+    """CTEs `{out}_names` and `{out}`: (staff_id, case_id, institution_id, *carry) for every arbitrator
+    of the register the case's facts name. UNION drops a name given twice for one case; an appointee is
+    one row per (institution, staff), so no case counts twice for anyone."""
+    cols = "".join(f", {src}.{c}" for c in carry)
     parts = []
     for key in spec.attribution.name_facts:
         value, cond = d.text_fact(src, key)
-        parts.append(f"SELECT {src}.case_id, {src}.institution_id, {value} AS name FROM {src} WHERE {cond}")
-    parts += [d.list_names(src, key) for key in spec.attribution.name_list_facts]
-    names = (
-        " UNION ".join(parts)
-        if parts
-        else f"SELECT case_id, institution_id, NULL AS name FROM {src} WHERE 1 = 0"
-    )
+        parts.append(
+            f"SELECT {src}.case_id, {src}.institution_id, {value} AS name{cols} FROM {src} WHERE {cond}"
+        )
+    parts += [d.list_names(src, key, cols) for key in spec.attribution.name_list_facts]
+    if not parts:
+        parts = [f"SELECT {src}.case_id, {src}.institution_id, NULL AS name{cols} FROM {src} WHERE 1 = 0"]
+    picked = "".join(f", n.{c}" for c in carry)
     return (
-        f"{out}_names AS ({names}),\n"
-        f"{out} AS (SELECT DISTINCT n.case_id, n.institution_id, p.staff_id FROM {out}_names n "
-        f"JOIN appointees p ON p.institution_id = n.institution_id AND p.name = n.name)"
+        f"{out}_names AS ({' UNION '.join(parts)}),\n"
+        f"{out} AS (SELECT p.staff_id, n.case_id, n.institution_id{picked} FROM {out}_names n "
+        f"JOIN appointees p ON p.institution_id = n.institution_id AND p.name = n.name{staff})"
+    )
+
+
+def _percentile(kind: str, hist: str, keys: str) -> str:
+    """The nearest-rank percentile of days per `keys` from a (keys, days, n) histogram: the least d
+    with (cases closed in d days or fewer) * 100 >= (cases closed) * p, i.e. rank ceil(n * p / 100)."""
+    staff = "staff_id" if "staff_id" in keys else "NULL"
+    return (
+        f"SELECT '{kind}', institution_id, {staff}, min(days), NULL, NULL, NULL, NULL, NULL, NULL FROM "
+        f"(SELECT {keys}, days, sum(n) OVER (PARTITION BY {keys} ORDER BY days ROWS UNBOUNDED PRECEDING) AS cum, "
+        f"sum(n) OVER (PARTITION BY {keys}) AS tot FROM {hist} WHERE days IS NOT NULL) q "
+        f"WHERE cum * 100 >= tot * :percentile GROUP BY {keys}"
     )
 
 
@@ -132,41 +150,40 @@ def performance_sql(
         "WHERE c.accepted_on IS NOT NULL AND c.accepted_on <= :end AND (c.closed_on IS NULL OR c.closed_on >= :start) "
         f"AND (m.effective_on IS NULL OR m.effective_on >= :start){scope_c})"
     )
-    sums = "count(*), sum(h.closed), sum(h.on_time), sum(h.mediated), sum(h.online), sum(h.days)"
-    rank = "(n * :percentile + 99) / 100"  # nearest rank: ceil(n * p / 100), integers on both databases
+    metrics = ("closed", "on_time", "mediated", "online", "days")
+    sums = "sum(n), sum(closed), sum(on_time), sum(mediated), sum(online), sum(days * n)"
+    hist = "count(*) AS n, sum(closed) AS closed, sum(on_time) AS on_time, sum(mediated) AS mediated, "
+    hist += "sum(online) AS online"
+    staff_p = " WHERE p.staff_id = :staff_id" if staff_id is not None else ""
     breach_ctes = (
         "bcount AS (SELECT b.case_id, count(*) AS n FROM breach b WHERE b.due_on >= :start AND b.due_on <= :end "
         "AND b.withdrawn_on IS NULL AND (b.responsible IN :roles OR b.responsible IS NULL) GROUP BY b.case_id),\n"
         "bcases AS (SELECT c.id AS case_id, c.institution_id AS institution_id, c.facts AS facts, bc.n AS n "
         f"FROM bcount bc JOIN case_file c ON c.id = bc.case_id WHERE 1 = 1{scope_c}),\n"
-        f"{_tribunal(d, spec, 'bcases', 'btribunal')}"
+        f"{_tribunal(d, spec, 'bcases', 'btribunal', ('n',), staff_p)}"
     )
-    ranked = (
-        "ranked AS (SELECT 'pi' AS kind, h.institution_id, CAST(NULL AS INTEGER) AS staff_id, h.days, "
-        "ROW_NUMBER() OVER (PARTITION BY h.institution_id ORDER BY h.days) AS rn, "
-        "COUNT(*) OVER (PARTITION BY h.institution_id) AS n FROM handled h WHERE h.closed = 1\nUNION ALL\n"
-        "SELECT 'ps', t.institution_id, t.staff_id, h.days, "
-        "ROW_NUMBER() OVER (PARTITION BY t.institution_id, t.staff_id ORDER BY h.days), "
-        "COUNT(*) OVER (PARTITION BY t.institution_id, t.staff_id) "
-        "FROM tribunal t JOIN handled h ON h.case_id = t.case_id WHERE h.closed = 1"
-        f"{staff_t.replace(' WHERE', ' AND')})"
+    # histograms by days to close (NULL = not closed): the sums and the percentile both read them
+    hists = (
+        f"ihist AS (SELECT institution_id, days, {hist} FROM handled GROUP BY institution_id, days),\n"
+        f"shist AS (SELECT institution_id, staff_id, days, {hist} FROM tribunal "
+        "GROUP BY institution_id, staff_id, days)"
     )
     # one statement, so each CTE is computed once; every row: kind, institution, staff, seven values
     figures = (
-        f"WITH {appointees},\n{handled},\n{_tribunal(d, spec, 'handled', 'tribunal')},\n{breach_ctes},\n{ranked}\n"
-        f"SELECT 'i' AS kind, h.institution_id, CAST(NULL AS INTEGER) AS staff_id, {sums}, "
-        "CAST(NULL AS INTEGER) AS v7 FROM handled h GROUP BY h.institution_id\nUNION ALL\n"
-        "SELECT 'a', t.institution_id, NULL, count(DISTINCT t.case_id), NULL, NULL, NULL, NULL, NULL, NULL "
-        "FROM tribunal t GROUP BY t.institution_id\nUNION ALL\n"
-        f"SELECT 's', t.institution_id, t.staff_id, {sums}, NULL "
-        f"FROM tribunal t JOIN handled h ON h.case_id = t.case_id{staff_t} GROUP BY t.institution_id, t.staff_id"
+        f"WITH {appointees},\n{handled},\n{_tribunal(d, spec, 'handled', 'tribunal', metrics, staff_p)},\n"
+        f"{hists},\n{breach_ctes}\n"
+        f"SELECT 'i' AS kind, institution_id, CAST(NULL AS INTEGER) AS staff_id, {sums}, CAST(NULL AS INTEGER) "
+        "FROM ihist GROUP BY institution_id\nUNION ALL\n"
+        f"SELECT 's', institution_id, staff_id, {sums}, NULL FROM shist GROUP BY institution_id, staff_id"
         "\nUNION ALL\n"
-        f"SELECT kind, institution_id, staff_id, days, NULL, NULL, NULL, NULL, NULL, NULL FROM ranked WHERE rn = {rank}"
-        "\nUNION ALL\n"
-        "SELECT 'bi', bc.institution_id, NULL, sum(bc.n), NULL, NULL, NULL, NULL, NULL, NULL FROM bcases bc "
-        "GROUP BY bc.institution_id\nUNION ALL\n"
-        "SELECT 'bs', t.institution_id, t.staff_id, sum(bc.n), NULL, NULL, NULL, NULL, NULL, NULL FROM btribunal t "
-        f"JOIN bcases bc ON bc.case_id = t.case_id{staff_t} GROUP BY t.institution_id, t.staff_id"
+        "SELECT 'a', institution_id, NULL, count(DISTINCT case_id), NULL, NULL, NULL, NULL, NULL, NULL "
+        "FROM tribunal GROUP BY institution_id\nUNION ALL\n"
+        f"{_percentile('pi', 'ihist', 'institution_id')}\nUNION ALL\n"
+        f"{_percentile('ps', 'shist', 'institution_id, staff_id')}\nUNION ALL\n"
+        "SELECT 'bi', institution_id, NULL, sum(n), NULL, NULL, NULL, NULL, NULL, NULL FROM bcases "
+        "GROUP BY institution_id\nUNION ALL\n"
+        "SELECT 'bs', institution_id, staff_id, sum(n), NULL, NULL, NULL, NULL, NULL, NULL FROM btribunal "
+        "GROUP BY institution_id, staff_id"
     )
     listed = f"WITH {appointees}\nSELECT t.institution_id, t.staff_id, t.name FROM appointees t{staff_t}"
     return {"figures": figures, "appointees": listed}
@@ -216,7 +233,7 @@ def performance(
         raise BadInput(f"期间止 {end} 早于期间起 {start} (the period ends before it starts)", "end")
     region_prefix = check_region_prefix(region_prefix)
     spec = spec or performance_spec()
-    codes = codes or CodeTables.load(default_codes_dir())
+    codes = codes or CodeTables.load(codes_dir())
     a = spec.attribution
     conn, opened = connection_of(session_or_db)
     try:
