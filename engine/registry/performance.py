@@ -10,11 +10,17 @@ the JSON and date-difference functions):
   each with its first `closed` monitoring record (date, closure, on_time, accepted_on). The case row's
   `closed_on` (the final stage's date, never before the statistical closure) prunes closed cases early;
 - `tribunal`: the names the case's facts give (presiding_arbitrator, arbitrators) matched to the staff
-  of the case's institution holding an appointment with post `arbitrator` whose term overlaps the period
-  (DISTINCT: a renewed appointment or a name given twice counts the case once);
-- UNION ALL of: GROUP BY institution and by (institution, arbitrator): counts and the sum of days; the
-  percentile of days to close by a window (ROW_NUMBER over the closed cases, nearest rank); the breach
-  rows due in the period, not withdrawn, of an arbitrator's role (or none), grouped the same way.
+  of the case's institution holding an appointment with post `arbitrator` whose term overlaps the period,
+  each row carrying its case's counts (UNION drops a name given twice; appointees are DISTINCT per
+  institution and person, so a renewed appointment counts the case once). Two appointees of one
+  institution with the same name (the import refuses it) would both get the case;
+- histograms by days to close, GROUP BY (institution, days) and (institution, arbitrator, days): the
+  counts and the sum of days add their buckets, and the nearest-rank percentile is the first bucket
+  whose running SUM window reaches p % of the closures;
+- the breach rows due in the period, not withdrawn, of an arbitrator's role (or none), attributed the
+  same way; all of it UNION ALL'd into one result of a few thousand rows.
+Measured (bench/performance_bench.py, 1,000 staff over 1,000,000 cases, a quarter, SQLite): about 2 s for
+all institutions, 0.1 s for one.
 May import: engine.errors, engine.codes.code_tables, engine.monitoring.config, engine.registry.performance_spec,
 engine.registry.performance_report, engine.store.tables, engine.store.register_tables, sqlalchemy.
 """
@@ -146,7 +152,7 @@ def performance_sql(
         f"CASE WHEN {closed_in} AND m.closure IN :mediation THEN 1 ELSE 0 END AS mediated, "
         f"CASE WHEN {closed_in} THEN {d.days('m.effective_on', 'COALESCE(m.accepted_on, c.accepted_on)')} END AS days "
         "FROM case_file c LEFT JOIN monitoring_record m ON m.id = (SELECT min(m2.id) FROM monitoring_record m2 "
-        "WHERE m2.case_id = c.id AND m2.milestone = 'closed') "
+        "WHERE m2.case_id = c.id AND m2.milestone = 'closed') AND m.milestone = 'closed' "
         "WHERE c.accepted_on IS NOT NULL AND c.accepted_on <= :end AND (c.closed_on IS NULL OR c.closed_on >= :start) "
         f"AND (m.effective_on IS NULL OR m.effective_on >= :start){scope_c})"
     )
@@ -228,7 +234,8 @@ def performance(
     codes: CodeTables | None = None,
 ) -> PerformanceReport:
     """The figures of every institution in scope and of each of its arbitrators for [start, end]
-    (both days included). `staff_id` keeps one arbitrator's rows (the institutions' stay, to compare)."""
+    (both days included). `staff_id` keeps one arbitrator's rows (the institutions' stay, to compare;
+    their `attributed` then counts that arbitrator's cases only)."""
     if end < start:
         raise BadInput(f"期间止 {end} 早于期间起 {start} (the period ends before it starts)", "end")
     region_prefix = check_region_prefix(region_prefix)
