@@ -320,3 +320,16 @@ def test_a_bad_definitions_file_is_reported_where_it_is_wrong(tmp_path: Path) ->
     path.write_text(text.replace("law: [arb-org-28]", "law: [O 28]"), encoding="utf-8")
     (diag,) = check_performance_config(path)
     assert "corpus article id" in diag.message
+
+
+def test_a_session_a_connection_or_a_database(world: tuple[Database, pw.World]) -> None:
+    from sqlmodel import Session
+
+    db, _w = world
+    want = performance(db, start=pw.START, end=pw.END).to_json()
+    with Session(db.engine) as session:
+        assert performance(session, start=pw.START, end=pw.END).to_json() == want
+    with db.engine.connect() as conn:
+        assert performance(conn, start=pw.START, end=pw.END).to_json() == want
+    with pytest.raises(TypeError):
+        performance(object(), start=pw.START, end=pw.END)
