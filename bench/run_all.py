@@ -18,6 +18,9 @@ Workloads:
 - `scan`: the deadline scan over 1,000,000 running deadlines (0.1% overdue, 2.5% with a warning date)
   against the bare indexed SQL doing the same job;
 - `report`: the monthly monitoring report over 1,000,000 cases against the bare SQL aggregate;
+- `performance`: the performance figures of 1,000 staff over 1,000,000 cases for a quarter, all
+  institutions, against the bare SQL of the per-arbitrator aggregate (bench/performance_bench.py; the
+  SQLite file is generated once under var/bench/ and reused);
 - `coldstart`: `zhongcai procedures validate`, and `zhongcai serve` until /healthz answers.
 Every figure is the median of several runs (min-max kept); results go to bench/results/*.json with the
 machine and the versions. `--quick` shrinks every N for a smoke run (under a minute).
@@ -62,7 +65,7 @@ COLUMNS = (
     "bare SQL PG",
     "SQLite commit floor",
 )
-WORKLOADS = ("cases", "memory", "bytes", "scan", "report", "coldstart")
+WORKLOADS = ("cases", "memory", "bytes", "scan", "report", "performance", "coldstart")
 SIZES = {  # full, quick
     "cases_zc": (40, 2),
     "cases_base": (150, 5),
@@ -72,6 +75,8 @@ SIZES = {  # full, quick
     "hold_base": (10_000, 300),
     "deadlines": (1_000_000, 20_000),
     "report_cases": (1_000_000, 5_000),
+    "perf_cases": (1_000_000, 20_000),
+    "perf_staff": (1_000, 250),
     "cold_runs": (3, 1),
 }
 
@@ -352,6 +357,37 @@ def w_report(res: Results, pg: str | None, tmp: Path, size: Callable[[str], int]
             one(url, "PG")
 
 
+def w_performance(res: Results, pg: str | None, tmp: Path, size: Callable[[str], int]) -> None:
+    from bench import performance_bench as pb
+    from engine.codes.code_tables import CodeTables
+    from engine.store.db import Database
+
+    n, staff = size("perf_cases"), size("perf_staff")
+    path = pb.sqlite_file(n, staff)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        part = path.with_suffix(".tmp")
+        part.unlink(missing_ok=True)
+        db = Database(f"sqlite:///{part}")
+        print(f"  (SQLite: {n:,} cases, {staff:,} staff loaded in {pb.load(db, n, staff):.0f} s)", flush=True)
+        db.dispose()
+        part.rename(path)
+    db = Database(f"sqlite:///{path}")
+    codes = CodeTables.load(ROOT / "codes")
+    _first, report = pb.timed(db, codes, None)
+    pb._agree(report, pb.bare(db, None)[1])
+    runs = max(size("runs"), 3)
+    zc_runs = [pb.timed(db, codes, None)[0] for _ in range(runs)]
+    bare_runs = [pb.bare(db, None)[0] for _ in range(runs)]
+    title = f"performance figures, {staff:,} staff over {n:,} cases"
+    note = (
+        f"quarter {pb.START}..{pb.END}, all institutions, warm; figures checked equal to the bare aggregate"
+    )
+    res.add("performance", title, "s", "lower", "zhongcai SQLite", zc_runs, note)
+    res.add("performance", title, "s", "lower", "bare SQL SQLite", bare_runs, note)
+    db.dispose()
+
+
 # ---------------------------------------------------------------------------------------- cold start
 
 
@@ -429,6 +465,7 @@ RATIOS = [  # (workload, numerator, denominator, target text, ok(ratio))
     ("scan", "zhongcai PG", "bare SQL PG", "<= 3x", lambda r: r <= 3),
     ("report", "zhongcai SQLite", "bare SQL SQLite", "<= 2x", lambda r: r <= 2),
     ("report", "zhongcai PG", "bare SQL PG", "<= 2x", lambda r: r <= 2),
+    ("performance", "zhongcai SQLite", "bare SQL SQLite", "", None),
 ]
 
 
@@ -575,6 +612,7 @@ def main() -> None:
         "memory": w_memory,
         "scan": w_scan,
         "report": w_report,
+        "performance": w_performance,
         "coldstart": w_coldstart,
     }
     with tempfile.TemporaryDirectory(prefix="zc-bench-") as d:

@@ -41,8 +41,9 @@ __all__ = [
 ]
 
 
-#: Monitoring configuration that lives in codes/ next to the tables but is not a code table.
-NOT_TABLES = frozenset({"indicators", "risk", "data_checks", "coverage"})
+#: Configuration that lives in codes/ next to the tables but is not a code table (monitoring; the
+#: register's performance figures and coverage targets).
+NOT_TABLES = frozenset({"indicators", "risk", "data_checks", "performance", "coverage"})
 
 
 class UnknownCodeTable(ZhongcaiError, LookupError):
