@@ -34,7 +34,7 @@ from engine.cases.access import (
 from engine.cases.media_types import UPLOAD_TYPES
 from engine.oversight.scheduler import SHANGHAI, shanghai_now
 from engine.store.db import Database
-from engine.store.tables import CaseFile
+from engine.store.tables import CaseRow
 
 if TYPE_CHECKING:
     from engine.cases.runtime import CaseService
@@ -134,7 +134,7 @@ def load_case_ref(st: AppState, p: Principal, case_id: int) -> CaseRef:
     """The case if the caller may see it; otherwise the same 404 as a missing case (no probing)."""
     with st.db.read() as session:
         row = session.exec(
-            select(CaseFile.institution_id, CaseFile.region_code).where(CaseFile.id == case_id)
+            select(CaseRow.institution_id, CaseRow.region_code).where(CaseRow.id == case_id)
         ).first()
     if row is None:
         raise forbidden_case(p, case_id)

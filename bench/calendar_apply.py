@@ -33,7 +33,7 @@ import sqlalchemy as sa  # noqa: E402
 
 from engine.store.db import Database  # noqa: E402
 from engine.store.hashchain import GENESIS, event_hash, event_payload  # noqa: E402
-from engine.store.tables import CaseDocument, CaseEvent, CaseFile, Deadline, MonitoringRecord  # noqa: E402
+from engine.store.tables import CaseRow, DeadlineRow, DocumentRow, EventRow, MonitoringRow  # noqa: E402
 
 #: a made-up 2027 schedule (for benchmarks and tests only; never in procedures/calendars/cn.yaml)
 FAKE_2027 = """
@@ -48,11 +48,11 @@ national:
 """
 
 _T = {
-    "case": CaseFile.__table__,  # type: ignore[attr-defined]
-    "event": CaseEvent.__table__,  # type: ignore[attr-defined]
-    "monitoring": MonitoringRecord.__table__,  # type: ignore[attr-defined]
-    "document": CaseDocument.__table__,  # type: ignore[attr-defined]
-    "deadline": Deadline.__table__,  # type: ignore[attr-defined]
+    "case": CaseRow.__table__,  # type: ignore[attr-defined]
+    "event": EventRow.__table__,  # type: ignore[attr-defined]
+    "monitoring": MonitoringRow.__table__,  # type: ignore[attr-defined]
+    "document": DocumentRow.__table__,  # type: ignore[attr-defined]
+    "deadline": DeadlineRow.__table__,  # type: ignore[attr-defined]
 }
 
 
@@ -248,7 +248,7 @@ def main() -> None:
     with db.read() as s:
         sample = [case_id, *ids[:: max(len(ids) // 20, 1)]]
         for cid in sample:
-            case = s.get(CaseFile, cid)
+            case = s.get(CaseRow, cid)
             assert case is not None
             problems = verify_case(svc, s, case)
             if problems:

@@ -38,7 +38,7 @@ from engine.cases.casefile import Actor
 from engine.cases.runtime import CaseService, ensure_institution
 from engine.procedures.library import ProcedureLibrary
 from engine.store.db import Database, init_db
-from engine.store.tables import CaseEvent, CaseFile, Deadline, MonitoringRecord
+from engine.store.tables import CaseRow, DeadlineRow, EventRow, MonitoringRow
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = dt.date(2026, 1, 5)
@@ -103,10 +103,10 @@ class Floor:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.cases: sa.Table = CaseFile.__table__  # type: ignore[attr-defined]
-        self.events: sa.Table = CaseEvent.__table__  # type: ignore[attr-defined]
-        self.deadlines: sa.Table = Deadline.__table__  # type: ignore[attr-defined]
-        self.monitoring: sa.Table = MonitoringRecord.__table__  # type: ignore[attr-defined]
+        self.cases: sa.Table = CaseRow.__table__  # type: ignore[attr-defined]
+        self.events: sa.Table = EventRow.__table__  # type: ignore[attr-defined]
+        self.deadlines: sa.Table = DeadlineRow.__table__  # type: ignore[attr-defined]
+        self.monitoring: sa.Table = MonitoringRow.__table__  # type: ignore[attr-defined]
         with db.engine.connect() as conn:
             case_id = conn.execute(sa.select(sa.func.min(self.cases.c.id))).scalar_one()
             self.event = dict(

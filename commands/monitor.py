@@ -182,13 +182,13 @@ def monitor_risks(
     from engine.monitoring.indicators import month_bounds
     from engine.monitoring.risk import monthly_risks, risk_spec
     from engine.monitoring.text import risk_lines
-    from engine.store.tables import MonitoringRecord
+    from engine.store.tables import MonitoringRow
 
     load_config(lambda: month_bounds(month))
     scope = _scope(region, institution)
     spec = load_config(risk_spec)
     codes = code_tables()
-    t = MonitoringRecord.__table__  # type: ignore[attr-defined]
+    t = MonitoringRow.__table__  # type: ignore[attr-defined]
     db = open_database()
     with db.engine.connect() as conn:
         report = monthly_risks(

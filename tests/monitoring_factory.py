@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from engine.monitoring.record import build_record
 from engine.store.db import Database
-from engine.store.tables import Breach, CaseEvent, CaseFile, Institution, ProcedureSnapshot
+from engine.store.tables import BreachRow, CaseRow, EventRow, InstitutionRow, SnapshotRow
 
 HASH = "0" * 64
 INSTITUTIONS = {"bj-cy": "110105", "bj-hd": "110108", "sz-ns": "440305", "cd-wh": "510107"}
@@ -128,13 +128,13 @@ def store_cases(db: Database, cases: list[SimCase]) -> None:
     """Write institutions, cases, events, breaches and monitoring records (build_record) to `db`."""
     with db.transaction() as s:
         for inst, region in INSTITUTIONS.items():
-            if s.get(Institution, inst) is None:
-                s.add(Institution(id=inst, name=inst, region_code=region))
-        if s.get(ProcedureSnapshot, HASH) is None:
-            s.add(ProcedureSnapshot(content_hash=HASH, procedure_id="arbitration", version="t", spec={}))
+            if s.get(InstitutionRow, inst) is None:
+                s.add(InstitutionRow(id=inst, name=inst, region_code=region))
+        if s.get(SnapshotRow, HASH) is None:
+            s.add(SnapshotRow(content_hash=HASH, procedure_id="arbitration", version="t", spec={}))
         s.flush()
         for n, c in enumerate(cases):
-            row = CaseFile(
+            row = CaseRow(
                 case_number=f"T-{n}-{c.opened}",
                 institution_id=c.institution,
                 region_code=c.region,
@@ -159,7 +159,7 @@ def store_cases(db: Database, cases: list[SimCase]) -> None:
             if c.breached and c.accepted is not None:
                 due = c.accepted + dt.timedelta(days=45)
                 s.add(
-                    Breach(
+                    BreachRow(
                         case_id=row.id,
                         deadline_id="award",
                         due_on=due,
@@ -175,7 +175,7 @@ def store_cases(db: Database, cases: list[SimCase]) -> None:
                     row.facts = {**row.facts, "awarded_amount": str(c.awarded)}
                 if after in _FINAL:
                     row.closed_on, row.closure = on, _FINAL[after]
-                ev = CaseEvent(
+                ev = EventRow(
                     case_id=row.id,
                     seq=seq,
                     action=action,

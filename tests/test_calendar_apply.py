@@ -38,7 +38,7 @@ from engine.oversight.calendar_apply_writes import CALENDAR_UPDATE
 from engine.oversight.scan import scan
 from engine.oversight.verify import verify_case, verify_store
 from engine.store.db import Database
-from engine.store.tables import Breach, CaseEvent, CaseFile, Deadline, DeadlineWarning, MonitoringRecord
+from engine.store.tables import BreachRow, CaseRow, DeadlineRow, EventRow, MonitoringRow, WarningRow
 from tests.fixtures_runtime import MovableNow, load_arbitration, prepared_db
 
 D = dt.date
@@ -90,50 +90,50 @@ def _build(url: str) -> World:
     return World(svc, now, a, b, c, d, e)
 
 
-def _row(svc: CaseService, case_id: int, deadline_id: str) -> Deadline:
+def _row(svc: CaseService, case_id: int, deadline_id: str) -> DeadlineRow:
     with svc.db.read() as s:
         row = s.exec(
-            select(Deadline).where(Deadline.case_id == case_id, Deadline.deadline_id == deadline_id)
+            select(DeadlineRow).where(DeadlineRow.case_id == case_id, DeadlineRow.deadline_id == deadline_id)
         ).one()
         return row
 
 
-def _breaches(svc: CaseService, case_id: int, deadline_id: str) -> list[Breach]:
+def _breaches(svc: CaseService, case_id: int, deadline_id: str) -> list[BreachRow]:
     with svc.db.read() as s:
         return list(
             s.exec(
-                select(Breach)
-                .where(Breach.case_id == case_id, Breach.deadline_id == deadline_id)
-                .order_by(col(Breach.due_on))
+                select(BreachRow)
+                .where(BreachRow.case_id == case_id, BreachRow.deadline_id == deadline_id)
+                .order_by(col(BreachRow.due_on))
             ).all()
         )
 
 
-def _warnings(svc: CaseService, case_id: int, deadline_id: str) -> list[DeadlineWarning]:
+def _warnings(svc: CaseService, case_id: int, deadline_id: str) -> list[WarningRow]:
     with svc.db.read() as s:
         return list(
             s.exec(
-                select(DeadlineWarning)
-                .where(DeadlineWarning.case_id == case_id, DeadlineWarning.deadline_id == deadline_id)
-                .order_by(col(DeadlineWarning.due_on))
+                select(WarningRow)
+                .where(WarningRow.case_id == case_id, WarningRow.deadline_id == deadline_id)
+                .order_by(col(WarningRow.due_on))
             ).all()
         )
 
 
-def _events(svc: CaseService, case_id: int, action: str = CALENDAR_UPDATE) -> list[CaseEvent]:
+def _events(svc: CaseService, case_id: int, action: str = CALENDAR_UPDATE) -> list[EventRow]:
     with svc.db.read() as s:
         return list(
             s.exec(
-                select(CaseEvent)
-                .where(CaseEvent.case_id == case_id, CaseEvent.action == action)
-                .order_by(col(CaseEvent.seq))
+                select(EventRow)
+                .where(EventRow.case_id == case_id, EventRow.action == action)
+                .order_by(col(EventRow.seq))
             ).all()
         )
 
 
 def _snapshot(svc: CaseService) -> dict[str, list[tuple[Any, ...]]]:
-    tables = {"case_file": CaseFile, "case_event": CaseEvent, "deadline": Deadline, "breach": Breach,
-              "deadline_warning": DeadlineWarning, "monitoring_record": MonitoringRecord}  # fmt: skip
+    tables = {"case_file": CaseRow, "case_event": EventRow, "deadline": DeadlineRow, "breach": BreachRow,
+              "deadline_warning": WarningRow, "monitoring_record": MonitoringRow}  # fmt: skip
     out = {}
     with svc.db.engine.connect() as conn:
         for name, table in tables.items():
@@ -225,13 +225,13 @@ def _core(url: str, calendar_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Worl
     assert set(whys) == {"acceptance", "service", "tribunal_notice", "award"}
     with svc.db.read() as s:
         record = s.exec(
-            select(MonitoringRecord).where(
-                MonitoringRecord.case_id == w.a, MonitoringRecord.event_seq == ev_a.seq
+            select(MonitoringRow).where(
+                MonitoringRow.case_id == w.a, MonitoringRow.event_seq == ev_a.seq
             )
         ).one()
         assert record.action == CALENDAR_UPDATE and record.milestone is None and record.closure is None
         for case_id in (w.a, w.b, w.c, w.d, w.e):
-            case = s.get(CaseFile, case_id)
+            case = s.get(CaseRow, case_id)
             assert case is not None and verify_case(svc, s, case) == []
     text = "\n".join(history_lines(svc.history(w.a)))
     assert "日历更新：期限award 届满日 2027-01-18 → 2027-01-19（原暂定）" in text
@@ -260,10 +260,10 @@ def _core(url: str, calendar_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Worl
     return w
 
 
-def _events_all(svc: CaseService, case_id: int) -> list[CaseEvent]:
+def _events_all(svc: CaseService, case_id: int) -> list[EventRow]:
     with svc.db.read() as s:
         return list(
-            s.exec(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(col(CaseEvent.seq))).all()
+            s.exec(select(EventRow).where(EventRow.case_id == case_id).order_by(col(EventRow.seq))).all()
         )
 
 
@@ -395,14 +395,14 @@ def test_sigkill_during_apply_leaves_every_case_whole_or_untouched(
     db = Database(sqlite_url)
     svc = CaseService(db, LIB, now=MovableNow(D(2026, 12, 28)))
     with db.read() as s:
-        updated = set(s.exec(select(CaseEvent.case_id).where(CaseEvent.action == CALENDAR_UPDATE)).all())
+        updated = set(s.exec(select(EventRow.case_id).where(EventRow.action == CALENDAR_UPDATE)).all())
         stale = set(
             s.exec(
-                select(Deadline.case_id).where(col(Deadline.status) == "running", col(Deadline.provisional))
+                select(DeadlineRow.case_id).where(col(DeadlineRow.status) == "running", col(DeadlineRow.provisional))
             ).all()
         )
         awards = dict(
-            s.exec(select(Deadline.case_id, Deadline.due_on).where(Deadline.deadline_id == "award")).all()
+            s.exec(select(DeadlineRow.case_id, DeadlineRow.due_on).where(DeadlineRow.deadline_id == "award")).all()
         )
     assert 0 < len(updated) < len(ids), "the kill did not land in the middle of the apply"
     assert updated.isdisjoint(stale) and updated | stale == set(ids)  # whole or untouched, nothing between

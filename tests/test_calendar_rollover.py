@@ -21,7 +21,7 @@ from engine.cases.runtime import CaseService
 from engine.oversight.calendar_apply import apply_calendar_update
 from engine.oversight.scan import scan
 from engine.oversight.verify import verify_store
-from engine.store.tables import Breach
+from engine.store.tables import BreachRow
 from tests.fixtures_runtime import MovableNow, load_arbitration, prepared_db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,7 +65,7 @@ def test_importing_the_notice_and_applying_it_recomputes_every_provisional_date(
     now.to(D(2027, 2, 10))
     scan(svc, D(2027, 2, 10))
     with svc.db.read() as s:
-        before = {(x.case_id, x.deadline_id): x for x in s.exec(select(Breach)).all()}
+        before = {(x.case_id, x.deadline_id): x for x in s.exec(select(BreachRow)).all()}
     assert before[(a, "award")].provisional and before[(b, "acceptance")].provisional
 
     runner = CliRunner()
@@ -95,7 +95,7 @@ def test_importing_the_notice_and_applying_it_recomputes_every_provisional_date(
         (entry,) = [x for x in event.calendar_change["deadlines"] if x["deadline"] == deadline_id]
         assert entry["provisional_before"] is True and entry["provisional_after"] is False
     with svc.db.read() as s:
-        after = {(x.case_id, x.deadline_id, x.due_on): x for x in s.exec(select(Breach)).all()}
+        after = {(x.case_id, x.deadline_id, x.due_on): x for x in s.exec(select(BreachRow)).all()}
     assert after[(a, "award", D(2027, 1, 18))].confirmed_on == D(2027, 2, 10)
     assert not after[(a, "award", D(2027, 1, 18))].provisional
     assert after[(b, "acceptance", D(2027, 2, 9))].withdrawn_on == D(2027, 2, 10)

@@ -21,7 +21,7 @@ from engine.cases.casefile import Actor
 from engine.cases.runtime import CaseService
 from engine.errors import CaseNotFound, EventNotAllowed
 from engine.oversight.verify import verify_store
-from engine.store.tables import CaseDocument, CaseEvent, CaseFile, CaseNumberCounter, ReceiptNumberCounter
+from engine.store.tables import CaseNumberCounterRow, CaseRow, DocumentRow, EventRow, ReceiptNumberCounterRow
 from tests.fixtures_runtime import MovableNow, load_arbitration, prepared_db
 
 D = dt.date
@@ -39,14 +39,14 @@ def arb(tmp_path: Path) -> tuple[CaseService, MovableNow, Any]:
 def _docs(db: Any, case_id: int) -> dict[str, str]:
     with db.read() as s:
         rows = s.exec(
-            select(CaseDocument).where(CaseDocument.case_id == case_id).order_by(col(CaseDocument.id))
+            select(DocumentRow).where(DocumentRow.case_id == case_id).order_by(col(DocumentRow.id))
         ).all()
         return {r.document_id: r.content.decode("utf-8") for r in rows if r.kind == "generated"}
 
 
-def _row(db: Any, case_id: int) -> CaseFile:
+def _row(db: Any, case_id: int) -> CaseRow:
     with db.read() as s:
-        row = s.get(CaseFile, case_id)
+        row = s.get(CaseRow, case_id)
         assert row is not None
         return row
 
@@ -82,9 +82,9 @@ def test_received_in_december_accepted_in_january_carries_the_year_of_acceptance
         svc.find("京朝劳人仲案字〔2025〕第1号")
     # the counters: one receipt in 2025, one 案号 in 2026, none in 2025
     with db.read() as s:
-        assert s.get(ReceiptNumberCounter, ("inst", 2025)).last == 1  # type: ignore[union-attr]
-        assert s.get(CaseNumberCounter, ("inst", 2026)).last == 1  # type: ignore[union-attr]
-        assert s.get(CaseNumberCounter, ("inst", 2025)) is None
+        assert s.get(ReceiptNumberCounterRow, ("inst", 2025)).last == 1  # type: ignore[union-attr]
+        assert s.get(CaseNumberCounterRow, ("inst", 2026)).last == 1  # type: ignore[union-attr]
+        assert s.get(CaseNumberCounterRow, ("inst", 2025)) is None
     assert verify_store(svc).ok
 
 
@@ -142,7 +142,7 @@ def test_acceptance_prints_a_fresh_query_code_on_the_notice(arb: Any) -> None:
     assert _row(db, case.id).query_code_hash == hash_query_code("京朝劳人仲收字〔2025〕第1号", code)
     # no event holds the code in plain
     with db.read() as s:
-        events = s.exec(select(CaseEvent).where(CaseEvent.case_id == case.id)).all()
+        events = s.exec(select(EventRow).where(EventRow.case_id == case.id)).all()
         assert all(code not in repr(e.model_dump()) for e in events)
 
 
@@ -176,11 +176,11 @@ def test_reissued_code_works_and_the_old_one_does_not(arb: Any) -> None:
 
 
 def test_a_case_number_format_of_the_institution_and_the_receipt_format(arb: Any) -> None:
-    from engine.store.tables import Institution
+    from engine.store.tables import InstitutionRow
 
     svc, now, db = arb
     with db.transaction() as s:
-        inst = s.get(Institution, "other")
+        inst = s.get(InstitutionRow, "other")
         assert inst is not None
         inst.receipt_number_format = "{abbr}收〔{year}〕{seq:4}号"
         inst.case_number_format = "{abbr}案〔{year}〕{seq:4}号"

@@ -27,7 +27,7 @@ from engine.errors import CaseConflict, EventNotAllowed
 from engine.oversight.scan import scan
 from engine.oversight.verify import verify_store
 from engine.store.db import Database
-from engine.store.tables import CaseEvent
+from engine.store.tables import EventRow
 from tests.fixtures_runtime import MovableNow, load_mini, prepared_db
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
@@ -90,7 +90,7 @@ def _kill_many(url: str, make_parent_db: Callable[[], Database]) -> int:
         assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, "the writer died on its own"
     db = make_parent_db()
     with db.read() as s:
-        return int(s.exec(select(func.count()).select_from(CaseEvent)).one())
+        return int(s.exec(select(func.count()).select_from(EventRow)).one())
 
 
 def _check(url: str) -> None:

@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import col, select
 
 from engine.cases.casefile import Actor
-from engine.store.tables import CaseDocument
+from engine.store.tables import DocumentRow
 from tests.fixtures_runtime import MovableNow, load_arbitration, prepared_db
 
 D = dt.date
@@ -34,7 +34,7 @@ PARTIES = {
 def _documents(db: object, case_id: int) -> dict[str, tuple[str, str]]:
     with db.read() as s:  # type: ignore[attr-defined]
         rows = s.exec(
-            select(CaseDocument).where(CaseDocument.case_id == case_id).order_by(col(CaseDocument.id))
+            select(DocumentRow).where(DocumentRow.case_id == case_id).order_by(col(DocumentRow.id))
         )
         return {r.document_id: (r.content.decode("utf-8"), r.sha256) for r in rows if r.kind == "generated"}
 
@@ -99,9 +99,9 @@ def test_documents_from_stored_due_dates_equal_documents_from_recomputed_ones(
         result = run_demo(db, load_arbitration(), None)
         with db.read() as s:
             rows = s.exec(
-                select(CaseDocument)
-                .where(CaseDocument.case_id == result.case_id)
-                .order_by(col(CaseDocument.id))
+                select(DocumentRow)
+                .where(DocumentRow.case_id == result.case_id)
+                .order_by(col(DocumentRow.id))
             ).all()
             out = [(r.document_id, r.version, r.sha256) for r in rows if r.kind == "generated"]
         db.dispose()

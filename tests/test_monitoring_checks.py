@@ -17,7 +17,7 @@ from engine.monitoring.config import load_model
 from engine.monitoring.datachecks import check_spec, run_checks
 from engine.monitoring.risk import RiskSpec, SurgeRule, monthly_risks, risk_spec
 from engine.store.db import Database
-from engine.store.tables import MonitoringRecord
+from engine.store.tables import MonitoringRow
 from tests.monitoring_factory import SimCase, random_cases, store_cases
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +32,7 @@ def db(tmp_path: Path) -> Database:
     return d
 
 
-def _bad(case_id: int, seq: int, **kw: object) -> MonitoringRecord:
+def _bad(case_id: int, seq: int, **kw: object) -> MonitoringRow:
     base: dict[str, object] = dict(
         case_id=case_id,
         event_seq=seq,
@@ -47,7 +47,7 @@ def _bad(case_id: int, seq: int, **kw: object) -> MonitoringRecord:
         channel="offline",
     )
     base.update(kw)
-    return MonitoringRecord(**base)  # type: ignore[arg-type]
+    return MonitoringRow(**base)  # type: ignore[arg-type]
 
 
 def test_clean_history_passes_and_each_planted_error_is_found(db: Database) -> None:

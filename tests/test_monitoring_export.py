@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from engine.monitoring.export import EXPORT_FIELDS, csv_header, export_records, resume_cursor
 from engine.store.db import Database
-from engine.store.tables import MonitoringRecord
+from engine.store.tables import MonitoringRow
 from tests.monitoring_factory import random_cases, store_cases
 
 
@@ -30,7 +30,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Database:
 
 
 def _all_ids(db: Database) -> list[int]:
-    t = MonitoringRecord.__table__  # type: ignore[attr-defined]
+    t = MonitoringRow.__table__  # type: ignore[attr-defined]
     with db.engine.connect() as conn:
         return [int(i) for (i,) in conn.execute(sa.select(t.c.id).order_by(t.c.id))]
 
@@ -127,7 +127,7 @@ def test_settle_leaves_the_newest_records_for_the_next_run(tmp_path: Path) -> No
     d = Database(f"sqlite:///{tmp_path / 's.db'}")
     d.init_db()
     store_cases(d, random_cases(random.Random(1), 3, dt.date(2026, 1, 1), dt.date(2026, 1, 31)))
-    t = MonitoringRecord.__table__  # type: ignore[attr-defined]
+    t = MonitoringRow.__table__  # type: ignore[attr-defined]
     with d.engine.begin() as conn:
         newest = conn.execute(sa.select(sa.func.max(t.c.id))).scalar_one()
         conn.execute(sa.update(t).where(t.c.id == newest).values(recorded_at=dt.datetime.now(dt.UTC)))

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.monitoring.record import build_record, record_values
-from engine.store.tables import CaseEvent, CaseFile, MonitoringRecord
+from engine.store.tables import CaseRow, EventRow, MonitoringRow
 
 _FACT_VALUES = st.one_of(
     st.none(),
@@ -36,7 +36,7 @@ _FACT_VALUES = st.one_of(
 def test_record_values_equal_the_built_record(
     facts: dict[str, Any], stages: tuple[str | None, str], changed: dict[str, Any]
 ) -> None:
-    case = CaseFile(
+    case = CaseRow(
         id=7,
         institution_id="inst",
         region_code="110105",
@@ -47,7 +47,7 @@ def test_record_values_equal_the_built_record(
         channel="online",
         accepted_on=dt.date(2026, 3, 2) if stages[0] else None,
     )
-    event = CaseEvent(
+    event = EventRow(
         case_id=7,
         seq=3,
         action="open" if stages[0] is None else "act",
@@ -61,5 +61,5 @@ def test_record_values_equal_the_built_record(
         documents=["award_document"],
     )
     values = record_values(case, event)
-    assert set(values) == set(MonitoringRecord.model_fields) - {"id"}
+    assert set(values) == set(MonitoringRow.model_fields) - {"id"}
     assert values == build_record(case, event).model_dump(exclude={"id"})

@@ -17,7 +17,7 @@ from engine.monitoring.indicators import monthly_report
 from engine.oversight.scan import scan
 from engine.procedures.library import ProcedureLibrary
 from engine.store.db import Database
-from engine.store.tables import CaseEvent, MonitoringRecord
+from engine.store.tables import EventRow, MonitoringRow
 from tests.fixtures_runtime import ROOT, prepared_db
 
 D = dt.date
@@ -31,13 +31,13 @@ def env(sqlite_url: str, mini_library: ProcedureLibrary, make_service: Any) -> A
     return svc, now, db
 
 
-def _records(db: Database, case_id: int) -> list[MonitoringRecord]:
+def _records(db: Database, case_id: int) -> list[MonitoringRow]:
     with db.read() as s:
         return list(
             s.exec(
-                select(MonitoringRecord)
-                .where(MonitoringRecord.case_id == case_id)
-                .order_by(MonitoringRecord.id)
+                select(MonitoringRow)
+                .where(MonitoringRow.case_id == case_id)
+                .order_by(MonitoringRow.id)
             )
         )
 
@@ -56,7 +56,7 @@ def test_a_case_life_is_coded_event_by_event(env: Any) -> None:
     svc.fire(cid, "take_effect", CLERK, D(2026, 3, 2))
     recs = _records(db, cid)
     with db.read() as s:
-        events = list(s.exec(select(CaseEvent).where(CaseEvent.case_id == cid).order_by(CaseEvent.seq)))
+        events = list(s.exec(select(EventRow).where(EventRow.case_id == cid).order_by(EventRow.seq)))
     assert [r.event_seq for r in recs] == [e.seq for e in events]  # one record per event, same transaction
     by_action = {r.action: r for r in recs}
     assert by_action["open"].milestone == "received" and by_action["open"].channel == "online"

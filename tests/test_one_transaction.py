@@ -17,7 +17,7 @@ from engine.cases.casefile import Actor
 from engine.cases.media_types import Upload
 from engine.cases.runtime import CaseService
 from engine.oversight.verify import verify_store
-from engine.store.tables import CaseDocument, CaseEvent, CaseFile, MonitoringRecord
+from engine.store.tables import CaseRow, DocumentRow, EventRow, MonitoringRow
 from tests.fixtures_runtime import MovableNow, load_arbitration, prepared_db
 
 CLERK = Actor("u:clerk", "clerk")
@@ -56,7 +56,7 @@ def test_open_case_stores_its_query_code_hash_in_the_same_transaction(url: str) 
     svc = _service(url)
     view = svc.open_case("arbitration", DAY, {"claim_amount": 1}, "inst", CLERK, query_code=CODE)
     with svc.db.read() as s:
-        row = s.get(CaseFile, view.id)
+        row = s.get(CaseRow, view.id)
         assert row is not None
         assert query_code_matches(
             query_code_salt(row.case_number, row.receipt_number), CODE, row.query_code_hash
@@ -70,7 +70,7 @@ def test_an_opening_interrupted_at_its_last_write_leaves_nothing(
     url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     svc = _service(url)
-    before = {t: _count(svc, t) for t in (CaseFile, CaseEvent, MonitoringRecord)}
+    before = {t: _count(svc, t) for t in (CaseRow, EventRow, MonitoringRow)}
     _crash_at_the_last_write(monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         svc.open_case("arbitration", DAY, {"claim_amount": 1}, "inst", CLERK, query_code=CODE)
@@ -92,10 +92,10 @@ def test_an_attachment_interrupted_at_its_last_write_leaves_nothing(
     with pytest.raises(KeyboardInterrupt):
         svc.attach(case_id, {"evidence": Upload(PDF, "application/pdf")}, DAY, CLERK)
     monkeypatch.undo()
-    assert _count(svc, CaseDocument) == 0
+    assert _count(svc, DocumentRow) == 0
     assert svc.get(case_id).version == before and len(svc.history(case_id)) == 1
     svc.attach(case_id, {"evidence": Upload(PDF, "application/pdf")}, DAY, CLERK)
     with svc.db.read() as s:
-        (row,) = s.exec(select(CaseDocument).where(CaseDocument.case_id == case_id)).all()
+        (row,) = s.exec(select(DocumentRow).where(DocumentRow.case_id == case_id)).all()
     assert (row.media_type, bytes(row.content)) == ("application/pdf", PDF)
     assert verify_store(svc).ok

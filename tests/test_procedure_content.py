@@ -28,7 +28,7 @@ from engine.oversight.scan import scan
 from engine.procedures.library import ProcedureLibrary
 from engine.procedures.model import Procedure
 from engine.store.db import Database
-from engine.store.tables import Institution
+from engine.store.tables import InstitutionRow
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = re.compile(r"第[一二三四五六七八九十百零]+条")
@@ -413,7 +413,7 @@ def service(library: ProcedureLibrary) -> Iterator[tuple[CaseService, list[dt.da
     db = Database("sqlite://")
     db.init_db()
     with db.transaction() as s:
-        s.add(Institution(id="zj", name="杭州市劳动人事争议仲裁委员会", region_code="330100"))
+        s.add(InstitutionRow(id="zj", name="杭州市劳动人事争议仲裁委员会", region_code="330100"))
     now = [dt.datetime(2026, 9, 29, 10)]
     yield CaseService(db, library, now=lambda: now[0]), now
     db.dispose()

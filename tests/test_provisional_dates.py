@@ -19,7 +19,7 @@ from engine.cases.runtime import CaseService
 from engine.errors import EventNotAllowed
 from engine.oversight.audit import breach_audit
 from engine.oversight.scan import scan
-from engine.store.tables import Breach, CaseDocument, DeadlineWarning
+from engine.store.tables import BreachRow, DocumentRow, WarningRow
 from tests.fixtures_runtime import MovableNow, load_arbitration, prepared_db
 
 LIB = load_arbitration()
@@ -50,8 +50,8 @@ def _accepted(svc: CaseService, day: dt.date) -> int:
 def _document(svc: CaseService, case_id: int, document_id: str) -> str:
     with svc.db.read() as s:
         doc = s.exec(
-            select(CaseDocument).where(
-                CaseDocument.case_id == case_id, CaseDocument.document_id == document_id
+            select(DocumentRow).where(
+                DocumentRow.case_id == case_id, DocumentRow.document_id == document_id
             )
         ).one()
     return doc.content.decode("utf-8")
@@ -81,8 +81,8 @@ def test_warnings_and_breaches_on_a_provisional_date_are_provisional(tmp_path: P
     report = scan(svc, D(2027, 1, 19))
     assert (case_id, "award", D(2027, 1, 18)) in report.breaches
     with svc.db.read() as s:
-        warning = s.exec(select(DeadlineWarning).where(DeadlineWarning.deadline_id == "award")).one()
-        breach = s.exec(select(Breach).where(Breach.deadline_id == "award")).one()
+        warning = s.exec(select(WarningRow).where(WarningRow.deadline_id == "award")).one()
+        breach = s.exec(select(BreachRow).where(BreachRow.deadline_id == "award")).one()
         audit = [e for e in breach_audit(s, D(2027, 1, 19)) if e.deadline_id == "award"]
     assert warning.provisional and breach.provisional and breach.confirmed_on is None
     assert len(audit) == 1 and audit[0].provisional and audit[0].to_json()["provisional"] is True
@@ -97,7 +97,7 @@ def test_warnings_and_breaches_on_a_provisional_date_are_provisional(tmp_path: P
     assert month.to_json()["breaches"]["provisional"] == 1
     # a breach of a date in a covered year is not provisional
     with svc.db.read() as s:
-        others = s.exec(select(Breach).where(Breach.deadline_id != "award")).all()
+        others = s.exec(select(BreachRow).where(BreachRow.deadline_id != "award")).all()
     assert others and not any(b.provisional for b in others)
 
 

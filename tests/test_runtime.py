@@ -24,14 +24,14 @@ from engine.procedures import machines
 from engine.procedures.library import ProcedureLibrary
 from engine.store.db import Database
 from engine.store.tables import (
-    Breach,
-    CaseDocument,
-    CaseEvent,
-    CaseFile,
-    CaseNumberCounter,
-    DeadlineWarning,
-    MonitoringRecord,
-    ProcedureSnapshot,
+    BreachRow,
+    CaseNumberCounterRow,
+    CaseRow,
+    DocumentRow,
+    EventRow,
+    MonitoringRow,
+    SnapshotRow,
+    WarningRow,
 )
 from tests.fixtures_runtime import ROOT, prepared_db
 
@@ -82,7 +82,7 @@ def test_open_case_numbers_per_institution_and_year_without_gaps(env: Any) -> No
     now.to(D(2026, 1, 2))
     fourth = svc.open_case("mini", D(2026, 1, 2), {}, "inst", CLERK)
     assert fourth.case_number == fourth.receipt_number == "京朝劳人仲收字〔2026〕第1号"
-    assert _count(db, CaseNumberCounter) == 0  # no 案号 yet
+    assert _count(db, CaseNumberCounterRow) == 0  # no 案号 yet
     # accepted in 2026 in reverse order: the 案号 follow the acceptances, not the receipts
     now.to(D(2026, 1, 5))
     case_ids = [c.id for c in svc.list_cases("inst")]
@@ -107,7 +107,7 @@ def test_open_starts_open_deadlines_and_writes_event_one(env: Any) -> None:
     assert str(view.facts["claim_amount"]) == "20000.00" and view.facts["workers"] == 1
     (event,) = svc.history(view.id)
     assert (event.seq, event.action, event.stage_before, event.stage_after) == (1, "open", None, "received")
-    assert _count(db, MonitoringRecord) == 1 and _count(db, ProcedureSnapshot) == 1
+    assert _count(db, MonitoringRow) == 1 and _count(db, SnapshotRow) == 1
 
 
 @pytest.mark.parametrize(
@@ -125,7 +125,7 @@ def test_bad_facts_name_the_fact_and_write_nothing(env: Any, facts: dict[str, An
     svc, _, db = env
     with pytest.raises(BadInput, match=fragment):
         svc.open_case("mini", D(2025, 12, 30), facts, "inst", CLERK)
-    assert _count(db, CaseFile) == 0 and _count(db, CaseNumberCounter) == 0
+    assert _count(db, CaseRow) == 0 and _count(db, CaseNumberCounterRow) == 0
 
 
 def test_unknown_institution_is_bad_input(env: Any) -> None:
@@ -177,11 +177,11 @@ def test_a_refusal_changes_nothing_not_even_the_documents_attached_with_it(env: 
     case = svc.open_case("mini", D(2025, 12, 30), {"complete": False}, "inst", CLERK)
     now.to(D(2026, 1, 5))
     before = svc.get(case.id)
-    counts = [_count(db, t) for t in (CaseEvent, CaseDocument, MonitoringRecord)]
+    counts = [_count(db, t) for t in (EventRow, DocumentRow, MonitoringRow)]
     with pytest.raises(EventNotAllowed):
         svc.fire(case.id, "accept", CLERK, D(2026, 1, 5), facts={"workers": 3}, documents=["application"])
     assert svc.get(case.id) == before
-    assert [_count(db, t) for t in (CaseEvent, CaseDocument, MonitoringRecord)] == counts
+    assert [_count(db, t) for t in (EventRow, DocumentRow, MonitoringRow)] == counts
 
 
 def test_dates_future_backwards_and_backdating(env: Any) -> None:
@@ -276,7 +276,7 @@ def test_tick_breach_is_idempotent_and_on_expiry_fires_once(env: Any) -> None:
     now.to(D(2026, 2, 26))
     scan(svc, D(2026, 2, 25))  # due 02-24: breached from 02-25
     scan(svc, D(2026, 2, 26))
-    assert svc.get(case_id).breaches == ("award",) and _count(db, Breach) == 1
+    assert svc.get(case_id).breaches == ("award",) and _count(db, BreachRow) == 1
     svc.fire(case_id, "award", ARBITRATOR, D(2026, 2, 26))
     now.to(D(2026, 3, 2))
     svc.fire(case_id, "deliver", CLERK, D(2026, 3, 2))
@@ -343,7 +343,7 @@ def test_attach_stores_content_with_sha256(env: Any) -> None:
     rec = svc.attach(case.id, {"evidence": "工资条".encode()}, D(2025, 12, 30), CLERK)
     assert rec.seq == 2 and rec.stage_after == "received"
     with db.read() as s:
-        doc = s.exec(select(CaseDocument).where(CaseDocument.document_id == "evidence")).one()
+        doc = s.exec(select(DocumentRow).where(DocumentRow.document_id == "evidence")).one()
     assert doc.content == "工资条".encode() and len(doc.sha256) == 64 and doc.event_seq == 2
     with pytest.raises(BadInput, match="unknown document 'evidense'"):
         svc.attach(case.id, ["evidense"], D(2025, 12, 30), CLERK)
@@ -360,8 +360,8 @@ def test_document_versions_count_up_per_document(env: Any) -> None:
     svc.attach(other.id, {"evidence": b"other"}, D(2025, 12, 30), CLERK)
     svc.attach(case.id, {"evidence": b"v3", "application": b"a2"}, D(2025, 12, 30), CLERK)
     with db.read() as s:
-        rows = s.exec(select(CaseDocument).where(CaseDocument.case_id == case.id)).all()
-        other_rows = s.exec(select(CaseDocument).where(CaseDocument.case_id == other.id)).all()
+        rows = s.exec(select(DocumentRow).where(DocumentRow.case_id == case.id)).all()
+        other_rows = s.exec(select(DocumentRow).where(DocumentRow.case_id == other.id)).all()
     by_doc: dict[str, list[tuple[int, bytes]]] = {}
     for r in sorted(rows, key=lambda r: r.version):
         by_doc.setdefault(r.document_id, []).append((r.version, r.content))
@@ -376,19 +376,19 @@ def test_verify_finds_tampering(env: Any) -> None:
     case_id = _accepted(svc, now)
     assert verify_store(svc).ok
     with db.transaction() as s:
-        case = s.get(CaseFile, case_id)
+        case = s.get(CaseRow, case_id)
         assert case is not None
         case.stage = "awarded"
         s.add(case)
-        s.delete(s.exec(select(MonitoringRecord).where(MonitoringRecord.event_seq == 2)).one())
+        s.delete(s.exec(select(MonitoringRow).where(MonitoringRow.event_seq == 2)).one())
     problems = " | ".join(f.problem for f in verify_store(svc).findings)
     assert "stage 'awarded' != last event's target 'accepted'" in problems
     assert "events without a monitoring record: [2]" in problems
 
 
-def _unlisted_evidence(case_id: int, *, version: int, event_seq: int) -> CaseDocument:
+def _unlisted_evidence(case_id: int, *, version: int, event_seq: int) -> DocumentRow:
     """An evidence document filed behind the runtime's back: no event lists it."""
-    return CaseDocument(
+    return DocumentRow(
         case_id=case_id,
         document_id="evidence",
         kind="submitted",
@@ -409,7 +409,7 @@ def test_verify_finds_documents_missing_from_or_added_to_the_file(env: Any) -> N
     svc.attach(case.id, {"evidence": b"v2"}, D(2025, 12, 30), CLERK)
     assert verify_store(svc).ok
     with db.transaction() as s:
-        first = s.exec(select(CaseDocument).where(CaseDocument.version == 1)).one()
+        first = s.exec(select(DocumentRow).where(DocumentRow.version == 1)).one()
         s.add(_unlisted_evidence(case.id, version=9, event_seq=first.event_seq))
         s.delete(first)
     problems = " | ".join(f.problem for f in verify_store(svc).findings)
@@ -424,10 +424,10 @@ def test_a_duty_done_late_is_recorded_as_a_breach_without_a_scan(env: Any) -> No
     svc.fire(case.id, "accept", CLERK, D(2026, 1, 8), documents=["application"])
     assert svc.get(case.id).breaches == ("acceptance",)
     with db.read() as s:
-        breach = s.exec(select(Breach)).one()
+        breach = s.exec(select(BreachRow)).one()
     assert (breach.due_on, breach.detected_on) == (D(2026, 1, 7), D(2026, 1, 8))
     scan(svc, D(2026, 1, 9))
-    assert _count(db, Breach) == 1
+    assert _count(db, BreachRow) == 1
 
 
 def test_tick_warns_once_before_the_due_date(env: Any) -> None:
@@ -439,7 +439,7 @@ def test_tick_warns_once_before_the_due_date(env: Any) -> None:
     first = scan(svc, D(2026, 1, 5))
     assert [(w[1], w[2]) for w in first.warnings] == [("acceptance", D(2026, 1, 7))]
     assert scan(svc, D(2026, 1, 6)).warnings == []
-    assert _count(db, DeadlineWarning) == 1
+    assert _count(db, WarningRow) == 1
 
 
 def test_procedure_for_hash(env: Any) -> None:
@@ -470,15 +470,15 @@ def test_a_clock_stopped_while_paused_is_recomputed_for_documents() -> None:
     """engine.cases.deadline_rows.stored_due: a row keeps its earlier due date when its clock is stopped
     during a pause (the audit reads it), but a document must show what the clock says: no date."""
     from engine.cases.deadline_rows import stored_due
-    from engine.cases.state import DeadlineRow
+    from engine.cases.state import LoadedDeadline
     from engine.dates.clocks import pause, start_clock, stop
     from engine.dates.periods import Period
 
     running = start_clock("award", Period(45, "days"), D(2026, 1, 5))
     stopped = stop(pause(running, D(2026, 1, 20)), D(2026, 1, 25))
 
-    def row(clock_status: str) -> DeadlineRow:
-        return DeadlineRow(1, 1, "award", clock_status, D(2026, 2, 19), {}, "inst", None, ["s"], None, "v1")
+    def row(clock_status: str) -> LoadedDeadline:
+        return LoadedDeadline(1, 1, "award", clock_status, D(2026, 2, 19), {}, "inst", None, ["s"], None, "v1")
 
     assert stored_due(row("running"), running, running, "v1") is not None
     assert stored_due(row("running"), running, running, "v2") is None  # another calendar version

@@ -31,7 +31,7 @@ from engine.errors import BadInput, DocumentFailed, EventNotAllowed, GuardRuntim
 from engine.oversight.scan import scan
 from engine.procedures.library import ProcedureLibrary
 from engine.store.db import Database
-from engine.store.tables import CaseDocument, CaseEvent, CaseFile, Deadline, MonitoringRecord
+from engine.store.tables import CaseRow, DeadlineRow, DocumentRow, EventRow, MonitoringRow
 from tests.fixtures_runtime import ROOT, MovableNow, load_arbitration, prepared_db
 
 CLERK = Actor("u:clerk", "clerk")
@@ -120,7 +120,7 @@ def _service(
 def _store(db: Database, case_id: int) -> dict[str, Any]:
     """Everything the store holds about a case (rows as dicts, ordered)."""
     with db.read() as s:
-        case = s.get(CaseFile, case_id)
+        case = s.get(CaseRow, case_id)
         assert case is not None
 
         def rows(table: Any, order: Any) -> list[dict[str, Any]]:
@@ -129,10 +129,10 @@ def _store(db: Database, case_id: int) -> dict[str, Any]:
 
         return {
             "case": case.model_dump(),
-            "events": rows(CaseEvent, CaseEvent.seq),
-            "deadlines": rows(Deadline, Deadline.id),
-            "documents": rows(CaseDocument, CaseDocument.id),
-            "monitoring": rows(MonitoringRecord, MonitoringRecord.id),
+            "events": rows(EventRow, EventRow.seq),
+            "deadlines": rows(DeadlineRow, DeadlineRow.id),
+            "documents": rows(DocumentRow, DocumentRow.id),
+            "monitoring": rows(MonitoringRow, MonitoringRow.id),
         }
 
 
@@ -350,7 +350,7 @@ def test_a_case_opened_with_claim_amount_alone_walks_the_main_path(tmp_path: Pat
     assert set(produced) >= {"acceptance_notice", "hearing_notice", "award_document", "service_receipt"}
     # the parties' names were never recorded: the documents carry blanks, never 'None'
     with service.db.read() as s:
-        rows = s.exec(select(CaseDocument).where(CaseDocument.case_id == case_id)).all()
+        rows = s.exec(select(DocumentRow).where(DocumentRow.case_id == case_id)).all()
         for row in rows:
             if row.kind == "generated":
                 text = row.content.decode("utf-8")
@@ -520,9 +520,9 @@ def _arb_service(tmp_path: Path) -> tuple[CaseService, Database]:
 def _count_rows(db: Database) -> tuple[int, int, int]:
     with db.read() as s:
         return (
-            len(s.exec(select(CaseFile.id)).all()),
-            len(s.exec(select(CaseEvent.id)).all()),
-            len(s.exec(select(CaseDocument.id)).all()),
+            len(s.exec(select(CaseRow.id)).all()),
+            len(s.exec(select(EventRow.id)).all()),
+            len(s.exec(select(DocumentRow.id)).all()),
         )
 
 

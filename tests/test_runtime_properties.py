@@ -20,7 +20,7 @@ from engine.cases.runtime import CaseService
 from engine.errors import BadInput, CaseConflict, EventNotAllowed
 from engine.oversight.scan import scan
 from engine.oversight.verify import verify_case
-from engine.store.tables import Breach, CaseFile
+from engine.store.tables import BreachRow, CaseRow
 from tests.fixtures_runtime import MovableNow, load_mini, prepared_db
 
 D = dt.date
@@ -85,7 +85,7 @@ def test_any_sequence_keeps_the_case_whole(tmp_path_factory: Any, steps: list[An
         if procedure.stages[view.stage].final:
             assert all(d.status == "stopped" for d in view.deadlines.values()), view.deadlines
         with db.read() as s:
-            case = s.get(CaseFile, case_id)
+            case = s.get(CaseRow, case_id)
             assert case is not None
             assert verify_case(svc, s, case) == []
     db.dispose()
@@ -110,5 +110,5 @@ def test_a_due_date_in_a_year_without_its_notice_is_provisional(sqlite_url: str)
     report = scan(svc, D(2027, 3, 1))
     assert report.breaches == [(case.id, "award", D(2027, 1, 15))]
     with db.read() as s:
-        (breach,) = s.exec(select(Breach).where(Breach.case_id == case.id)).all()
+        (breach,) = s.exec(select(BreachRow).where(BreachRow.case_id == case.id)).all()
     assert breach.provisional and breach.confirmed_on is None and breach.withdrawn_on is None

@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 
 from engine.errors import BadInput
 from engine.store.db import Database, database_url, init_db
-from engine.store.tables import ALL_TABLES, CaseNumberCounter, Institution, metadata
+from engine.store.tables import ALL_TABLES, CaseNumberCounterRow, InstitutionRow, metadata
 
 
 def _schema_diff(db: Database) -> list[object]:
@@ -62,29 +62,29 @@ def test_transaction_rolls_back_everything_on_error(tmp_path: Path) -> None:
     db = init_db(f"sqlite:///{tmp_path / 'r.db'}")
     with pytest.raises(RuntimeError):
         with db.transaction() as s:
-            s.add(Institution(id="x", name="X", region_code="11"))
+            s.add(InstitutionRow(id="x", name="X", region_code="11"))
             s.flush()
-            s.add(CaseNumberCounter(institution_id="x", year=2026, last=1))
+            s.add(CaseNumberCounterRow(institution_id="x", year=2026, last=1))
             s.flush()
             raise RuntimeError("boom")
     with db.read() as s:
-        assert s.get(Institution, "x") is None
-        assert s.get(CaseNumberCounter, ("x", 2026)) is None
+        assert s.get(InstitutionRow, "x") is None
+        assert s.get(CaseNumberCounterRow, ("x", 2026)) is None
 
 
 def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
     db = init_db(f"sqlite:///{tmp_path / 'f.db'}")
     with pytest.raises(sa.exc.IntegrityError):
         with db.transaction() as s:
-            s.add(CaseNumberCounter(institution_id="missing", year=2026, last=1))
+            s.add(CaseNumberCounterRow(institution_id="missing", year=2026, last=1))
 
 
 def test_recorded_times_come_back_aware_utc(tmp_path: Path) -> None:
     db = init_db(f"sqlite:///{tmp_path / 't.db'}")
     with db.transaction() as s:
-        s.add(Institution(id="a", name="A", region_code="11"))
+        s.add(InstitutionRow(id="a", name="A", region_code="11"))
     with db.read() as s:
-        got = s.get(Institution, "a")
+        got = s.get(InstitutionRow, "a")
         assert got is not None and got.created_at.tzinfo is not None
         assert got.created_at.utcoffset() == dt.timedelta(0)
 

@@ -15,7 +15,7 @@ from engine.cases.casefile import Actor
 from engine.cases.media_types import Upload
 from engine.cases.runtime import CaseService
 from engine.oversight.verify import verify_store
-from engine.store.tables import CaseDocument
+from engine.store.tables import DocumentRow
 from tests.fixtures_runtime import MovableNow, load_arbitration, prepared_db
 
 CLERK = Actor("u:clerk", "clerk")
@@ -28,9 +28,9 @@ def _service(tmp_path: Path) -> CaseService:
     return CaseService(db, load_arbitration(), now=MovableNow(DAY))
 
 
-def _rows(svc: CaseService, case_id: int) -> list[CaseDocument]:
+def _rows(svc: CaseService, case_id: int) -> list[DocumentRow]:
     with svc.db.read() as s:
-        return list(s.exec(select(CaseDocument).where(CaseDocument.case_id == case_id)).all())
+        return list(s.exec(select(DocumentRow).where(DocumentRow.case_id == case_id)).all())
 
 
 def test_an_upload_stores_its_media_type_in_the_same_transaction(tmp_path: Path) -> None:

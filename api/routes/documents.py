@@ -22,7 +22,7 @@ from api.schemas import INT32, DocumentOut, ErrorOut, LegalDate
 from api.views import document_out, internal_documents, procedure_of
 from engine.cases.access import AccessDenied, can_act_on_case, write_refused
 from engine.cases.media_types import Upload
-from engine.store.tables import CaseDocument, CaseFile
+from engine.store.tables import CaseRow, DocumentRow
 
 router = APIRouter(prefix="/v1/cases", tags=["documents 文书"])
 DocumentName = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="the document id")]
@@ -137,13 +137,13 @@ def get_document(
     """文书: a document's content; generated ones as HTML or PDF (`format=pdf`)."""
     load_case_ref(st, p, case_id)
     with st.db.read() as session:
-        case = session.get(CaseFile, case_id)
-        stmt = select(CaseDocument).where(
-            CaseDocument.case_id == case_id, CaseDocument.document_id == document_id
+        case = session.get(CaseRow, case_id)
+        stmt = select(DocumentRow).where(
+            DocumentRow.case_id == case_id, DocumentRow.document_id == document_id
         )
         if version is not None:
-            stmt = stmt.where(CaseDocument.version == version)
-        row = session.exec(stmt.order_by(col(CaseDocument.version).desc())).first()
+            stmt = stmt.where(DocumentRow.version == version)
+        row = session.exec(stmt.order_by(col(DocumentRow.version).desc())).first()
     assert case is not None
     internal = internal_documents(procedure_of(st, case.procedure_id, case.procedure_hash))
     if row is None or (p.is_party and document_id in internal):

@@ -31,7 +31,7 @@ from api.views import procedure_of, progress_out
 from engine.cases.access import AccessDenied, query_code_matches, query_code_salt
 from engine.cases.numbers import known_by
 from engine.procedures.model import Fact
-from engine.store.tables import CaseFile
+from engine.store.tables import CaseRow
 
 router = APIRouter(prefix="/v1", tags=["procedures 程序"])
 public = APIRouter(prefix="/v1/public", tags=["public 公开查询"])
@@ -174,7 +174,7 @@ def public_progress(body: ProgressLookupIn, request: Request, st: State) -> Prog
         )
     with st.db.read() as session:
         # the number the case is known by (its 案号 once accepted) or its receipt number (收件登记号)
-        rows = session.exec(select(CaseFile).where(known_by(body.case_number))).all()
+        rows = session.exec(select(CaseRow).where(known_by(body.case_number))).all()
     match = next(
         (
             r

@@ -33,7 +33,7 @@ from typing import Literal
 from sqlmodel import Session, col, select
 
 from engine.errors import ZhongcaiError
-from engine.store.tables import ApiToken, AppUser, CaseParty
+from engine.store.tables import PartyRow, TokenRow, UserRow
 
 STAFF_ROLES: tuple[str, ...] = ("clerk", "arbitrator", "director")
 PARTY_ROLES: tuple[str, ...] = ("applicant", "respondent")
@@ -331,9 +331,9 @@ def principal_for_token(session: Session, token: str, now: dt.datetime | None = 
     if not token or len(token) > 512:
         raise AccessDenied("unauthenticated", _BAD_TOKEN)
     row = session.exec(
-        select(ApiToken, AppUser)
-        .join(AppUser, col(AppUser.id) == col(ApiToken.user_id))
-        .where(ApiToken.token_sha256 == hash_token(token))
+        select(TokenRow, UserRow)
+        .join(UserRow, col(UserRow.id) == col(TokenRow.user_id))
+        .where(TokenRow.token_sha256 == hash_token(token))
     ).first()
     if row is None:
         raise AccessDenied("unauthenticated", _BAD_TOKEN)
@@ -351,7 +351,7 @@ def principal_for_token(session: Session, token: str, now: dt.datetime | None = 
         links = [
             (c, r)
             for c, r in session.exec(
-                select(CaseParty.case_id, CaseParty.role).where(CaseParty.user_id == user.id)
+                select(PartyRow.case_id, PartyRow.role).where(PartyRow.user_id == user.id)
             ).all()
         ]
     return Principal(
@@ -368,7 +368,7 @@ def principal_for_token(session: Session, token: str, now: dt.datetime | None = 
 def issue_token(session: Session, user_id: int, name: str = "", token: str | None = None) -> str:
     """Store the hash of a (new or given) token for `user_id` and return the token itself."""
     token = token or new_token()
-    session.add(ApiToken(user_id=user_id, token_sha256=hash_token(token), name=name))
+    session.add(TokenRow(user_id=user_id, token_sha256=hash_token(token), name=name))
     return token
 
 

@@ -22,15 +22,15 @@ from sqlmodel import Session
 
 from engine.cases.clockwork import row_values
 from engine.cases.firing import FirePlan
-from engine.cases.state import DeadlineRow
+from engine.cases.state import LoadedDeadline
 from engine.store.columns import utc_now
 from engine.store.prepared import prepared_insert, prepared_update
-from engine.store.tables import Breach, Deadline
+from engine.store.tables import BreachRow, DeadlineRow
 
 __all__ = ["Due", "stored_due", "write_deadlines"]
 
-_BREACHES: sa.Table = Breach.__table__  # type: ignore[attr-defined]
-_DEADLINES: sa.Table = Deadline.__table__  # type: ignore[attr-defined]
+_BREACHES: sa.Table = BreachRow.__table__  # type: ignore[attr-defined]
+_DEADLINES: sa.Table = DeadlineRow.__table__  # type: ignore[attr-defined]
 #: statements built once: the parameters change, the statement (and its compiled form) does not
 _DEADLINE_COLUMNS = (
     "status",
@@ -98,7 +98,7 @@ def write_deadlines(s: Session, plan: FirePlan, seq: int) -> dict[str, Due]:
     return computed
 
 
-def _record_late(s: Session, plan: FirePlan, row: DeadlineRow) -> None:
+def _record_late(s: Session, plan: FirePlan, row: LoadedDeadline) -> None:
     """A duty done (or a clock stopped) after its due date is a breach, recorded with the event, so the
     breach records agree with the audit even when no scan ran in between (DESIGN.md section 2, step 7)."""
     spec = plan.state.procedure.deadlines.get(row.deadline_id)
@@ -122,7 +122,7 @@ def _record_late(s: Session, plan: FirePlan, row: DeadlineRow) -> None:
     )
 
 
-def stored_due(row: DeadlineRow | None, clock: Any, stored_clock: Any, version: str | None) -> Due | None:
+def stored_due(row: LoadedDeadline | None, clock: Any, stored_clock: Any, version: str | None) -> Due | None:
     """The due date a deadline row holds, if it still holds for `clock`: the clock unchanged since the
     row was written, computed on calendar `version`, nothing missing (no `due_note`), and not a clock
     stopped during a pause (its row keeps the due date it had before, see `write_deadlines`)."""

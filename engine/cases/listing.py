@@ -19,7 +19,7 @@ from sqlmodel import col, func, select
 from engine.cases.access import Principal, region_prefix
 from engine.cases.numbers import known_by
 from engine.store.db import Database
-from engine.store.tables import CaseFile
+from engine.store.tables import CaseRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +49,13 @@ def apply_scope(stmt: Any, scope: ListScope | None) -> Any:
     if scope is None:
         return stmt
     if scope.institution_id is not None:
-        stmt = stmt.where(CaseFile.institution_id == scope.institution_id)
+        stmt = stmt.where(CaseRow.institution_id == scope.institution_id)
     if scope.region_prefix:
-        stmt = stmt.where(col(CaseFile.region_code).startswith(scope.region_prefix, autoescape=True))
+        stmt = stmt.where(col(CaseRow.region_code).startswith(scope.region_prefix, autoescape=True))
     if scope.case_ids is not None:
         if not scope.case_ids:
             return stmt.where(sa.false())
-        stmt = stmt.where(col(CaseFile.id).in_(sorted(scope.case_ids)))
+        stmt = stmt.where(col(CaseRow.id).in_(sorted(scope.case_ids)))
     return stmt
 
 
@@ -64,7 +64,7 @@ class CasePage:
     """One page of a case list: how many cases match in all, and the page's rows (by id)."""
 
     total: int
-    rows: list[CaseFile]
+    rows: list[CaseRow]
 
 
 def cases_in_scope(
@@ -84,22 +84,22 @@ def cases_in_scope(
     """The cases `scope` lets its caller see, filtered (`case_number`: the 案号 or the receipt number;
     `open_only`: not yet closed), counted and paged by id, read in one transaction (the count and the
     page agree)."""
-    stmt = apply_scope(select(CaseFile), scope)
+    stmt = apply_scope(select(CaseRow), scope)
     if stage:
-        stmt = stmt.where(CaseFile.stage == stage)
+        stmt = stmt.where(CaseRow.stage == stage)
     if procedure_id:
-        stmt = stmt.where(CaseFile.procedure_id == procedure_id)
+        stmt = stmt.where(CaseRow.procedure_id == procedure_id)
     if institution_id:
-        stmt = stmt.where(CaseFile.institution_id == institution_id)
+        stmt = stmt.where(CaseRow.institution_id == institution_id)
     if case_number:
         stmt = stmt.where(known_by(case_number))
     if opened_from:
-        stmt = stmt.where(col(CaseFile.opened_on) >= opened_from)
+        stmt = stmt.where(col(CaseRow.opened_on) >= opened_from)
     if opened_to:
-        stmt = stmt.where(col(CaseFile.opened_on) <= opened_to)
+        stmt = stmt.where(col(CaseRow.opened_on) <= opened_to)
     if open_only:
-        stmt = stmt.where(col(CaseFile.closed_on).is_(None))
+        stmt = stmt.where(col(CaseRow.closed_on).is_(None))
     with db.read() as session:
         total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-        rows = session.exec(stmt.order_by(col(CaseFile.id)).offset(offset).limit(limit)).all()
+        rows = session.exec(stmt.order_by(col(CaseRow.id)).offset(offset).limit(limit)).all()
         return CasePage(int(total), list(rows))

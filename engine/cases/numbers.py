@@ -27,16 +27,16 @@ from sqlmodel import Session
 
 from engine.documents.render import format_case_number
 from engine.store.tables import (
-    CaseFile,
-    CaseNumberCounter,
-    Institution,
-    ReceiptNumberCounter,
-    SeriesNumberCounter,
+    CaseNumberCounterRow,
+    CaseRow,
+    InstitutionRow,
+    ReceiptNumberCounterRow,
+    SeriesNumberCounterRow,
 )
 
-_COUNTER: sa.Table = CaseNumberCounter.__table__  # type: ignore[attr-defined]
-_RECEIPTS: sa.Table = ReceiptNumberCounter.__table__  # type: ignore[attr-defined]
-_SERIES: sa.Table = SeriesNumberCounter.__table__  # type: ignore[attr-defined]
+_COUNTER: sa.Table = CaseNumberCounterRow.__table__  # type: ignore[attr-defined]
+_RECEIPTS: sa.Table = ReceiptNumberCounterRow.__table__  # type: ignore[attr-defined]
+_SERIES: sa.Table = SeriesNumberCounterRow.__table__  # type: ignore[attr-defined]
 #: the default format; {abbr} is the institution's abbreviation (e.g. 京朝), {seq} the number in the year
 DEFAULT_FORMAT = os.environ.get("ZHONGCAI_CASE_NUMBER_FORMAT", "{abbr}劳人仲案字〔{year}〕第{seq}号")
 #: the default format of receipt numbers (收件登记号), which a case carries until it is accepted
@@ -76,7 +76,7 @@ def _next(
 
 
 def allocate_case_number(
-    session: Session, institution: Institution, year: int, procedure_format: str | None
+    session: Session, institution: InstitutionRow, year: int, procedure_format: str | None
 ) -> str:
     """The next 案号 of `institution` for `year`, formatted; call inside the accepting transaction
     (or, for a procedure without an `accept` action, the opening one). With `procedure_format` (the
@@ -84,30 +84,30 @@ def allocate_case_number(
     abbr = institution.case_number_prefix or ""
     if procedure_format:
         format_case_number(procedure_format, abbr, year, 1)
-        seq = _next(session, _SERIES, SeriesNumberCounter, institution.id, year, series=procedure_format)
+        seq = _next(session, _SERIES, SeriesNumberCounterRow, institution.id, year, series=procedure_format)
         return format_case_number(procedure_format, abbr, year, seq)
     fmt = institution.case_number_format or DEFAULT_FORMAT
     # check the format before taking a number, so a bad format costs nothing
     format_case_number(fmt, abbr, year, 1)
     return format_case_number(
-        fmt, abbr, year, _next(session, _COUNTER, CaseNumberCounter, institution.id, year)
+        fmt, abbr, year, _next(session, _COUNTER, CaseNumberCounterRow, institution.id, year)
     )
 
 
-def allocate_receipt_number(session: Session, institution: Institution, year: int) -> str:
+def allocate_receipt_number(session: Session, institution: InstitutionRow, year: int) -> str:
     """The next receipt number (收件登记号) of `institution` for `year`, formatted; call inside the
     opening transaction. Its own counter: receipts never use up 案号."""
     fmt = institution.receipt_number_format or DEFAULT_RECEIPT_FORMAT
     abbr = institution.case_number_prefix or ""
     format_case_number(fmt, abbr, year, 1)
-    seq = _next(session, _RECEIPTS, ReceiptNumberCounter, institution.id, year)
+    seq = _next(session, _RECEIPTS, ReceiptNumberCounterRow, institution.id, year)
     return format_case_number(fmt, abbr, year, seq)
 
 
 def known_by(number: str) -> sa.ColumnElement[bool]:
     """The cases a number finds: by the number they are known by (their 案号 once accepted) or by their
     receipt number (收件登记号). Every lookup by number (API, public lookup, CLI) uses it."""
-    cases: sa.Table = CaseFile.__table__  # type: ignore[attr-defined]
+    cases: sa.Table = CaseRow.__table__  # type: ignore[attr-defined]
     return sa.or_(cases.c.case_number == number, cases.c.receipt_number == number)
 
 

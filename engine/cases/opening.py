@@ -28,7 +28,7 @@ from engine.cases.state import CaseState
 from engine.cases.views import case_view
 from engine.errors import BadInput, EventNotAllowed
 from engine.procedures.dsl import OPEN_ACTION
-from engine.store.tables import Institution
+from engine.store.tables import InstitutionRow
 
 if TYPE_CHECKING:
     from engine.cases.runtime import CaseService
@@ -66,7 +66,7 @@ def open_case(
     with as_refusal("open", procedure.initial_stage):
         check_date(procedure, actor, at, None, today, action="open", stage=procedure.initial_stage)
     with service.db.transaction() as s, as_refusal("open", procedure.initial_stage):
-        institution = s.get(Institution, institution_id)
+        institution = s.get(InstitutionRow, institution_id)
         if institution is None:
             raise BadInput(
                 f"仲裁机构 '{institution_id}' 不存在 (unknown institution '{institution_id}'; create it first)",

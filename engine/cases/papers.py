@@ -28,7 +28,7 @@ from engine.documents.context import CaseSnapshot, InstitutionInfo
 from engine.errors import BadInput, DocumentFailed, EventNotAllowed
 from engine.procedures.model import Procedure
 from engine.store.columns import utc_now
-from engine.store.tables import Institution
+from engine.store.tables import InstitutionRow
 
 __all__ = ["action_snapshot", "document_row", "render_document", "submitted"]
 
@@ -118,7 +118,7 @@ def action_snapshot(s: Session, plan: FirePlan, computed: Mapping[str, Due]) -> 
     computed again (e.g. a year added to the calendar since)."""
     state = plan.state
     case, proc = state.case, state.procedure
-    inst = state.institution or s.get(Institution, case.institution_id)
+    inst = state.institution or s.get(InstitutionRow, case.institution_id)
     version = str(getattr(plan.calendar, "version", "")) or None
     dues: dict[str, Due] = {}
     for deadline_id, clock in plan.clocks.items():

@@ -47,7 +47,7 @@ from engine.errors import (
 )
 from engine.procedures.model import Procedure
 from engine.store.db import Database
-from engine.store.tables import CaseEvent, CaseFile, Institution, ProcedureSnapshot
+from engine.store.tables import CaseRow, EventRow, InstitutionRow, SnapshotRow
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -121,7 +121,7 @@ class CaseService:
         if current is not None and current.content_hash == content_hash:
             procedure = current
         else:
-            row = session.get(ProcedureSnapshot, content_hash)
+            row = session.get(SnapshotRow, content_hash)
             if row is None:
                 raise CaseNotFound(
                     f"procedure snapshot {content_hash[:12]} of '{procedure_id}' is missing from the store"
@@ -137,7 +137,7 @@ class CaseService:
         if got is not None:
             return got
         with self.db.read() as s:
-            row = s.get(ProcedureSnapshot, content_hash)
+            row = s.get(SnapshotRow, content_hash)
             if row is None:
                 raise UnknownProcedure(f"no procedure snapshot with hash {content_hash[:12]} in the store")
             return self.procedure_by_hash(s, row.procedure_id, content_hash)
@@ -148,12 +148,12 @@ class CaseService:
         inserted by an opening that then rolls back is inserted again by the next one."""
         if procedure.content_hash in self._stored_hashes:
             return
-        stored = session.get(ProcedureSnapshot, procedure.content_hash) is not None
+        stored = session.get(SnapshotRow, procedure.content_hash) is not None
         if not stored:
             try:
                 with session.begin_nested():
                     session.add(
-                        ProcedureSnapshot(
+                        SnapshotRow(
                             content_hash=procedure.content_hash,
                             procedure_id=procedure.id,
                             version=procedure.version,
@@ -307,7 +307,7 @@ class CaseService:
     def find(self, case_number: str) -> CaseView:
         """The case known by `case_number`: its 案号 or its receipt number (a 案号 wins)."""
         with self.db.read() as s:
-            rows = s.exec(select(CaseFile).where(known_by(case_number)).order_by(col(CaseFile.id))).all()
+            rows = s.exec(select(CaseRow).where(known_by(case_number)).order_by(col(CaseRow.id))).all()
             case = next((r for r in rows if r.case_number == case_number), rows[0] if rows else None)
             if case is None or case.id is None:
                 raise CaseNotFound(f"案号 {case_number} 不存在 (no case numbered {case_number})")
@@ -315,22 +315,22 @@ class CaseService:
 
     def history(self, case_id: int) -> list[EventView]:
         with self.db.read() as s:
-            if s.get(CaseFile, case_id) is None:
+            if s.get(CaseRow, case_id) is None:
                 raise CaseNotFound(f"案件 {case_id} 不存在 (no case with id {case_id})")
             rows = s.exec(
-                select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(col(CaseEvent.seq))
+                select(EventRow).where(EventRow.case_id == case_id).order_by(col(EventRow.seq))
             ).all()
             return [event_view(e) for e in rows]
 
     def list_cases(
         self, institution_id: str | None = None, stage: str | None = None, limit: int = 100, offset: int = 0
-    ) -> list[CaseFile]:
+    ) -> list[CaseRow]:
         with self.db.read() as s:
-            stmt = select(CaseFile).order_by(col(CaseFile.id)).limit(limit).offset(offset)
+            stmt = select(CaseRow).order_by(col(CaseRow.id)).limit(limit).offset(offset)
             if institution_id is not None:
-                stmt = stmt.where(CaseFile.institution_id == institution_id)
+                stmt = stmt.where(CaseRow.institution_id == institution_id)
             if stage is not None:
-                stmt = stmt.where(CaseFile.stage == stage)
+                stmt = stmt.where(CaseRow.stage == stage)
             return list(s.exec(stmt).all())
 
 
@@ -339,5 +339,7 @@ def ensure_institution(
 ) -> None:
     """Create the institution row if it does not exist (demo, scenarios, CLI set-up)."""
     with db.transaction() as s:
-        if s.get(Institution, institution_id) is None:
-            s.add(Institution(id=institution_id, name=name, region_code=region_code, case_number_prefix=abbr))
+        if s.get(InstitutionRow, institution_id) is None:
+            s.add(
+                InstitutionRow(id=institution_id, name=name, region_code=region_code, case_number_prefix=abbr)
+            )

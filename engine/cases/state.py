@@ -1,6 +1,6 @@
 """A case as the runtime reads it inside a transaction: its rows and what the checks need of it.
 
-Owns: the plain rows a case is read into (`CaseRow`, `DeadlineRow`, `InstitutionRow`) with the prepared
+Owns: the plain rows a case is read into (`LoadedCase`, `LoadedDeadline`, `LoadedInstitution`) with the prepared
 reads behind them (engine.store.prepared), `read_case`, `CaseState` (row, procedure, clocks, documents on
 file and their versions, how often each action fired, the last effective date, facts decoded once) and
 `load_state`. Split out of engine.cases.firing, which re-exports these names.
@@ -31,14 +31,14 @@ from engine.errors import (
 )
 from engine.procedures.model import Check, Procedure
 from engine.store.prepared import Prepared, prepared_select
-from engine.store.tables import CaseEvent, CaseFile, Deadline, Institution
+from engine.store.tables import CaseRow, DeadlineRow, EventRow, InstitutionRow
 
 if TYPE_CHECKING:
     from engine.cases.runtime import CaseService
 
 
 @dataclass(slots=True)
-class CaseRow:
+class LoadedCase:
     """The case_file row as a firing reads and updates it (a plain object: no ORM session behind it).
     `facts` is the stored (encoded) JSON; commit_plan sets the columns it writes."""
 
@@ -63,12 +63,12 @@ class CaseRow:
     updated_at: dt.datetime | None = None
 
 
-#: the case_file columns a firing reads: CaseRow's fields but `updated_at`, which only writes set
-_CASE_COLUMNS = tuple(f.name for f in fields(CaseRow) if f.name != "updated_at")
+#: the case_file columns a firing reads: LoadedCase's fields but `updated_at`, which only writes set
+_CASE_COLUMNS = tuple(f.name for f in fields(LoadedCase) if f.name != "updated_at")
 
 
 @dataclass(frozen=True, slots=True)
-class DeadlineRow:
+class LoadedDeadline:
     """A stored deadline row as a firing needs it (its clock, status and due date; who answers for it)."""
 
     id: int
@@ -86,17 +86,17 @@ class DeadlineRow:
 
 
 @dataclass(frozen=True, slots=True)
-class InstitutionRow:
+class LoadedInstitution:
     """What rendered documents show of the case's institution."""
 
     name: str
     case_number_prefix: str | None
 
 
-_CF: sa.Table = CaseFile.__table__  # type: ignore[attr-defined]
-_EV: sa.Table = CaseEvent.__table__  # type: ignore[attr-defined]
-_INST: sa.Table = Institution.__table__  # type: ignore[attr-defined]
-_DL: sa.Table = Deadline.__table__  # type: ignore[attr-defined]
+_CF: sa.Table = CaseRow.__table__  # type: ignore[attr-defined]
+_EV: sa.Table = EventRow.__table__  # type: ignore[attr-defined]
+_INST: sa.Table = InstitutionRow.__table__  # type: ignore[attr-defined]
+_DL: sa.Table = DeadlineRow.__table__  # type: ignore[attr-defined]
 #: the case, the date and hash of its last event (seq = version), its institution's name and prefix
 _LOAD_CASE = Prepared(
     sa.select(
@@ -114,17 +114,17 @@ _LOAD_CASE = Prepared(
 _READ_CASE = Prepared(
     sa.select(*(_CF.c[name] for name in _CASE_COLUMNS)).where(_CF.c.id == sa.bindparam("case_id"))
 )
-_LOAD_DEADLINES = prepared_select(_DL, [f.name for f in fields(DeadlineRow)])
+_LOAD_DEADLINES = prepared_select(_DL, [f.name for f in fields(LoadedDeadline)])
 #: every event's action, date and documents, in order: the history, how often each action fired and,
 #: counting the documents each event filed, every document's highest version (engine.oversight.verify checks that
 #: the documents on file are exactly the events' lists; uq_case_document refuses a wrong number)
 _LOAD_EVENTS = prepared_select(_EV, ["action", "effective_on", "documents"], order_by="seq")
 
 
-def read_case(conn: sa.Connection, case_id: int) -> CaseRow | None:
+def read_case(conn: sa.Connection, case_id: int) -> LoadedCase | None:
     """The case row, or None when there is no such case."""
     found = _READ_CASE.first(conn, {"case_id": case_id})
-    return None if found is None else CaseRow(*found)
+    return None if found is None else LoadedCase(*found)
 
 
 class CaseState:
@@ -133,15 +133,15 @@ class CaseState:
 
     def __init__(
         self,
-        case: CaseRow,
+        case: LoadedCase,
         procedure: Procedure,
         clocks: dict[str, Any],
         *,
         connection: sa.Connection | None = None,
         last_on: dt.date | None = None,
         last_hash: str | None = None,
-        rows: dict[str, DeadlineRow] | None = None,
-        institution: InstitutionRow | None = None,
+        rows: dict[str, LoadedDeadline] | None = None,
+        institution: LoadedInstitution | None = None,
     ) -> None:
         self.case = case
         self.procedure = procedure
@@ -246,9 +246,9 @@ def load_state(
     if found is None:
         raise CaseNotFound(f"案件 {case_id} 不存在 (no case with id {case_id})")
     n = len(_CASE_COLUMNS)
-    case = CaseRow(*found[:n])
+    case = LoadedCase(*found[:n])
     last_on, last_hash, inst_name, inst_prefix = found[n:]
-    institution = None if inst_name is None else InstitutionRow(inst_name, inst_prefix)
+    institution = None if inst_name is None else LoadedInstitution(inst_name, inst_prefix)
     if expected_version is not None and (
         isinstance(expected_version, bool) or not isinstance(expected_version, int)
     ):
@@ -259,7 +259,7 @@ def load_state(
     if expected_version is not None and case.version != expected_version:
         raise CaseConflict(case_id, expected_version, case.version)
     procedure = service.procedure_by_hash(session, case.procedure_id, case.procedure_hash)
-    rows = {r[2]: DeadlineRow(*r) for r in _LOAD_DEADLINES.all(conn, {"case_id": case_id})}
+    rows = {r[2]: LoadedDeadline(*r) for r in _LOAD_DEADLINES.all(conn, {"case_id": case_id})}
     return CaseState(
         case,
         procedure,

@@ -13,20 +13,20 @@ from sqlmodel import Session
 
 from engine.cases.casefile import CaseView, DeadlineView, DocumentView, EventView
 from engine.cases.facts import decode_facts
-from engine.cases.state import CaseRow
+from engine.cases.state import LoadedCase
 from engine.procedures.model import Procedure
 from engine.store.prepared import prepared_select
 from engine.store.tables import (
-    Breach,
-    CaseDocument,
-    CaseEvent,
-    CaseFile,
-    Deadline,
+    BreachRow,
+    CaseRow,
+    DeadlineRow,
+    DocumentRow,
+    EventRow,
 )
 
-_DEADLINES: sa.Table = Deadline.__table__  # type: ignore[attr-defined]
-_DOCUMENTS: sa.Table = CaseDocument.__table__  # type: ignore[attr-defined]
-_BREACHES: sa.Table = Breach.__table__  # type: ignore[attr-defined]
+_DEADLINES: sa.Table = DeadlineRow.__table__  # type: ignore[attr-defined]
+_DOCUMENTS: sa.Table = DocumentRow.__table__  # type: ignore[attr-defined]
+_BREACHES: sa.Table = BreachRow.__table__  # type: ignore[attr-defined]
 
 _VIEW_DEADLINES = prepared_select(
     _DEADLINES,
@@ -38,7 +38,7 @@ _VIEW_DOCUMENTS = prepared_select(
 _VIEW_BREACHES = prepared_select(_BREACHES, ["deadline_id", "withdrawn_on"], order_by=None, distinct=True)
 
 
-def case_view(s: Session, case: CaseRow | CaseFile, procedure: Procedure) -> CaseView:
+def case_view(s: Session, case: LoadedCase | CaseRow, procedure: Procedure) -> CaseView:
     """The case as callers see it: its row, its deadlines, documents on file (without content) and the
     deadlines ever breached (three prepared reads)."""
     assert case.id is not None
@@ -77,7 +77,7 @@ def case_view(s: Session, case: CaseRow | CaseFile, procedure: Procedure) -> Cas
     )
 
 
-def event_view(e: CaseEvent) -> EventView:
+def event_view(e: EventRow) -> EventView:
     return EventView(
         seq=e.seq,
         action=e.action,

@@ -35,26 +35,26 @@ from engine.cases.firing import FirePlan
 from engine.cases.media_types import UNSTATED, Upload
 from engine.cases.numbers import ACCEPT_ACTION, allocate_case_number
 from engine.cases.papers import action_snapshot, document_row, render_document
-from engine.cases.state import CaseRow
+from engine.cases.state import LoadedCase
 from engine.errors import CaseConflict, StoreInconsistent
 from engine.procedures.model import Procedure
 from engine.store.columns import utc_now
 from engine.store.hashchain import GENESIS, event_hash, event_payload
 from engine.store.prepared import prepared_insert, prepared_update
 from engine.store.tables import (
-    CaseDocument,
-    CaseEvent,
-    CaseFile,
-    Institution,
-    MonitoringRecord,
+    CaseRow,
+    DocumentRow,
+    EventRow,
+    InstitutionRow,
+    MonitoringRow,
 )
 
 __all__ = ["commit_plan", "insert_case", "write_event"]
 
-_CASES: sa.Table = CaseFile.__table__  # type: ignore[attr-defined]
-_EVENTS: sa.Table = CaseEvent.__table__  # type: ignore[attr-defined]
-_MONITORING: sa.Table = MonitoringRecord.__table__  # type: ignore[attr-defined]
-_DOCUMENTS: sa.Table = CaseDocument.__table__  # type: ignore[attr-defined]
+_CASES: sa.Table = CaseRow.__table__  # type: ignore[attr-defined]
+_EVENTS: sa.Table = EventRow.__table__  # type: ignore[attr-defined]
+_MONITORING: sa.Table = MonitoringRow.__table__  # type: ignore[attr-defined]
+_DOCUMENTS: sa.Table = DocumentRow.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +88,7 @@ def jsonable(data: Any) -> Any:
 def insert_case(
     s: Session,
     procedure: Procedure,
-    institution: Institution,
+    institution: InstitutionRow,
     number: str,
     facts: Mapping[str, Any],
     at: dt.date,
@@ -96,11 +96,11 @@ def insert_case(
     *,
     receipt_number: str | None = None,
     query_code_hash: str | None = None,
-) -> CaseRow:
+) -> LoadedCase:
     """Insert the case row of a case being opened (stage: the procedure's initial stage, version 1).
     `number` is the number the case is known by: its receipt number, or its 案号 for a procedure
     without an acceptance."""
-    case = CaseRow(
+    case = LoadedCase(
         id=0,
         case_number=number,
         institution_id=institution.id,
@@ -129,8 +129,8 @@ def insert_case(
     return case
 
 
-#: the case_file columns a CaseRow holds (commit_plan also writes `query_code_hash`, which it does not)
-_ROW_FIELDS = frozenset(f.name for f in fields(CaseRow))
+#: the case_file columns a LoadedCase holds (commit_plan also writes `query_code_hash`, which it does not)
+_ROW_FIELDS = frozenset(f.name for f in fields(LoadedCase))
 #: the columns an opening writes (the others start empty)
 _NEW_CASE_COLUMNS = (
     "case_number",
@@ -150,7 +150,7 @@ _NEW_CASE_COLUMNS = (
 
 
 def monitoring_record(
-    s: Session, case: CaseRow, event: RecordedEvent, procedure: Procedure
+    s: Session, case: LoadedCase, event: RecordedEvent, procedure: Procedure
 ) -> dict[str, Any]:
     """The monitoring record of one event (engine.monitoring.record) as its row's column values (all but `id`),
     for a Core insert. The single call site."""
@@ -293,7 +293,7 @@ def _allot_on_acceptance(
     allotted: dict[str, Any] = {}
     number = case.case_number
     if case.receipt_number is not None and case.case_number == case.receipt_number:
-        inst = s.get(Institution, case.institution_id)
+        inst = s.get(InstitutionRow, case.institution_id)
         if inst is None:
             raise StoreInconsistent(case.id, f"the case's institution '{case.institution_id}' is missing")
         number = allocate_case_number(s, inst, plan.at.year, plan.state.procedure.case_number)

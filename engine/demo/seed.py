@@ -29,7 +29,7 @@ from engine.demo.case_plans import DOCS, FACTS, DemoCase, demo_cases, timeline
 from engine.demo.register_seed import TRIBUNALS, seed_institutions, seed_staff
 from engine.oversight.scheduler import service_tick
 from engine.store.db import Database
-from engine.store.tables import AppUser, CaseFile, CaseParty, Institution
+from engine.store.tables import CaseRow, InstitutionRow, PartyRow, UserRow
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 D = dt.date
@@ -85,12 +85,12 @@ def seed_people(db: Database, today: dt.date | None = None) -> bool:
     already there."""
     day = today or dt.date.today()
     with db.transaction() as s:
-        if s.get(Institution, "gx-nn") is not None:
+        if s.get(InstitutionRow, "gx-nn") is not None:
             return False
         seed_institutions(s, day)
         user_ids: dict[str, int] = {}
         for username, display, role, inst, region in USERS:
-            user = AppUser(
+            user = UserRow(
                 username=username, display_name=display, role=role, institution_id=inst, region_code=region
             )
             s.add(user)
@@ -135,7 +135,7 @@ def drive(
     as a scheduler running every night would).
     """
     with db.read() as s:
-        users = {u.username: u for u in s.exec(select(AppUser)).all()}
+        users = {u.username: u for u in s.exec(select(UserRow)).all()}
     ids: dict[int, int] = {}
     current: dt.date | None = None
     for recorded, ci, _si, at, action, role, facts in timeline(cases):
@@ -163,9 +163,9 @@ def drive(
     return ids
 
 
-def _after_open(db: Database, case_id: int, case: DemoCase, users: dict[str, AppUser]) -> None:
+def _after_open(db: Database, case_id: int, case: DemoCase, users: dict[str, UserRow]) -> None:
     with db.transaction() as s:
-        row = s.get(CaseFile, case_id)
+        row = s.get(CaseRow, case_id)
         assert row is not None
         salt = query_code_salt(row.case_number, row.receipt_number)
         row.query_code_hash = hash_query_code(salt, demo_query_code(salt))
@@ -174,7 +174,7 @@ def _after_open(db: Database, case_id: int, case: DemoCase, users: dict[str, App
             for username, role in (("applicant_demo", "applicant"), ("respondent_demo", "respondent")):
                 uid = users[username].id
                 assert uid is not None
-                s.add(CaseParty(case_id=case_id, user_id=uid, role=role))
+                s.add(PartyRow(case_id=case_id, user_id=uid, role=role))
 
 
 def _demo_pdf(doc: str) -> bytes:
@@ -184,9 +184,9 @@ def _demo_pdf(doc: str) -> bytes:
 def _roster(db: Database, report: SeedReport) -> None:
     labels = {(c.institution, c.opened): c.label for c in demo_cases()}
     with db.read() as s:
-        for u in s.exec(select(AppUser).order_by(col(AppUser.id))).all():
+        for u in s.exec(select(UserRow).order_by(col(UserRow.id))).all():
             report.users.append((u.username, u.role, u.institution_id, demo_token(u.username)))
-        for c in s.exec(select(CaseFile).order_by(col(CaseFile.id))).all():
+        for c in s.exec(select(CaseRow).order_by(col(CaseRow.id))).all():
             assert c.id is not None
             label = labels.get((c.institution_id, c.opened_on), "")
             code = demo_query_code(query_code_salt(c.case_number, c.receipt_number))

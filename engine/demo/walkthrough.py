@@ -27,7 +27,7 @@ from engine.cases.runtime import CaseService, ProcedureSource, ensure_institutio
 from engine.cases.text import case_lines, deadline_lines
 from engine.oversight.scan import scan
 from engine.store.db import Database
-from engine.store.tables import CaseDocument
+from engine.store.tables import DocumentRow
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 D = dt.date
@@ -139,7 +139,7 @@ def run_demo(db: Database, library: ProcedureSource, out_dir: Path | None) -> De
         out_dir.mkdir(parents=True, exist_ok=True)
         with db.read() as s:
             docs = s.exec(
-                select(CaseDocument).where(CaseDocument.case_id == view.id).order_by(col(CaseDocument.id))
+                select(DocumentRow).where(DocumentRow.case_id == view.id).order_by(col(DocumentRow.id))
             ).all()
             for doc in docs:
                 ext = ".html" if doc.media_type == "text/html" else ".txt"

@@ -23,10 +23,10 @@ from pydantic import model_validator
 
 from engine.codes.code_tables import CodeTables
 from engine.monitoring.config import Strict, codes_dir, load_model
-from engine.store.tables import MonitoringRecord
+from engine.store.tables import MonitoringRow
 
 Op = Literal["eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "is_null", "not_null"]
-_COLUMNS = tuple(MonitoringRecord.__table__.c.keys())  # type: ignore[attr-defined]
+_COLUMNS = tuple(MonitoringRow.__table__.c.keys())  # type: ignore[attr-defined]
 _PARAMS = ("as_of",)
 
 
@@ -176,7 +176,7 @@ def run_checks(
 ) -> CheckReport:
     """Run every rule over monitoring_record (within `scope`) as of `as_of` (the "today" of P11)."""
     spec = spec or check_spec()
-    t = MonitoringRecord.__table__  # type: ignore[attr-defined]
+    t = MonitoringRow.__table__  # type: ignore[attr-defined]
     params = {"as_of": as_of}
     findings = []
     for rule in spec.rules:

@@ -26,10 +26,10 @@ from typing import Any, Literal, TextIO
 
 import sqlalchemy as sa
 
-from engine.store.tables import MonitoringRecord
+from engine.store.tables import MonitoringRow
 
 Format = Literal["jsonl", "csv"]
-EXPORT_FIELDS: tuple[str, ...] = tuple(MonitoringRecord.__table__.c.keys())  # type: ignore[attr-defined]
+EXPORT_FIELDS: tuple[str, ...] = tuple(MonitoringRow.__table__.c.keys())  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +72,7 @@ def export_records(
     on_batch: Callable[[ExportResult], None] | None = None,
 ) -> ExportResult:
     """Write the records with `id > since` to `out`, oldest first. Returns how many and the new cursor."""
-    t = MonitoringRecord.__table__  # type: ignore[attr-defined]
+    t = MonitoringRow.__table__  # type: ignore[attr-defined]
     cursor, count = since, 0
     cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=settle) if settle > 0 else None
     while limit is None or count < limit:

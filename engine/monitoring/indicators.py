@@ -31,7 +31,7 @@ from pydantic import Field, model_validator
 from engine.codes.code_tables import CodeTables
 from engine.errors import BadInput
 from engine.monitoring.config import RecordingSpec, Strict, codes_dir, load_model
-from engine.store.tables import Breach, CaseFile, MonitoringRecord
+from engine.store.tables import BreachRow, CaseRow, MonitoringRow
 
 Value = Literal["count", "workers", "claim_amount", "awarded_amount"]
 _CENT = Decimal("0.01")
@@ -260,7 +260,7 @@ def monthly_report(
     """
     spec = spec or indicator_spec()
     start, nxt = month_bounds(month)
-    t = MonitoringRecord.__table__  # type: ignore[attr-defined]
+    t = MonitoringRow.__table__  # type: ignore[attr-defined]
     where_scope = scope.condition(t.c.region_code, t.c.institution_id)
 
     # 1. the month, grouped
@@ -366,8 +366,8 @@ def _breaches(
 ) -> dict[str, tuple[int, int]]:
     """deadline id -> (breaches due in the month, of which provisional); withdrawn ones do not count, nor
     those of cases that are not labour disputes (`recording.not_disputes`)."""
-    b = Breach.__table__  # type: ignore[attr-defined]
-    c = CaseFile.__table__  # type: ignore[attr-defined]
+    b = BreachRow.__table__  # type: ignore[attr-defined]
+    c = CaseRow.__table__  # type: ignore[attr-defined]
     provisional = sa.func.sum(sa.case((b.c.provisional.is_(True), 1), else_=0))
     stmt = sa.select(b.c.deadline_id, sa.func.count(), provisional).where(
         b.c.due_on >= start, b.c.due_on < nxt, b.c.withdrawn_on.is_(None)

@@ -1,7 +1,7 @@
 """The monitoring record (监测记录) written with every event, in the event's own transaction.
 
 Owns: `build_record(case, event, ...)` (and `record_values`, the same row as a dict; both read a
-case and an event through the `CaseLike` / `EventLike` protocols), which codes one event of one case into a `MonitoringRecord`
+case and an event through the `CaseLike` / `EventLike` protocols), which codes one event of one case into a `MonitoringRow`
 row: who, where, which procedure, from and to which stage, the statistical milestone the event is
 (`received`, `accepted`, `closed`, `ended` = closed without being accepted, or none), the closure
 method (awards told apart as final or not), whether a closure came on time, the coded case data
@@ -34,13 +34,13 @@ from sqlalchemy.orm import object_session
 from engine.monitoring.config import RecordingSpec, recording_spec
 from engine.monitoring.risk import RiskSpec, immediate_flags, risk_spec
 from engine.procedures.model import Procedure
-from engine.store.tables import Breach, CaseEvent, CaseFile, Deadline, MonitoringRecord
+from engine.store.tables import BreachRow, CaseRow, DeadlineRow, EventRow, MonitoringRow
 
 MILESTONES = ("received", "accepted", "closed", "ended")
 
 
 class CaseLike(Protocol):
-    """What a record reads of a case: a `CaseFile` row, or the runtime's `engine.cases.firing.CaseRow`."""
+    """What a record reads of a case: a `CaseRow` row, or the runtime's `engine.cases.firing.LoadedCase`."""
 
     @property
     def id(self) -> int | None: ...
@@ -67,7 +67,7 @@ class CaseLike(Protocol):
 
 
 class EventLike(Protocol):
-    """What a record reads of an event: a `CaseEvent` row, or the runtime's `engine.cases.writes.RecordedEvent`."""
+    """What a record reads of an event: a `EventRow` row, or the runtime's `engine.cases.writes.RecordedEvent`."""
 
     @property
     def seq(self) -> int: ...
@@ -92,21 +92,21 @@ class EventLike(Protocol):
 
 
 def build_record(
-    case: CaseFile,
-    event: CaseEvent,
+    case: CaseRow,
+    event: EventRow,
     *,
     session: OrmSession | None = None,
     procedure: Procedure | None = None,
     spec: RecordingSpec | None = None,
     risk: RiskSpec | None = None,
-) -> MonitoringRecord:
+) -> MonitoringRow:
     """The monitoring record of `event` (already applied to `case`).
 
     `session` (by default the event's own session) lets the record say whether a closure came on
     time (breach and deadline rows of the case); without one `on_time` stays unknown. `procedure` tells final stages and their closure
     codes; without it the case row's `closure` and `closed_on` are used.
     """
-    return MonitoringRecord(
+    return MonitoringRow(
         **record_values(case, event, session=session, procedure=procedure, spec=spec, risk=risk)
     )
 
@@ -121,7 +121,7 @@ def record_values(
     risk: RiskSpec | None = None,
 ) -> dict[str, Any]:
     """The columns of `build_record`'s row (every one but `id`) as a plain dict, for a Core
-    `insert(MonitoringRecord.__table__)`: the same values without building an ORM object."""
+    `insert(MonitoringRow.__table__)`: the same values without building an ORM object."""
     if case.id is None:
         raise ValueError("build_record needs a stored case (flush the session so the case has an id)")
     spec = spec or recording_spec()
@@ -133,7 +133,7 @@ def record_values(
     collective = bool(facts.get(f.collective)) or workers >= spec.collective_min_workers
     milestone, closure = _milestone(case, event, procedure, spec)
     on_time = None
-    if session is None and isinstance(event, CaseEvent):
+    if session is None and isinstance(event, EventRow):
         session = object_session(event)
     if milestone == "closed" and session is not None:
         on_time = _closed_on_time(session, case.id, event, spec)
@@ -234,8 +234,8 @@ def _closed_on_time(session: OrmSession, case_id: int, event: EventLike, spec: R
     ids = list(spec.on_time_deadlines)
     if not ids:
         return True
-    b = Breach.__table__  # type: ignore[attr-defined]
-    d = Deadline.__table__  # type: ignore[attr-defined]
+    b = BreachRow.__table__  # type: ignore[attr-defined]
+    d = DeadlineRow.__table__  # type: ignore[attr-defined]
     breached = (
         sa.select(sa.func.count())
         .select_from(b)

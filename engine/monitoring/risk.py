@@ -22,7 +22,7 @@ from pydantic import Field
 from engine.codes.code_tables import CodeTables
 from engine.monitoring.config import Strict, cached_model, config_file
 from engine.monitoring.indicators import month_bounds
-from engine.store.tables import MonitoringRecord
+from engine.store.tables import MonitoringRow
 
 Dimension = Literal["region", "industry"]
 
@@ -155,7 +155,7 @@ def monthly_risks(
     """The cases first flagged in the month (a case flagged earlier is not listed again) and the
     surges against last month."""
     prev, start, nxt = _month_bounds(month)
-    t = MonitoringRecord.__table__  # type: ignore[attr-defined]
+    t = MonitoringRow.__table__  # type: ignore[attr-defined]
     earlier = t.alias("earlier")
     first_time = ~sa.exists().where(
         earlier.c.case_id == t.c.case_id, earlier.c.risk_flags.is_not(None), earlier.c.id < t.c.id
@@ -210,7 +210,7 @@ def _surges(
     codes: CodeTables,
     scope: sa.ColumnElement[bool] | None,
 ) -> list[Surge]:
-    t = MonitoringRecord.__table__  # type: ignore[attr-defined]
+    t = MonitoringRow.__table__  # type: ignore[attr-defined]
     if dim == "region":
         key = sa.func.substr(t.c.region_code, 1, rule.region_digits)
     else:

@@ -35,7 +35,7 @@ from engine.cases.listing import ListScope, apply_scope
 from engine.dates.clocks import due_date
 from engine.errors import ZhongcaiError
 from engine.oversight.breach_entries import BreachEntry, ClockNote
-from engine.store.tables import AppUser, Breach, CaseEvent, CaseFile, Deadline, Institution
+from engine.store.tables import BreachRow, CaseRow, DeadlineRow, EventRow, InstitutionRow, UserRow
 
 #: clock operations worth showing in an audit line (start and stop are implied by the dates)
 _SHOWN_OPS = ("extend", "pause", "resume", "restart")
@@ -43,22 +43,22 @@ _SHOWN_OPS = ("extend", "pause", "resume", "restart")
 _DEFAULT_RESPONSIBLE = "arbitrator"
 
 
-def _events_by_case(session: Session, case_ids: Iterable[int]) -> dict[int, list[CaseEvent]]:
+def _events_by_case(session: Session, case_ids: Iterable[int]) -> dict[int, list[EventRow]]:
     ids = sorted(set(case_ids))
-    out: dict[int, list[CaseEvent]] = {i: [] for i in ids}
+    out: dict[int, list[EventRow]] = {i: [] for i in ids}
     for chunk in range(0, len(ids), 500):
         part = ids[chunk : chunk + 500]
         rows = session.exec(
-            select(CaseEvent)
-            .where(col(CaseEvent.case_id).in_(part))
-            .order_by(col(CaseEvent.case_id), col(CaseEvent.seq))
+            select(EventRow)
+            .where(col(EventRow.case_id).in_(part))
+            .order_by(col(EventRow.case_id), col(EventRow.seq))
         ).all()
         for ev in rows:
             out[ev.case_id].append(ev)
     return out
 
 
-def _ops(ev: CaseEvent, deadline_id: str) -> list[tuple[str, dict[str, Any]]]:
+def _ops(ev: EventRow, deadline_id: str) -> list[tuple[str, dict[str, Any]]]:
     """The clock operations `ev` performed on `deadline_id` ([[deadline, op, {args}], ...])."""
     out = []
     for item in ev.clock_ops or ():
@@ -74,11 +74,11 @@ def _staff_names(session: Session, actor_ids: set[str]) -> dict[str, str]:
     ids = [int(a) for a in actor_ids if a.isdigit()]
     names: dict[str, str] = {}
     if ids:
-        for u in session.exec(select(AppUser).where(col(AppUser.id).in_(ids))).all():
+        for u in session.exec(select(UserRow).where(col(UserRow.id).in_(ids))).all():
             names[str(u.id)] = u.display_name or u.username
     usernames = [a for a in actor_ids if not a.isdigit()]
     if usernames:
-        for u in session.exec(select(AppUser).where(col(AppUser.username).in_(usernames))).all():
+        for u in session.exec(select(UserRow).where(col(UserRow.username).in_(usernames))).all():
             names[u.username] = u.display_name or u.username
     return names
 
@@ -101,17 +101,17 @@ def breach_audit(
     party's own windows (`on_expiry: lapse`), which need `procedures` to be told apart.
     """
     stmt = (
-        select(Deadline, CaseFile, Institution)
-        .join(CaseFile, col(CaseFile.id) == col(Deadline.case_id))
-        .join(Institution, col(Institution.id) == col(CaseFile.institution_id))
-        .where(col(Deadline.due_on).is_not(None))
-        .where(col(Deadline.due_on) < as_of)
-        .where(col(Deadline.on_expiry).is_(None))
+        select(DeadlineRow, CaseRow, InstitutionRow)
+        .join(CaseRow, col(CaseRow.id) == col(DeadlineRow.case_id))
+        .join(InstitutionRow, col(InstitutionRow.id) == col(CaseRow.institution_id))
+        .where(col(DeadlineRow.due_on).is_not(None))
+        .where(col(DeadlineRow.due_on) < as_of)
+        .where(col(DeadlineRow.on_expiry).is_(None))
     )
     if institution_id is not None:
-        stmt = stmt.where(CaseFile.institution_id == institution_id)
+        stmt = stmt.where(CaseRow.institution_id == institution_id)
     if statutory_only:
-        stmt = stmt.where(col(Deadline.statutory).is_(True))
+        stmt = stmt.where(col(DeadlineRow.statutory).is_(True))
     rows = list(session.exec(apply_scope(stmt, scope)).all())
     if procedures is not None:
         rows += _restarted_rows(session, as_of, scope, institution_id, statutory_only)
@@ -146,21 +146,21 @@ def _restarted_rows(
     """Restarted deadlines the main query leaves out (due date unknown or not yet passed): their
     earlier segments may still have run late."""
     stmt = (
-        select(Deadline, CaseFile, Institution)
-        .join(CaseFile, col(CaseFile.id) == col(Deadline.case_id))
-        .join(Institution, col(Institution.id) == col(CaseFile.institution_id))
-        .where(col(Deadline.on_expiry).is_(None))
-        .where(sa.or_(col(Deadline.due_on).is_(None), col(Deadline.due_on) >= as_of))
+        select(DeadlineRow, CaseRow, InstitutionRow)
+        .join(CaseRow, col(CaseRow.id) == col(DeadlineRow.case_id))
+        .join(InstitutionRow, col(InstitutionRow.id) == col(CaseRow.institution_id))
+        .where(col(DeadlineRow.on_expiry).is_(None))
+        .where(sa.or_(col(DeadlineRow.due_on).is_(None), col(DeadlineRow.due_on) >= as_of))
     )
     if institution_id is not None:
-        stmt = stmt.where(CaseFile.institution_id == institution_id)
+        stmt = stmt.where(CaseRow.institution_id == institution_id)
     if statutory_only:
-        stmt = stmt.where(col(Deadline.statutory).is_(True))
+        stmt = stmt.where(col(DeadlineRow.statutory).is_(True))
     return [r for r in session.exec(apply_scope(stmt, scope)).all() if (r[0].clock or {}).get("restarted_on")]
 
 
 def _late_segments(
-    procedure: Any, case: CaseFile, deadline_id: str, events: Sequence[CaseEvent], as_of: dt.date
+    procedure: Any, case: CaseRow, deadline_id: str, events: Sequence[EventRow], as_of: dt.date
 ) -> list[tuple[dt.date, dt.date]]:
     """(due date, restart date) of every segment of a restarted deadline that ran past its due date
     before the restart (R 46: a restart begins a new period, it does not undo the breach).
@@ -191,13 +191,13 @@ def _late_segments(
 
 
 def _segment_entry(
-    d: Deadline,
-    case: CaseFile,
-    inst: Institution,
+    d: DeadlineRow,
+    case: CaseRow,
+    inst: InstitutionRow,
     due_on: dt.date,
     restarted: dt.date,
     as_of: dt.date,
-    events: Sequence[CaseEvent],
+    events: Sequence[EventRow],
     names: dict[str, str],
 ) -> BreachEntry:
     """The audit line of an earlier, late segment of a restarted deadline."""
@@ -213,7 +213,7 @@ def _segment_entry(
     )
 
 
-def _lapses(procedures: ProcedureLookup, case: CaseFile, deadline_id: str) -> bool:
+def _lapses(procedures: ProcedureLookup, case: CaseRow, deadline_id: str) -> bool:
     spec = procedures(case.procedure_id, case.procedure_hash).deadlines.get(deadline_id)
     return spec is not None and (bool(getattr(spec, "lapses", False)) or spec.on_expiry is not None)
 
@@ -227,7 +227,7 @@ def reconcile_breaches(session: Session, entries: Sequence[BreachEntry], detecte
     dialect = session.get_bind().dialect.name
     added = 0
     for e in entries:
-        ins = postgresql.insert(Breach) if dialect == "postgresql" else sqlite.insert(Breach)
+        ins = postgresql.insert(BreachRow) if dialect == "postgresql" else sqlite.insert(BreachRow)
         stmt = ins.values(
             case_id=e.case_id,
             deadline_id=e.deadline_id,
@@ -244,12 +244,12 @@ def reconcile_breaches(session: Session, entries: Sequence[BreachEntry], detecte
 
 
 def _entry(
-    d: Deadline,
-    case: CaseFile,
-    inst: Institution,
+    d: DeadlineRow,
+    case: CaseRow,
+    inst: InstitutionRow,
     due_on: dt.date,
     as_of: dt.date,
-    events: Sequence[CaseEvent],
+    events: Sequence[EventRow],
     names: dict[str, str],
 ) -> BreachEntry | None:
     # The stop may lie after `as_of` (then the deadline was still running on `as_of`): read every
@@ -279,13 +279,13 @@ def _entry(
 
 
 def _breach_entry(
-    d: Deadline,
-    case: CaseFile,
-    inst: Institution,
+    d: DeadlineRow,
+    case: CaseRow,
+    inst: InstitutionRow,
     due_on: dt.date,
     ended_on: dt.date | None,
     end: dt.date,
-    events: Sequence[CaseEvent],
+    events: Sequence[EventRow],
     names: dict[str, str],
     notes: tuple[ClockNote, ...],
 ) -> BreachEntry:

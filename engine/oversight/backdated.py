@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from engine.cases.listing import ListScope, apply_scope
-from engine.store.tables import CaseEvent, CaseFile
+from engine.store.tables import CaseRow, EventRow
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -55,11 +55,11 @@ def backdated_entries(
 
     `since`/`until` bound the local date the event was recorded.
     """
-    stmt = select(CaseEvent, CaseFile).join(CaseFile, col(CaseFile.id) == col(CaseEvent.case_id))
+    stmt = select(EventRow, CaseRow).join(CaseRow, col(CaseRow.id) == col(EventRow.case_id))
     if since is not None:
-        stmt = stmt.where(col(CaseEvent.recorded_at) >= _utc_start(since))
+        stmt = stmt.where(col(EventRow.recorded_at) >= _utc_start(since))
     if until is not None:
-        stmt = stmt.where(col(CaseEvent.recorded_at) < _utc_start(until + dt.timedelta(days=1)))
+        stmt = stmt.where(col(EventRow.recorded_at) < _utc_start(until + dt.timedelta(days=1)))
     out = []
     for ev, case in session.exec(apply_scope(stmt, scope)).all():
         recorded = _aware(ev.recorded_at).astimezone(SHANGHAI)

@@ -61,9 +61,9 @@ from engine.oversight.calendar_changes import (
     CaseChange,
     DeadlineChange,
     StaleCase,
-    StaleRow,
+    StaleDeadline,
 )
-from engine.store.tables import Breach, CaseEvent, CaseFile, Deadline, DeadlineWarning, MonitoringRecord
+from engine.store.tables import BreachRow, CaseRow, DeadlineRow, EventRow, MonitoringRow, WarningRow
 
 if TYPE_CHECKING:
     from engine.cases.runtime import CaseService
@@ -73,12 +73,12 @@ log = logging.getLogger(__name__)
 #: cases per transaction
 BATCH = 500
 
-_CASES: sa.Table = CaseFile.__table__  # type: ignore[attr-defined]
-_EVENTS: sa.Table = CaseEvent.__table__  # type: ignore[attr-defined]
-_DEADLINES: sa.Table = Deadline.__table__  # type: ignore[attr-defined]
-_BREACHES: sa.Table = Breach.__table__  # type: ignore[attr-defined]
-_WARNINGS: sa.Table = DeadlineWarning.__table__  # type: ignore[attr-defined]
-_MONITORING: sa.Table = MonitoringRecord.__table__  # type: ignore[attr-defined]
+_CASES: sa.Table = CaseRow.__table__  # type: ignore[attr-defined]
+_EVENTS: sa.Table = EventRow.__table__  # type: ignore[attr-defined]
+_DEADLINES: sa.Table = DeadlineRow.__table__  # type: ignore[attr-defined]
+_BREACHES: sa.Table = BreachRow.__table__  # type: ignore[attr-defined]
+_WARNINGS: sa.Table = WarningRow.__table__  # type: ignore[attr-defined]
+_MONITORING: sa.Table = MonitoringRow.__table__  # type: ignore[attr-defined]
 #: literal, so SQLite and PostgreSQL see that the partial index ix_deadline_open_calendar applies
 _OPEN = sa.text("deadline.status IN ('running', 'paused')")
 _STOPPED_PROVISIONAL = sa.text("deadline.status = 'stopped' AND deadline.provisional")
@@ -170,7 +170,7 @@ def _read_cases(conn: sa.Connection, ids: Sequence[int]) -> dict[int, StaleCase]
     for r in rows:
         case = cases.get(int(r[1]))
         if case is not None:
-            case.rows.append(StaleRow(*r))  # type: ignore[call-arg]
+            case.rows.append(StaleDeadline(*r))  # type: ignore[call-arg]
     return cases
 
 
@@ -192,7 +192,9 @@ class _Memo:
             got = self.setups[key] = (procedure, calendar_for(procedure, case.region_code))
         return got
 
-    def recompute(self, case: StaleCase, calendar: Any, row: StaleRow) -> tuple[dict[str, Any], str | None]:
+    def recompute(
+        self, case: StaleCase, calendar: Any, row: StaleDeadline
+    ) -> tuple[dict[str, Any], str | None]:
         """(the row's new values, why its due date or flag changed, or None when neither did)."""
         key = (
             case.procedure_hash,

@@ -23,17 +23,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from engine.cases.casefile import SYSTEM
 from engine.cases.writes import RecordedEvent
 from engine.monitoring.record import record_values
-from engine.oversight.calendar_changes import CalendarApplyReport, StaleCase, StaleRow
+from engine.oversight.calendar_changes import CalendarApplyReport, StaleCase, StaleDeadline
 from engine.store.columns import utc_now
 from engine.store.hashchain import GENESIS, event_hash, event_payload
 from engine.store.prepared import Prepared, prepared_insert
 from engine.store.tables import (
-    Breach,
-    CaseEvent,
-    CaseFile,
-    Deadline,
-    DeadlineWarning,
-    MonitoringRecord,
+    BreachRow,
+    CaseRow,
+    DeadlineRow,
+    EventRow,
+    MonitoringRow,
+    WarningRow,
 )
 
 if TYPE_CHECKING:
@@ -42,28 +42,28 @@ if TYPE_CHECKING:
 #: the action of the event a calendar update writes (not an action of any procedure, like `attach`)
 CALENDAR_UPDATE = "calendar_update"
 
-_CASES: sa.Table = CaseFile.__table__  # type: ignore[attr-defined]
-_EVENTS: sa.Table = CaseEvent.__table__  # type: ignore[attr-defined]
-_DEADLINES: sa.Table = Deadline.__table__  # type: ignore[attr-defined]
-_BREACHES: sa.Table = Breach.__table__  # type: ignore[attr-defined]
-_WARNINGS: sa.Table = DeadlineWarning.__table__  # type: ignore[attr-defined]
-_MONITORING: sa.Table = MonitoringRecord.__table__  # type: ignore[attr-defined]
+_CASES: sa.Table = CaseRow.__table__  # type: ignore[attr-defined]
+_EVENTS: sa.Table = EventRow.__table__  # type: ignore[attr-defined]
+_DEADLINES: sa.Table = DeadlineRow.__table__  # type: ignore[attr-defined]
+_BREACHES: sa.Table = BreachRow.__table__  # type: ignore[attr-defined]
+_WARNINGS: sa.Table = WarningRow.__table__  # type: ignore[attr-defined]
+_MONITORING: sa.Table = MonitoringRow.__table__  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------------------------------- breaches
 
 
-def _row_of(case: StaleCase, deadline_id: str) -> StaleRow | None:
+def _row_of(case: StaleCase, deadline_id: str) -> StaleDeadline | None:
     return next((r for r in case.rows if r.deadline_id == deadline_id), None)
 
 
-def _after(row: StaleRow) -> tuple[dt.date | None, bool]:
+def _after(row: StaleDeadline) -> tuple[dt.date | None, bool]:
     if row.new is not None:
         return row.new["due_on"], bool(row.new["provisional"])
     return row.due_on, bool(row.provisional)
 
 
-def _still_breached(row: StaleRow, due_on: dt.date, today: dt.date) -> bool:
+def _still_breached(row: StaleDeadline, due_on: dt.date, today: dt.date) -> bool:
     clock = row.new["clock"] if row.new is not None else row.clock
     if row.status == "running":
         return today > due_on

@@ -3,7 +3,7 @@ the planning half (engine.oversight.calendar_apply) reads and the writing half
 (engine.oversight.calendar_apply_writes) writes.
 
 Owns: `CalendarApplyReport`, `CaseChange`, `DeadlineChange` (what the event's `calendar_change` lists),
-`StaleCase`, `StaleRow` (a case and its deadline rows as read, with the recomputed values).
+`StaleCase`, `StaleDeadline` (a case and its deadline rows as read, with the recomputed values).
 Stage in the flow: 7 (watch time), operations.
 May import: nothing of engine (plain data).
 """
@@ -119,7 +119,7 @@ class CalendarApplyReport:
 
 
 @dataclass
-class StaleRow:
+class StaleDeadline:
     """A deadline row counted on another calendar version (or stopped with a provisional due date)."""
 
     id: int
@@ -161,7 +161,7 @@ class StaleCase:
     closure: str | None
     last_hash: str
     last_on: dt.date
-    rows: list[StaleRow] = field(default_factory=list)
+    rows: list[StaleDeadline] = field(default_factory=list)
     procedure: Any = None
     version_after: str = ""
     change: CaseChange | None = None

@@ -34,7 +34,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
 from engine.errors import CaseConflict, EventNotAllowed
-from engine.store.tables import Breach, CaseEvent, CaseFile, Deadline, DeadlineWarning
+from engine.store.tables import BreachRow, CaseRow, DeadlineRow, EventRow, WarningRow
 
 if TYPE_CHECKING:
     from engine.cases.runtime import CaseService
@@ -76,9 +76,9 @@ def scan(service: CaseService, as_of: dt.date) -> ScanReport:
     """Run the deadline scan as of `as_of` (a local date)."""
     report = ScanReport(as_of)
     db = service.db
-    d = Deadline
-    warning_t: Any = DeadlineWarning.__table__  # type: ignore[attr-defined]
-    breach_t: Any = Breach.__table__  # type: ignore[attr-defined]
+    d = DeadlineRow
+    warning_t: Any = WarningRow.__table__  # type: ignore[attr-defined]
+    breach_t: Any = BreachRow.__table__  # type: ignore[attr-defined]
     now = dt.datetime.now(dt.UTC)
     running = col(d.status) == "running"
     expired_where = (running, col(d.due_on) < as_of)
@@ -106,9 +106,9 @@ def scan(service: CaseService, as_of: dt.date) -> ScanReport:
         # which expired deadlines fire an action or lapse instead of recording a breach: per procedure
         # version among the expired ones (few), never per row
         versions = s.execute(
-            sa.select(col(CaseFile.procedure_id), col(CaseFile.procedure_hash))
+            sa.select(col(CaseRow.procedure_id), col(CaseRow.procedure_hash))
             .distinct()
-            .join(d, col(CaseFile.id) == col(d.case_id))
+            .join(d, col(CaseRow.id) == col(d.case_id))
             .where(*expired_where)
         ).all()
         fire_on: dict[tuple[str, str], Any] = {}  # (hash, deadline id) -> the model.Deadline
@@ -120,7 +120,7 @@ def scan(service: CaseService, as_of: dt.date) -> ScanReport:
                     fire_on[(content_hash, spec.id)] = spec
                 if spec.on_expiry is not None or spec.lapses:
                     no_breach.append((content_hash, spec.id))
-        pair = sa.tuple_(col(CaseFile.procedure_hash), col(d.deadline_id))
+        pair = sa.tuple_(col(CaseRow.procedure_hash), col(d.deadline_id))
         breached = (
             sa.select(
                 col(d.case_id),
@@ -132,7 +132,7 @@ def scan(service: CaseService, as_of: dt.date) -> ScanReport:
                 sa.literal(now, type_=breach_t.c.recorded_at.type),
                 col(d.provisional),
             )
-            .join(CaseFile, col(CaseFile.id) == col(d.case_id))
+            .join(CaseRow, col(CaseRow.id) == col(d.case_id))
             .where(*expired_where)
         )
         if no_breach:
@@ -157,10 +157,10 @@ def scan(service: CaseService, as_of: dt.date) -> ScanReport:
                     col(d.case_id),
                     col(d.deadline_id),
                     col(d.due_on),
-                    col(CaseFile.procedure_hash),
+                    col(CaseRow.procedure_hash),
                     col(d.provisional),
                 )
-                .join(CaseFile, col(CaseFile.id) == col(d.case_id))
+                .join(CaseRow, col(CaseRow.id) == col(d.case_id))
                 .where(*expired_where)
                 .where(pair.in_(list(fire_on)))
                 .order_by(col(d.due_on), col(d.case_id), col(d.deadline_id))
@@ -195,8 +195,8 @@ def scan(service: CaseService, as_of: dt.date) -> ScanReport:
 def _still_running(service: CaseService, case_id: int, deadline_id: str) -> bool:
     with service.db.read() as s:
         status = s.execute(
-            sa.select(col(Deadline.status)).where(
-                col(Deadline.case_id) == case_id, col(Deadline.deadline_id) == deadline_id
+            sa.select(col(DeadlineRow.status)).where(
+                col(DeadlineRow.case_id) == case_id, col(DeadlineRow.deadline_id) == deadline_id
             )
         ).scalar()
     return status == "running"
@@ -214,7 +214,7 @@ def _not_before_last_event(
     """
     with service.db.read() as s:
         last: dt.date | None = s.execute(
-            sa.select(sa.func.max(col(CaseEvent.effective_on))).where(col(CaseEvent.case_id) == case_id)
+            sa.select(sa.func.max(col(EventRow.effective_on))).where(col(EventRow.case_id) == case_id)
         ).scalar()
     if last is None or last <= at:
         return at
@@ -252,5 +252,5 @@ def _fire_on_expiry(
 def breaches_of(service: CaseService, case_id: int) -> list[str]:
     """The deadline ids with a breach record for the case."""
     with service.db.read() as s:
-        rows = s.exec(select(Breach.deadline_id).where(Breach.case_id == case_id).distinct()).all()
+        rows = s.exec(select(BreachRow.deadline_id).where(BreachRow.case_id == case_id).distinct()).all()
     return sorted(rows)

@@ -29,7 +29,7 @@ from engine.cases.clockwork import apply_ops, calendar_for, row_values
 from engine.cases.media_types import UNSTATED, UPLOAD_TYPES, signature_type
 from engine.errors import ZhongcaiError
 from engine.store.hashchain import check_chain, event_payload
-from engine.store.tables import CaseDocument, CaseEvent, CaseFile, Deadline, MonitoringRecord
+from engine.store.tables import CaseRow, DeadlineRow, DocumentRow, EventRow, MonitoringRow
 
 if TYPE_CHECKING:
     from engine.cases.runtime import CaseService
@@ -56,7 +56,7 @@ class VerifyReport:
         return not self.findings
 
 
-def _payload(e: CaseEvent) -> dict[str, Any]:
+def _payload(e: EventRow) -> dict[str, Any]:
     return event_payload(
         case_id=e.case_id,
         seq=e.seq,
@@ -76,12 +76,12 @@ def _payload(e: CaseEvent) -> dict[str, Any]:
     )
 
 
-def verify_case(service: CaseService, s: Session, case: CaseFile) -> list[str]:
+def verify_case(service: CaseService, s: Session, case: CaseRow) -> list[str]:
     """The problems of one case (empty when it is whole)."""
     assert case.id is not None
     problems: list[str] = []
     events = list(
-        s.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(col(CaseEvent.seq))).all()
+        s.exec(select(EventRow).where(EventRow.case_id == case.id).order_by(col(EventRow.seq))).all()
     )
     seqs = [e.seq for e in events]
     if seqs != list(range(1, len(events) + 1)):
@@ -101,16 +101,14 @@ def verify_case(service: CaseService, s: Session, case: CaseFile) -> list[str]:
                 f"event {after.seq} starts in '{after.stage_before}' but event {before.seq} ended in '{before.stage_after}'"
             )
     problems += check_chain((_payload(e), e.prev_hash, e.hash) for e in events)
-    monitored = list(
-        s.exec(select(MonitoringRecord.event_seq).where(MonitoringRecord.case_id == case.id)).all()
-    )
+    monitored = list(s.exec(select(MonitoringRow.event_seq).where(MonitoringRow.case_id == case.id)).all())
     missing = sorted(set(seqs) - set(monitored))
     extra = sorted(set(monitored) - set(seqs))
     if missing:
         problems.append(f"events without a monitoring record: {missing}")
     if extra or len(monitored) != len(set(monitored)):
         problems.append(f"monitoring records without an event or duplicated: {extra or monitored}")
-    docs = s.exec(select(CaseDocument).where(CaseDocument.case_id == case.id)).all()
+    docs = s.exec(select(DocumentRow).where(DocumentRow.case_id == case.id)).all()
     filed = Counter((d.event_seq, d.document_id, d.version) for d in docs)
     listed: Counter[tuple[int, str, int]] = Counter()
     numbered: Counter[str] = Counter()
@@ -135,7 +133,7 @@ def verify_case(service: CaseService, s: Session, case: CaseFile) -> list[str]:
     return problems
 
 
-def _media_type_problems(doc: CaseDocument) -> list[str]:
+def _media_type_problems(doc: DocumentRow) -> list[str]:
     """A submitted file must be stored with the media type checked at the door: a file with a known
     signature (PDF, JPEG, PNG, OFD) stored without its type is an interrupted upload of an older
     version, and a stated type must agree with the content."""
@@ -155,7 +153,7 @@ def _media_type_problems(doc: CaseDocument) -> list[str]:
     return []
 
 
-def _replay_deadlines(service: CaseService, s: Session, case: CaseFile, events: list[CaseEvent]) -> list[str]:
+def _replay_deadlines(service: CaseService, s: Session, case: CaseRow, events: list[EventRow]) -> list[str]:
     try:
         procedure = service.procedure_by_hash(s, case.procedure_id, case.procedure_hash)
     except ZhongcaiError as exc:
@@ -173,7 +171,7 @@ def _replay_deadlines(service: CaseService, s: Session, case: CaseFile, events: 
             v = row_values(procedure, deadline_id, clocks[deadline_id], calendar)
             if not (v["due_on"] is None and v["status"] == "stopped"):
                 due_on[deadline_id] = v["due_on"]
-    rows = {d.deadline_id: d for d in s.exec(select(Deadline).where(Deadline.case_id == case.id)).all()}
+    rows = {d.deadline_id: d for d in s.exec(select(DeadlineRow).where(DeadlineRow.case_id == case.id)).all()}
     problems: list[str] = []
     if set(rows) != set(clocks):
         problems.append(f"deadline rows {sorted(rows)} != replayed deadlines {sorted(clocks)}")
@@ -197,7 +195,7 @@ def _case_ids(service: CaseService, batch: int) -> Iterator[list[int]]:
             ids = [
                 i
                 for i in s.exec(
-                    select(CaseFile.id).where(col(CaseFile.id) > last).order_by(col(CaseFile.id)).limit(batch)
+                    select(CaseRow.id).where(col(CaseRow.id) > last).order_by(col(CaseRow.id)).limit(batch)
                 ).all()
                 if i is not None
             ]
@@ -213,7 +211,7 @@ def verify_store(service: CaseService, batch: int = 200) -> VerifyReport:
     for ids in _case_ids(service, batch):
         with service.db.read() as s:
             for case_id in ids:
-                case = s.get(CaseFile, case_id)
+                case = s.get(CaseRow, case_id)
                 if case is None:
                     continue
                 report.cases += 1

@@ -29,7 +29,7 @@ from engine.dates.clocks import Clock
 from engine.errors import ZhongcaiError
 from engine.oversight.verify import verify_case
 from engine.procedures.model import Procedure
-from engine.store.tables import CaseEvent, CaseFile, Deadline
+from engine.store.tables import CaseRow, DeadlineRow, EventRow
 
 if TYPE_CHECKING:
     from engine.cases.runtime import CaseService
@@ -52,15 +52,15 @@ class Observed:
 def observe(service: CaseService, case_id: int, verify: bool = True) -> Observed:
     """The case as stored; `verify` also replays its events (engine.oversight.verify) for the store invariant."""
     with service.db.read() as s:
-        case = s.get(CaseFile, case_id)
+        case = s.get(CaseRow, case_id)
         assert case is not None
         problems = verify_case(service, s, case) if verify else []
-        rows = s.exec(select(Deadline).where(Deadline.case_id == case_id)).all()
+        rows = s.exec(select(DeadlineRow).where(DeadlineRow.case_id == case_id)).all()
         clocks = {r.deadline_id: Clock.from_json(dict(r.clock)) for r in rows}
         fired_rows = s.exec(
-            select(CaseEvent.action, func.count())
-            .where(CaseEvent.case_id == case_id)
-            .group_by(col(CaseEvent.action))
+            select(EventRow.action, func.count())
+            .where(EventRow.case_id == case_id)
+            .group_by(col(EventRow.action))
         ).all()
         fired = {a: int(n) for a, n in fired_rows}
         returns_to = case.returns_to

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from engine.errors import BadInput
 from engine.registry.codes import KINDS, check_code
 from engine.store.register_tables import InstitutionVersionRow
-from engine.store.tables import Institution
+from engine.store.tables import InstitutionRow
 
 INSTITUTION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 _PHONE = re.compile(r"^[0-9+()\- ]{3,40}$")
@@ -127,7 +127,7 @@ def record_institution(
         )
     checked = check_values(values, on, procedures)
     if checked.parent_id is not None:
-        parent = session.get(Institution, checked.parent_id)
+        parent = session.get(InstitutionRow, checked.parent_id)
         if parent is None or checked.parent_id == institution_id:
             raise BadInput(
                 f"parent_id: 没有机构 '{checked.parent_id}' (unknown parent institution)", field="parent_id"
@@ -171,9 +171,9 @@ def record_institution(
 
 
 def _update_identity(session: Session, institution_id: str, values: InstitutionValues) -> None:
-    row = session.get(Institution, institution_id)
+    row = session.get(InstitutionRow, institution_id)
     if row is None:
-        row = Institution(id=institution_id, name=values.name, region_code=values.region_code)
+        row = InstitutionRow(id=institution_id, name=values.name, region_code=values.region_code)
     for name, value in asdict(values).items():
         setattr(row, name, value)
     session.add(row)

@@ -40,7 +40,7 @@ from engine.monitoring.config import codes_dir
 from engine.registry.performance_report import Counts, PerformanceReport, Row
 from engine.registry.performance_spec import PerformanceSpec, performance_spec
 from engine.store.register_tables import StaffRow
-from engine.store.tables import Institution
+from engine.store.tables import InstitutionRow
 
 _NO_CODE = "\x00none"  # an IN list never empty (an empty expanding IN is fine, but keep the SQL plain)
 
@@ -291,7 +291,7 @@ def performance(
 def _names(
     conn: sa.Connection, inst_ids: set[str], staff_ids: set[int]
 ) -> tuple[dict[str, str], dict[int, str]]:
-    i = Institution.__table__  # type: ignore[attr-defined]
+    i = InstitutionRow.__table__  # type: ignore[attr-defined]
     s = StaffRow.__table__  # type: ignore[attr-defined]
     insts = {
         str(k): str(v)

@@ -23,7 +23,7 @@ from engine.cases.access import Principal, in_region, region_prefix
 from engine.cases.tribunal import holds_on
 from engine.registry.institutions import InstitutionValues, institution_as_of
 from engine.store.register_tables import AppointmentRow, HearingRoomRow, StaffRow, TrainingRow
-from engine.store.tables import Institution
+from engine.store.tables import InstitutionRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +43,7 @@ def register_scope(p: Principal) -> RegisterScope:
     return RegisterScope(nothing=True)
 
 
-def may_read(p: Principal, institution: Institution) -> bool:
+def may_read(p: Principal, institution: InstitutionRow) -> bool:
     if p.is_staff:
         return p.institution_id == institution.id
     if p.is_supervisor:

@@ -28,7 +28,7 @@ from engine.documents.masking import mask_id
 from engine.errors import BadInput
 from engine.registry.codes import check_code
 from engine.store.register_tables import AppointmentRow, StaffRow, TrainingRow
-from engine.store.tables import Institution
+from engine.store.tables import InstitutionRow
 
 _PHONE = re.compile(r"^[0-9+()\- ]{3,40}$")
 #: the most training hours one record may carry (a year of full-time study is about 1,600 hours)
@@ -70,7 +70,7 @@ def _name(value: str, field: str = "name") -> str:
 
 def add_staff(session: Session, institution_id: str, values: StaffValues, *, today: dt.date) -> StaffRow:
     """A new person of an institution (their posts come with `appoint`)."""
-    if session.get(Institution, institution_id) is None:
+    if session.get(InstitutionRow, institution_id) is None:
         raise BadInput(
             f"institution_id: 没有机构 '{institution_id}' (unknown institution)", field="institution_id"
         )

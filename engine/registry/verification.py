@@ -42,7 +42,7 @@ from engine.cases.runtime import CaseService
 from engine.errors import BadInput, CaseNotFound
 from engine.store.db import Database
 from engine.store.register_tables import SubmissionRow
-from engine.store.tables import AppUser, CaseFile, Institution
+from engine.store.tables import CaseRow, InstitutionRow, UserRow
 
 PROCEDURE = "register_verification"
 KINDS = ("quarterly", "correction")
@@ -107,8 +107,8 @@ def _region_trunk(code: str | None) -> str:
 # ------------------------------------------------------------------------------- who may do what
 
 
-def _user(s: Session, actor: Principal) -> AppUser:
-    user = s.get(AppUser, actor.user_id)
+def _user(s: Session, actor: Principal) -> UserRow:
+    user = s.get(UserRow, actor.user_id)
     if user is None or not user.active:
         raise AccessDenied(
             "forbidden", f"用户 {actor.user_id} 不存在或已停用 (no active user {actor.user_id})"
@@ -116,7 +116,7 @@ def _user(s: Session, actor: Principal) -> AppUser:
     return user
 
 
-def _check_submitter(s: Session, actor: Principal, institution: Institution) -> None:
+def _check_submitter(s: Session, actor: Principal, institution: InstitutionRow) -> None:
     user = _user(s, actor)
     if user.role not in SUBMITTER_ROLES or user.institution_id != institution.id:
         raise AccessDenied(
@@ -127,13 +127,13 @@ def _check_submitter(s: Session, actor: Principal, institution: Institution) -> 
         )
 
 
-def may_review(reviewer_institution: Institution, institution: Institution) -> bool:
+def may_review(reviewer_institution: InstitutionRow, institution: InstitutionRow) -> bool:
     """True when `reviewer_institution` is the level above `institution`: its parent, or an institution
     whose region strictly contains the institution's region (a city's commission over its counties', a
     province's over its cities'). Never the institution itself.
 
-    >>> city = Institution(id="nn", name="南宁", region_code="450100", level="city")
-    >>> county = Institution(id="xx", name="兴宁", region_code="450102", level="county")
+    >>> city = InstitutionRow(id="nn", name="南宁", region_code="450100", level="city")
+    >>> county = InstitutionRow(id="xx", name="兴宁", region_code="450102", level="county")
     >>> may_review(city, county), may_review(county, city), may_review(county, county)
     (True, False, False)
     """
@@ -145,9 +145,9 @@ def may_review(reviewer_institution: Institution, institution: Institution) -> b
     return len(above) < len(below) and below.startswith(above)
 
 
-def _check_reviewer(s: Session, actor: Principal, institution: Institution) -> None:
+def _check_reviewer(s: Session, actor: Principal, institution: InstitutionRow) -> None:
     user = _user(s, actor)
-    reviewer_institution = s.get(Institution, user.institution_id) if user.institution_id else None
+    reviewer_institution = s.get(InstitutionRow, user.institution_id) if user.institution_id else None
     if (
         user.role != REVIEWER_USER_ROLE
         or reviewer_institution is None
@@ -203,11 +203,11 @@ def _joined(service: CaseService, s: Session) -> CaseService:
 # ------------------------------------------------------------------------------- the flow
 
 
-def _institution(s: Session, institution_id: str, *, lock: bool = False) -> Institution:
+def _institution(s: Session, institution_id: str, *, lock: bool = False) -> InstitutionRow:
     """The institution; with `lock`, its row locked for the transaction (PostgreSQL `FOR UPDATE`; SQLite's
     write transactions are serial already), so two submissions of one institution at once cannot both
     open the period's case."""
-    stmt = select(Institution).where(Institution.id == institution_id)
+    stmt = select(InstitutionRow).where(InstitutionRow.id == institution_id)
     inst = s.exec(stmt.with_for_update() if lock else stmt).first()
     if inst is None:
         raise BadInput(
@@ -216,12 +216,12 @@ def _institution(s: Session, institution_id: str, *, lock: bool = False) -> Inst
     return inst
 
 
-def _period_case(s: Session, institution_id: str, period: str) -> CaseFile | None:
+def _period_case(s: Session, institution_id: str, period: str) -> CaseRow | None:
     """The institution's quarterly verification case of `period`, if opened."""
     rows = s.exec(
-        select(CaseFile)
-        .where(CaseFile.institution_id == institution_id, CaseFile.procedure_id == PROCEDURE)
-        .order_by(col(CaseFile.id))
+        select(CaseRow)
+        .where(CaseRow.institution_id == institution_id, CaseRow.procedure_id == PROCEDURE)
+        .order_by(col(CaseRow.id))
     ).all()
     for row in rows:
         facts = row.facts or {}
@@ -267,7 +267,7 @@ def open_due_periods(service: CaseService, as_of: dt.date) -> list[int]:
     deadline runs, and is breached, for an institution that never submits. Returns the cases opened."""
     period = last_ended_period(as_of)
     with service.db.read() as s:
-        ids = [i.id for i in s.exec(select(Institution).order_by(col(Institution.id))).all()]
+        ids = [i.id for i in s.exec(select(InstitutionRow).order_by(col(InstitutionRow.id))).all()]
         have = {i for i in ids if _period_case(s, i, period) is not None}
     return [open_period(service, i, period) for i in ids if i not in have]
 
@@ -392,8 +392,8 @@ def submissions(service: CaseService, institution_id: str) -> list[SubmissionRow
         )
 
 
-def _case_and_row(s: Session, case_id: int) -> tuple[CaseFile, SubmissionRow]:
-    case = s.get(CaseFile, case_id)
+def _case_and_row(s: Session, case_id: int) -> tuple[CaseRow, SubmissionRow]:
+    case = s.get(CaseRow, case_id)
     if case is None or case.procedure_id != PROCEDURE:
         raise CaseNotFound(f"核准案件 {case_id} 不存在 (no verification case with id {case_id})")
     row = s.exec(select(SubmissionRow).where(SubmissionRow.case_id == case_id)).first()
@@ -403,7 +403,7 @@ def _case_and_row(s: Session, case_id: int) -> tuple[CaseFile, SubmissionRow]:
 
 
 def _number(s: Session, case_id: int) -> str:
-    case = s.get(CaseFile, case_id)
+    case = s.get(CaseRow, case_id)
     return case.case_number if case is not None else ""
 
 

@@ -126,11 +126,11 @@ def _visible(demo: Demo, user: str) -> set[int]:
     with demo.state.db.read() as s:
         from sqlmodel import select
 
-        from engine.store.tables import AppUser, CaseFile, CaseParty
+        from engine.store.tables import CaseRow, PartyRow, UserRow
 
-        uid = s.exec(select(AppUser.id).where(AppUser.username == user)).one()
-        linked = set(s.exec(select(CaseParty.case_id).where(CaseParty.user_id == uid)).all())
-        for c in s.exec(select(CaseFile)).all():
+        uid = s.exec(select(UserRow.id).where(UserRow.username == user)).one()
+        linked = set(s.exec(select(PartyRow.case_id).where(PartyRow.user_id == uid)).all())
+        for c in s.exec(select(CaseRow)).all():
             if (
                 (kind == "staff" and c.institution_id == inst)
                 or (kind == "supervisor" and region and c.region_code.startswith(region))
@@ -234,10 +234,10 @@ def test_query_code_reissue_access(demo: Demo, user: str | None, case_label: str
 def _restore_demo_code(demo: Demo, case_id: int, label: str) -> None:
     """Give the session's demo case its printed demo code back (later tests look it up with it)."""
     from engine.cases.access import hash_query_code, query_code_salt
-    from engine.store.tables import CaseFile
+    from engine.store.tables import CaseRow
 
     with demo.state.db.transaction() as s:
-        row = s.get(CaseFile, case_id)
+        row = s.get(CaseRow, case_id)
         assert row is not None
         row.query_code_hash = hash_query_code(
             query_code_salt(row.case_number, row.receipt_number), demo.query_code(label)

@@ -30,7 +30,7 @@ from engine.cases.access import (
 )
 from engine.cases.listing import list_scope
 from engine.store.db import Database
-from engine.store.tables import ApiToken, AppUser, Institution
+from engine.store.tables import InstitutionRow, TokenRow, UserRow
 
 INSTITUTIONS = ["gx-nn", "gd-sz", "zj-hz"]
 REGIONS = ["450100", "450103", "440300", "330100", "450000", "440000", "000000"]
@@ -127,21 +127,21 @@ def test_tokens_are_stored_hashed_and_revocation_and_expiry_refuse(tmp_path: Pat
     db = Database(f"sqlite:///{tmp_path / 't.db'}")
     db.init_db()
     with db.transaction() as s:
-        s.add(Institution(id="gx-nn", name="南宁", region_code="450100"))
+        s.add(InstitutionRow(id="gx-nn", name="南宁", region_code="450100"))
         s.flush()
-        user = AppUser(username="c", role="clerk", institution_id="gx-nn")
+        user = UserRow(username="c", role="clerk", institution_id="gx-nn")
         s.add(user)
         s.flush()
         assert user.id is not None
         token = issue_token(s, user.id)
     with db.read() as s:
-        stored = s.exec(select(ApiToken.token_sha256)).all()
+        stored = s.exec(select(TokenRow.token_sha256)).all()
         assert stored == [hash_token(token)] and token not in stored
         p = principal_for_token(s, token)
         assert (p.role, p.institution_id) == ("clerk", "gx-nn")
     for change in ("revoked_at", "expires_at"):
         with db.transaction() as s:
-            row = s.exec(select(ApiToken)).one()
+            row = s.exec(select(TokenRow)).one()
             setattr(row, change, dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
             s.add(row)
         with db.read() as s:
@@ -152,7 +152,7 @@ def test_tokens_are_stored_hashed_and_revocation_and_expiry_refuse(tmp_path: Pat
             else:
                 raise AssertionError(f"a token with {change} set was accepted")
         with db.transaction() as s:
-            row = s.exec(select(ApiToken)).one()
+            row = s.exec(select(TokenRow)).one()
             setattr(row, change, None)
             s.add(row)
     with db.read() as s:

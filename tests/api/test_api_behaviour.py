@@ -13,7 +13,7 @@ from sqlmodel import func, select
 from api.app import create_app
 from engine.cases import writes as case_writes
 from engine.cases.access import RateLimiter, new_query_code, query_code_matches, query_code_salt
-from engine.store.tables import CaseDocument, CaseFile
+from engine.store.tables import CaseRow, DocumentRow
 from tests.api.conftest import Demo, auth
 
 FRESH = "收到申请（期限内）"  # gx-nn, received, documents attached
@@ -355,7 +355,7 @@ def test_opening_and_attaching_are_one_engine_transaction_each(demo: Demo, monke
     def crash(*_: object, **__: object) -> None:
         raise RuntimeError("the store went away")
 
-    cases, documents = _count_rows(demo, CaseFile), _count_rows(demo, CaseDocument)
+    cases, documents = _count_rows(demo, CaseRow), _count_rows(demo, DocumentRow)
     monkeypatch.setattr(case_writes, "monitoring_record", crash)
     failed = demo.client.post("/v1/cases", json=body, headers=auth("clerk_nn"))
     assert failed.status_code == 500 and failed.json()["code"] == "internal_error"
@@ -368,12 +368,12 @@ def test_opening_and_attaching_are_one_engine_transaction_each(demo: Demo, monke
     )
     assert upload.status_code == 500
     monkeypatch.undo()
-    assert (_count_rows(demo, CaseFile), _count_rows(demo, CaseDocument)) == (cases, documents)
+    assert (_count_rows(demo, CaseRow), _count_rows(demo, DocumentRow)) == (cases, documents)
     opened = demo.client.post("/v1/cases", json=body, headers=auth("clerk_nn"))
     assert opened.status_code == 201, opened.text
     data = opened.json()
     with demo.state.db.read() as s:
-        row = s.get(CaseFile, data["id"])
+        row = s.get(CaseRow, data["id"])
     assert row is not None and query_code_matches(
         query_code_salt(row.case_number, row.receipt_number), data["query_code"], row.query_code_hash
     )

@@ -18,7 +18,7 @@ from engine.oversight.audit import breach_audit
 from engine.oversight.backdated import backdated_entries
 from engine.oversight.breach_entries import breaches_csv
 from engine.store.db import Database
-from engine.store.tables import AppUser, CaseEvent, CaseFile, Deadline, Institution, ProcedureSnapshot
+from engine.store.tables import CaseRow, DeadlineRow, EventRow, InstitutionRow, SnapshotRow, UserRow
 
 D = dt.date
 
@@ -29,17 +29,17 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Database:
     db = Database(f"sqlite:///{path}")
     db.init_db()
     with db.transaction() as s:
-        s.add(Institution(id="nn", name="南宁市劳动人事争议仲裁委员会", region_code="450100"))
-        s.add(Institution(id="sz", name="深圳市劳动人事争议仲裁委员会", region_code="440300"))
+        s.add(InstitutionRow(id="nn", name="南宁市劳动人事争议仲裁委员会", region_code="450100"))
+        s.add(InstitutionRow(id="sz", name="深圳市劳动人事争议仲裁委员会", region_code="440300"))
         s.flush()
-        s.add(ProcedureSnapshot(content_hash="h" * 64, procedure_id="arbitration", version="1", spec={}))
-        s.add(AppUser(id=7, username="arb_nn", display_name="李仲裁", role="arbitrator", institution_id="nn"))
+        s.add(SnapshotRow(content_hash="h" * 64, procedure_id="arbitration", version="1", spec={}))
+        s.add(UserRow(id=7, username="arb_nn", display_name="李仲裁", role="arbitrator", institution_id="nn"))
     return db
 
 
 def _case(db: Database, inst: str, region: str, number: str) -> int:
     with db.transaction() as s:
-        c = CaseFile(
+        c = CaseRow(
             case_number=number,
             institution_id=inst,
             region_code=region,
@@ -61,7 +61,7 @@ def _deadline(
 ) -> None:
     with db.transaction() as s:
         s.add(
-            Deadline(
+            DeadlineRow(
                 case_id=case_id,
                 deadline_id=did,
                 title=kw.pop("title", did),  # type: ignore[arg-type]
@@ -90,7 +90,7 @@ def _event(
 ) -> None:
     with db.transaction() as s:
         s.add(
-            CaseEvent(
+            EventRow(
                 case_id=case_id,
                 seq=seq,
                 action=action,

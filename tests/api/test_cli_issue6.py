@@ -55,11 +55,11 @@ def test_audit_backdated(run) -> None:  # type: ignore[no-untyped-def]
 def test_scheduler_once_is_idempotent(run, demo: Demo) -> None:  # type: ignore[no-untyped-def]
     from sqlmodel import func, select
 
-    from engine.store.tables import Breach
+    from engine.store.tables import BreachRow
 
     def count() -> int:
         with demo.state.db.read() as s:
-            return int(s.exec(select(func.count()).select_from(Breach)).one())
+            return int(s.exec(select(func.count()).select_from(BreachRow)).one())
 
     before = count()
     first = run("scheduler", "--once", "--as-of", "2026-11-28")

@@ -31,7 +31,7 @@ from engine.oversight.scan import scan
 from engine.oversight.scheduler import SHANGHAI, service_tick
 from engine.procedures.library import ProcedureLibrary
 from engine.store.db import Database
-from engine.store.tables import Breach, CaseEvent, DeadlineWarning
+from engine.store.tables import BreachRow, EventRow, WarningRow
 
 ROOT = Path(__file__).resolve().parents[2]
 END = dt.date(2026, 11, 28)
@@ -72,7 +72,7 @@ def _run(url: str, library: Any, outage: tuple[dt.date, dt.date] | None) -> tupl
 
 def _all_records(db: Database) -> set[tuple[int, str, dt.date]]:
     with db.read() as s:
-        return {(b.case_id, b.deadline_id, b.due_on) for b in s.exec(select(Breach)).all()}
+        return {(b.case_id, b.deadline_id, b.due_on) for b in s.exec(select(BreachRow)).all()}
 
 
 def _withdrawn_by_backdating(db: Database, key: tuple[int, str, dt.date]) -> bool:
@@ -81,7 +81,7 @@ def _withdrawn_by_backdating(db: Database, key: tuple[int, str, dt.date]) -> boo
     the back-dated report shows the entry."""
     case_id, deadline_id, due_on = key
     with db.read() as s:
-        events = s.exec(select(CaseEvent).where(CaseEvent.case_id == case_id)).all()
+        events = s.exec(select(EventRow).where(EventRow.case_id == case_id)).all()
     return any(
         ev.backdated
         and ev.effective_on <= due_on
@@ -118,20 +118,20 @@ def test_records_equal_the_audit_when_the_scheduler_ran_every_night(tmp_path: Pa
     # the demo's one back-dated service (recorded 2026-01-20, effective 2025-12-05) was in time
     withdrawn = _all_records(db) - records
     assert [(k[1], k[2]) for k in withdrawn] == [("service", dt.date(2025, 12, 9))]
-    assert _count(db, CaseEvent, action="take_effect") == 1  # on_expiry fired once
+    assert _count(db, EventRow, action="take_effect") == 1  # on_expiry fired once
     # as of any earlier date, the audit equals the records the nightly scans had made by then
     for mid in (dt.date(2026, 1, 10), dt.date(2026, 10, 1), dt.date(2026, 11, 4)):
         with db.read() as s:
             by_then = {
                 (b.case_id, b.deadline_id, b.due_on)
-                for b in s.exec(select(Breach).where(Breach.detected_on <= mid)).all()
+                for b in s.exec(select(BreachRow).where(BreachRow.detected_on <= mid)).all()
             } - withdrawn
         assert _audit(db, service, mid) == by_then, mid
     # a repeated scan creates nothing (idempotent)
-    before = (_count(db, Breach), _count(db, DeadlineWarning), _count(db, CaseEvent))
+    before = (_count(db, BreachRow), _count(db, WarningRow), _count(db, EventRow))
     service_tick(service)(END)
     service_tick(service)(END)
-    assert (_count(db, Breach), _count(db, DeadlineWarning), _count(db, CaseEvent)) == before
+    assert (_count(db, BreachRow), _count(db, WarningRow), _count(db, EventRow)) == before
 
 
 def test_audit_is_right_while_the_scheduler_was_down_and_the_first_scan_catches_up(
@@ -141,11 +141,11 @@ def test_audit_is_right_while_the_scheduler_was_down_and_the_first_scan_catches_
     records, audit = _records(db), _audit(db, service)
     assert records == audit  # the first scan after the outage caught up
     with db.read() as s:
-        rows = s.exec(select(Breach)).all()
+        rows = s.exec(select(BreachRow)).all()
         caught_up = {(b.case_id, b.deadline_id, b.due_on) for b in rows if b.detected_on == OUTAGE[1]}
         inside = OUTAGE[0] + dt.timedelta(days=8)
         known_inside = {(b.case_id, b.deadline_id, b.due_on) for b in rows if b.detected_on <= inside}
-        effective = s.exec(select(CaseEvent).where(CaseEvent.action == "take_effect")).all()
+        effective = s.exec(select(EventRow).where(EventRow.action == "take_effect")).all()
     # while the scheduler was down, the audit already knew what the records did not
     assert caught_up and caught_up <= _audit(db, service, inside) - known_inside
     # the on_expiry action fired once, late, but effective the day after the due date (P10)
@@ -158,7 +158,7 @@ def test_audit_is_right_while_the_scheduler_was_down_and_the_first_scan_catches_
 
 
 def _concurrent_scans(db: Database, service: CaseService) -> None:
-    assert _count(db, CaseEvent, action="take_effect") == 0  # work is waiting for the scans
+    assert _count(db, EventRow, action="take_effect") == 0  # work is waiting for the scans
     assert _records(db) < _audit(db, service)
     job = service_tick(service)
     barrier = threading.Barrier(2)
@@ -184,8 +184,8 @@ def test_two_scans_at_once_create_nothing_twice_sqlite(tmp_path: Path, library: 
     _concurrent_scans(db, service)
     assert _records(db) == _audit(db, service)
     with db.read() as s:
-        assert len(s.exec(select(Breach)).all()) == len(_all_records(db))
-    assert _count(db, CaseEvent, action="take_effect") == 1
+        assert len(s.exec(select(BreachRow)).all()) == len(_all_records(db))
+    assert _count(db, EventRow, action="take_effect") == 1
 
 
 @pytest.mark.pg
@@ -195,8 +195,8 @@ def test_two_scans_at_once_create_nothing_twice_postgres(pg_url: str, library: A
         _concurrent_scans(db, service)
         assert _records(db) == _audit(db, service)
         with db.read() as s:
-            assert len(s.exec(select(Breach)).all()) == len(_all_records(db))
-        assert _count(db, CaseEvent, action="take_effect") == 1
+            assert len(s.exec(select(BreachRow)).all()) == len(_all_records(db))
+        assert _count(db, EventRow, action="take_effect") == 1
     finally:
         db.dispose()
 

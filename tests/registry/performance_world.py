@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from engine.store.register_tables import AppointmentRow, StaffRow, TrainingRow
-from engine.store.tables import Breach, CaseFile, Institution, MonitoringRecord, ProcedureSnapshot
+from engine.store.tables import BreachRow, CaseRow, InstitutionRow, MonitoringRow, SnapshotRow
 
 HASH = "0" * 64
 START, END = dt.date(2026, 1, 1), dt.date(2026, 3, 31)
@@ -170,11 +170,11 @@ def _case(rng: random.Random, w: World, cid: int, inst: str, region: str, pool: 
 def store(engine: sa.Engine, w: World) -> None:
     with engine.begin() as conn:
         conn.execute(
-            sa.insert(ProcedureSnapshot.__table__),  # type: ignore[attr-defined]
+            sa.insert(SnapshotRow.__table__),  # type: ignore[attr-defined]
             [{"content_hash": HASH, "procedure_id": "arbitration", "version": "1", "spec": {}}],
         )
         conn.execute(
-            sa.insert(Institution.__table__),  # type: ignore[attr-defined]
+            sa.insert(InstitutionRow.__table__),  # type: ignore[attr-defined]
             [{"id": i, "name": f"{i} 仲裁委", "region_code": r} for i, r in INSTITUTIONS.items()],
         )
     store_rows(engine, w)
@@ -186,9 +186,9 @@ def store_rows(engine: sa.Engine, w: World) -> None:
         for table, rows in (
             (StaffRow, w.staff),
             (AppointmentRow, w.appointments),
-            (CaseFile, w.cases),
-            (MonitoringRecord, w.records),
-            (Breach, w.breaches),
+            (CaseRow, w.cases),
+            (MonitoringRow, w.records),
+            (BreachRow, w.breaches),
             (TrainingRow, w.training),
         ):
             if rows:

@@ -34,7 +34,7 @@ from engine.registry.staff import (
 )
 from engine.store.db import Database, init_db
 from engine.store.register_tables import AppointmentRow, InstitutionVersionRow, StaffRow
-from engine.store.tables import Institution
+from engine.store.tables import InstitutionRow
 from tests.registry.sheets_data import INSTITUTIONS_CSV, STAFF_CSV
 
 D = dt.date
@@ -58,7 +58,7 @@ def test_an_institution_answers_as_of_any_date(db: Database) -> None:
         assert institution_as_of(s, "gx-nn", D(2025, 6, 1)).address == "南宁市民族大道1号"  # type: ignore[union-attr]
         versions = history(s, "gx-nn")
         assert [(v.valid_from, v.valid_to) for v in versions] == [(D(2020, 1, 1), D(2025, 6, 1)), (D(2025, 6, 1), None)]
-        row = s.get(Institution, "gx-nn")
+        row = s.get(InstitutionRow, "gx-nn")
         assert row is not None and row.address == "南宁市民族大道1号" and row.level == "prefectural"
 
 
@@ -178,7 +178,7 @@ def test_import_twice_changes_nothing_the_second_time(db: Database, tmp_path: Pa
     assert (again.staff_added, again.appointments_added) == (0, 0)
     assert import_register(db, inst, today=TODAY).institutions == 0
     with db.read() as s:
-        assert s.get(Institution, "gx-nn-qx").handles_cases is False  # type: ignore[union-attr]
+        assert s.get(InstitutionRow, "gx-nn-qx").handles_cases is False  # type: ignore[union-attr]
         assert {p.name for p, _ in appointees(s, "gx-nn", "arbitrator", TODAY)} == {"黄志远", "韦丽娟"}
         specialties = s.exec(select(AppointmentRow.specialties).join(StaffRow).where(StaffRow.name == "黄志远")).one()
         assert specialties == ["labour_pay", "social_insurance"]

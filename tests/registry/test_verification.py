@@ -25,14 +25,14 @@ from engine.registry import verification as v
 from engine.store.db import Database, init_db
 from engine.store.register_tables import SubmissionRow
 from engine.store.tables import (
-    AppUser,
-    Breach,
-    CaseDocument,
-    CaseEvent,
-    CaseFile,
-    CaseNumberCounter,
-    Institution,
-    MonitoringRecord,
+    BreachRow,
+    CaseNumberCounterRow,
+    CaseRow,
+    DocumentRow,
+    EventRow,
+    InstitutionRow,
+    MonitoringRow,
+    UserRow,
 )
 from tests.fixtures_runtime import ROOT, MovableNow, load_arbitration
 
@@ -59,7 +59,7 @@ def db(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Database]:
             ("gl_director", "director", "gl"),
             ("gx_director", "director", "gx"),
         ]:
-            s.add(AppUser(username=name, role=role, institution_id=inst))
+            s.add(UserRow(username=name, role=role, institution_id=inst))
     yield database
     database.dispose()
 
@@ -77,7 +77,7 @@ def service(db: Database, library: ProcedureLibrary) -> tuple[CaseService, Movab
 
 def who(db: Database, username: str) -> Principal:
     with db.read() as s:
-        u = s.exec(select(AppUser).where(AppUser.username == username)).one()
+        u = s.exec(select(UserRow).where(UserRow.username == username)).one()
         assert u.id is not None
         return Principal(u.id, u.username, u.role, u.institution_id)
 
@@ -86,7 +86,7 @@ def counts(db: Database) -> dict[str, int]:
     with db.read() as s:
         return {
             t.__name__: len(s.exec(select(t)).all())
-            for t in (CaseFile, CaseEvent, SubmissionRow, CaseDocument, MonitoringRecord, CaseNumberCounter)
+            for t in (CaseRow, EventRow, SubmissionRow, DocumentRow, MonitoringRow, CaseNumberCounterRow)
         }
 
 
@@ -100,7 +100,7 @@ def test_submit_return_resubmit_approve_keeps_the_history(db: Database, service:
     assert view.deadlines["submission"].status == "stopped"  # type: ignore[index]
     # the case opened on the quarter's last day: due 10 working days later (after National Day)
     with db.read() as s:
-        case = s.get(CaseFile, got.case_id)
+        case = s.get(CaseRow, got.case_id)
         assert case is not None and case.opened_on == dt.date(2026, 9, 30)
 
     now.to(dt.date(2026, 10, 12))
@@ -121,11 +121,11 @@ def test_submit_return_resubmit_approve_keeps_the_history(db: Database, service:
         row = s.get(SubmissionRow, got.submission_id)
         assert row is not None and row.content == fixed and row.content_sha256 == again.content_sha256
         versions = s.exec(
-            select(CaseDocument).where(CaseDocument.case_id == got.case_id).order_by(col(CaseDocument.id))
+            select(DocumentRow).where(DocumentRow.case_id == got.case_id).order_by(col(DocumentRow.id))
         ).all()
         assert [d.version for d in versions] == [1, 2]  # both contents on file
         returned = s.exec(
-            select(CaseEvent).where(CaseEvent.case_id == got.case_id, CaseEvent.action == "return_submission")
+            select(EventRow).where(EventRow.case_id == got.case_id, EventRow.action == "return_submission")
         ).one()
         assert returned.facts_changed["return_reasons"] == "缺少仲裁员聘期"
 
@@ -154,9 +154,9 @@ def test_the_parent_institution_reviews_an_office_outside_its_region_prefix(
 ) -> None:
     svc, _ = service
     with db.transaction() as s:
-        s.add(Institution(id="office", name="仲裁院", region_code="450102", kind="office", parent_id="gl"))
+        s.add(InstitutionRow(id="office", name="仲裁院", region_code="450102", kind="office", parent_id="gl"))
         s.flush()
-        s.add(AppUser(username="office_clerk", role="clerk", institution_id="office"))
+        s.add(UserRow(username="office_clerk", role="clerk", institution_id="office"))
     got = v.submit(
         svc, "office", "2026Q3", "correction", CONTENT, who(db, "office_clerk"), dt.date(2026, 10, 9)
     )
@@ -205,7 +205,7 @@ def test_verification_cases_use_no_arbitration_number(db: Database, service: Any
     assert numbers == [f"兴劳人仲收字〔2026〕第{n}号" for n in (1, 2, 3)]
     assert one == "兴劳人仲案字〔2026〕第1号"  # the 案号 series is untouched by the three verifications
     with db.read() as s:
-        cases = s.exec(select(CaseFile).where(CaseFile.procedure_id == v.PROCEDURE)).all()
+        cases = s.exec(select(CaseRow).where(CaseRow.procedure_id == v.PROCEDURE)).all()
         assert sorted(c.case_number for c in cases) == [f"兴机构人员核字〔2026〕第{n}号" for n in range(1, 6)]
 
 
@@ -228,10 +228,10 @@ def test_monitoring_figures_are_unchanged_by_verification_cases(db: Database, se
     v.open_period(svc, "nn", "2026Q3")  # never submitted: its submission deadline is breached
     scan(svc, dt.date(2026, 11, 2))
     with db.read() as s:
-        assert s.exec(select(Breach).where(Breach.deadline_id == "submission")).all()
+        assert s.exec(select(BreachRow).where(BreachRow.deadline_id == "submission")).all()
     assert report() == base
     with db.read() as s:
-        records = s.exec(select(MonitoringRecord).where(MonitoringRecord.procedure_id == v.PROCEDURE)).all()
+        records = s.exec(select(MonitoringRow).where(MonitoringRow.procedure_id == v.PROCEDURE)).all()
         assert records and all(r.milestone is None and r.closure is None for r in records)
 
 
@@ -254,7 +254,7 @@ def test_a_late_submission_is_a_breach_of_that_institution(db: Database, service
     # a late submission still goes in; the breach stays on record
     v.submit(svc, "xn", "2026Q3", "quarterly", CONTENT, who(db, "xn_clerk"), dt.date(2026, 10, 21))
     with db.read() as s:
-        rows = s.exec(select(Breach).where(Breach.case_id == case_id)).all()
+        rows = s.exec(select(BreachRow).where(BreachRow.case_id == case_id)).all()
         assert [(b.deadline_id, b.institution_id, b.responsible) for b in rows] == [
             ("submission", "xn", "director")
         ]
@@ -274,7 +274,7 @@ def test_after_the_quarter_every_institution_has_its_case_once(db: Database, ser
     assert len(opened) == 4  # gx, gl, nn, xn
     assert v.open_due_periods(svc, dt.date(2026, 10, 9)) == []
     with db.read() as s:
-        cases = s.exec(select(CaseFile).where(CaseFile.procedure_id == v.PROCEDURE)).all()
+        cases = s.exec(select(CaseRow).where(CaseRow.procedure_id == v.PROCEDURE)).all()
         assert sorted((c.institution_id, c.facts["period"], c.opened_on) for c in cases) == [
             (i, "2026Q3", dt.date(2026, 9, 30)) for i in ("gl", "gx", "nn", "xn")
         ]
@@ -322,5 +322,5 @@ def test_two_submissions_of_one_quarter_at_once_open_one_case(db: Database, serv
         t.join()
     assert sorted(outcomes) == ["ok", "stage"]
     with db.read() as s:
-        assert len(s.exec(select(CaseFile).where(CaseFile.procedure_id == v.PROCEDURE)).all()) == 1
+        assert len(s.exec(select(CaseRow).where(CaseRow.procedure_id == v.PROCEDURE)).all()) == 1
         assert len(s.exec(select(SubmissionRow)).all()) == 1
