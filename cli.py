@@ -8,7 +8,18 @@ from __future__ import annotations
 
 import typer
 
-from commands import audit, calendar, case, codes, documents, maintenance, monitor, procedures, serve
+from commands import (
+    audit,
+    calendar,
+    case,
+    codes,
+    documents,
+    maintenance,
+    monitor,
+    procedures,
+    registry,
+    serve,
+)
 
 app = typer.Typer(
     name="zhongcai",
@@ -31,6 +42,7 @@ app.command("scheduler")(serve.scheduler)
 app.add_typer(monitor.app, name="monitor")
 app.add_typer(codes.app, name="codes")
 app.add_typer(documents.app, name="documents")
+app.add_typer(registry.app, name="registry")
 
 
 def main() -> None:
