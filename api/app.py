@@ -68,7 +68,7 @@ def start_scanner(state: AppState, interval_seconds: float | None = None) -> Dea
     from engine.oversight.scheduler import DeadlineScanner, leadership_for, service_tick
 
     scanner = DeadlineScanner(
-        service_tick(state.service),
+        service_tick(state.service, register_periods=state.settings.open_register_periods),
         leadership_for(state.db.engine),
         interval_seconds=interval_seconds or state.settings.scan_interval_seconds,
         now=state.settings.now,

@@ -53,6 +53,8 @@ class ApiSettings:
     procedures_dir: Path = ROOT / "procedures"
     run_scheduler: bool = False
     scan_interval_seconds: float = 60.0
+    #: the scanner also opens each quarter's register verification cases (the served system does)
+    open_register_periods: bool = False
     max_body_bytes: int = 12 * 1024 * 1024
     max_upload_bytes: int = 10 * 1024 * 1024
     upload_types: dict[str, tuple[bytes, ...]] = field(default_factory=lambda: dict(UPLOAD_TYPES))

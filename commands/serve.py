@@ -67,7 +67,9 @@ def serve(
     from api.deps import ApiSettings
 
     configure_logging()
-    settings = ApiSettings.from_env(run_scheduler=not no_scheduler, scan_interval_seconds=scan_interval)
+    settings = ApiSettings.from_env(
+        run_scheduler=not no_scheduler, scan_interval_seconds=scan_interval, open_register_periods=True
+    )
     db = open_store()
     library = checkout_library()
     if seed_demo:
@@ -122,7 +124,7 @@ def scheduler(
     day = optional_date(as_of, "--as-of")
     db = open_store()
     service = CaseService(db, checkout_library())
-    tick = service_tick(service)
+    tick = service_tick(service, register_periods=True)
     leadership = leadership_for(db.engine)
     if once:
         now = (lambda: dt.datetime.combine(day, dt.time(12), SHANGHAI)) if day else None

@@ -8,7 +8,7 @@ know any deadline, it calls `scan(CaseService, as_of)` which warns, records brea
 `on_expiry` actions. Unique keys on `breach` and `deadline_warning` make a doubled scan harmless;
 leadership makes it rare. Never a job per deadline, never an in-process timer for a legal date.
 May import: engine.errors, engine.store.db, engine.dates.calendar, engine.oversight (scan, audit,
-calendar_apply); the service is given, never imported. Never FastAPI.
+calendar_apply), engine.registry.verification; the service is given, never imported. Never FastAPI.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from engine.dates.calendar import get_calendar
 from engine.oversight.audit import breach_audit, reconcile_breaches
 from engine.oversight.calendar_apply import apply_calendar_update
 from engine.oversight.scan import scan
+from engine.registry.verification import last_ended_period, open_due_periods
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 #: the advisory lock key: a stable number derived from the project name
@@ -269,19 +270,22 @@ def _apply_calendar(service: Any, as_of: dt.date) -> bool:
     return not report.skipped
 
 
-def service_tick(service: Any) -> Tick:
+def service_tick(service: Any, register_periods: bool = False) -> Tick:
     """The scan job's work: the deadline scan (engine.oversight.scan), then the audit's catch-up of late-stopped breaches.
     The first call, and the first after the national calendar changed, applies a pending calendar update
-    first (engine.oversight.calendar_apply).
+    first (engine.oversight.calendar_apply). With `register_periods`, the first call in each quarter also
+    opens every institution's verification case of the quarter that ended (engine.registry.verification),
+    so the submission deadline runs for an institution that never submits.
 
     `service` is an engine.cases.runtime.CaseService (typed loosely: the runtime imports nothing from here).
     """
 
     calendar_applied = False
     seen_version = ""
+    seen_period = ""
 
     def tick(as_of: dt.date) -> Any:
-        nonlocal calendar_applied, seen_version
+        nonlocal calendar_applied, seen_version, seen_period
         # the national calendar's version changes when its overlay file does (a notice imported while the
         # scheduler runs): the update is applied again before the scan; get_calendar is a cached stat
         version = get_calendar("cn").version
@@ -289,6 +293,11 @@ def service_tick(service: Any) -> Tick:
             calendar_applied, seen_version = False, version
         if not calendar_applied:  # the first scan of this scheduler, or a new calendar: update first
             calendar_applied = _apply_calendar(service, as_of)
+        if register_periods and last_ended_period(as_of) != seen_period:
+            opened = open_due_periods(service, as_of)
+            seen_period = last_ended_period(as_of)
+            if opened:
+                log.info("opened %d verification case(s) of %s", len(opened), seen_period)
         report = scan(service, as_of)
         with service.db.transaction() as s:
             entries = breach_audit(

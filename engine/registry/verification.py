@@ -267,7 +267,11 @@ def open_due_periods(service: CaseService, as_of: dt.date) -> list[int]:
     deadline runs, and is breached, for an institution that never submits. Returns the cases opened."""
     period = last_ended_period(as_of)
     with service.db.read() as s:
-        ids = [i.id for i in s.exec(select(InstitutionRow).order_by(col(InstitutionRow.id))).all()]
+        # an office (仲裁院) submits with its commission
+        rows = s.exec(
+            select(InstitutionRow).where(InstitutionRow.kind != "office").order_by(col(InstitutionRow.id))
+        )
+        ids = [i.id for i in rows.all()]
         have = {i for i in ids if _period_case(s, i, period) is not None}
     return [open_period(service, i, period) for i in ids if i not in have]
 
