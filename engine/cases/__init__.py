@@ -12,6 +12,7 @@ __all__ = [
     "facts",
     "firing",
     "guards",
+    "joined",
     "listing",
     "media_types",
     "numbers",

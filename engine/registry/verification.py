@@ -12,7 +12,7 @@ Every submission is a `SubmissionRow` (its content and the content's sha256); ev
 attached to the case as a version of the document `register_data`, so the case file and its hash-chained
 event log are the history of submissions, returns and approvals. A submission row and the case's events
 are written in ONE database transaction: the runtime's service is run on the connection of this
-module's transaction (`_joined`: each of its own transactions becomes a savepoint of ours), so a
+module's transaction (engine.cases.joined: each of its own transactions becomes a savepoint of ours), so a
 failure anywhere leaves neither a row without its case nor a case event without its row.
 Who may do what: the institution's own clerks and directors submit; a director of the level above
 reviews (the parent institution, or an institution whose region contains the institution's region and is
@@ -23,24 +23,21 @@ May import: engine.errors, engine.store, engine.cases.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from engine.cases.access import AccessDenied, Principal
 from engine.cases.casefile import SYSTEM, Actor
+from engine.cases.joined import joined_service
 from engine.cases.runtime import CaseService
 from engine.errors import BadInput, CaseNotFound
-from engine.store.db import Database
 from engine.store.register_tables import SubmissionRow
 from engine.store.tables import CaseRow, InstitutionRow, UserRow
 
@@ -161,45 +158,6 @@ def _check_reviewer(s: Session, actor: Principal, institution: InstitutionRow) -
         )
 
 
-# ------------------------------------------------------------------------------- one transaction
-
-
-class _JoinedDatabase(Database):
-    """A `Database` whose transactions are savepoints of an open connection's transaction: the case
-    runtime run on it writes into the caller's transaction (committed or rolled back with it)."""
-
-    def __init__(self, db: Database, conn: sa.Connection) -> None:  # no engine of its own
-        self.url = db.url
-        self.dialect = db.dialect
-        self.engine = db.engine
-        self._conn = conn
-
-    @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        with Session(
-            bind=self._conn, expire_on_commit=False, autoflush=True, join_transaction_mode="create_savepoint"
-        ) as session:
-            yield session
-            session.commit()  # releases the savepoint; the caller's transaction commits it
-
-    @contextmanager
-    def read(self) -> Iterator[Session]:
-        with Session(
-            bind=self._conn, expire_on_commit=False, join_transaction_mode="create_savepoint"
-        ) as session:
-            yield session
-            session.rollback()
-
-
-def _joined(service: CaseService, s: Session) -> CaseService:
-    """A copy of `service` working inside the transaction of `s` (same library, clock, caches)."""
-    joined = copy.copy(service)
-    joined.db = _JoinedDatabase(service.db, s.connection())
-    # snapshots stored in this transaction are not stored until it commits: remember none of them
-    joined._stored_hashes = set()
-    return joined
-
-
 # ------------------------------------------------------------------------------- the flow
 
 
@@ -239,7 +197,7 @@ def open_period(service: CaseService, institution_id: str, period: str) -> int:
         case = _period_case(s, institution_id, period)
         if case is not None and case.id is not None:
             return case.id
-        view = _joined(service, s).open_case(
+        view = joined_service(service, s).open_case(
             PROCEDURE,
             min(end, service.today()),
             {"period": period, "kind": "quarterly"},
@@ -299,7 +257,7 @@ def submit(
     with service.db.transaction() as s:
         institution = _institution(s, institution_id, lock=True)
         _check_submitter(s, actor, institution)
-        joined = _joined(service, s)
+        joined = joined_service(service, s)
         case = _period_case(s, institution_id, period) if kind == "quarterly" else None
         if case is None:
             opened_on = min(end, at) if kind == "quarterly" else at
@@ -343,7 +301,7 @@ def resubmit(
         case, row = _case_and_row(s, case_id)
         institution = _institution(s, case.institution_id)
         _check_submitter(s, actor, institution)
-        record = _joined(service, s).fire(
+        record = joined_service(service, s).fire(
             case_id,
             "resubmit",
             _as(actor),
@@ -364,7 +322,7 @@ def approve(service: CaseService, case_id: int, actor: Principal, at: dt.date) -
     with service.db.transaction() as s:
         case, _row = _case_and_row(s, case_id)
         _check_reviewer(s, actor, _institution(s, case.institution_id))
-        return _joined(service, s).fire(case_id, "approve", _as(actor, REVIEWER_ROLE), at).stage_after
+        return joined_service(service, s).fire(case_id, "approve", _as(actor, REVIEWER_ROLE), at).stage_after
 
 
 def return_(service: CaseService, case_id: int, reasons: str, actor: Principal, at: dt.date) -> str:
@@ -374,7 +332,7 @@ def return_(service: CaseService, case_id: int, reasons: str, actor: Principal, 
     with service.db.transaction() as s:
         case, _row = _case_and_row(s, case_id)
         _check_reviewer(s, actor, _institution(s, case.institution_id))
-        record = _joined(service, s).fire(
+        record = joined_service(service, s).fire(
             case_id,
             "return_submission",
             _as(actor, REVIEWER_ROLE),
