@@ -117,7 +117,7 @@ def seed_demo(db: Database, library: Any, today: dt.date | None = None) -> SeedR
         drive(db, service, clock, demo_cases())
         if today is not None:
             clock.day = today
-            service_tick(service)(today)
+            service_tick(service, register_periods=True)(today)
     _roster(db, report)
     return report
 

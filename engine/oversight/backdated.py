@@ -2,9 +2,11 @@
 
 Owns: `BackdatedEntry` and `backdated_entries(session, min_days, since, until, scope)`. A supervisor
 reads it next to the breach audit: an entry recorded weeks after the day it claims may hide a missed
-deadline (the audit trusts effective dates; this report shows where they came late).
+deadline (the audit trusts effective dates; this report shows where they came late). Events of the
+system (role `system`: a scheduler catching up, a quarter's verification case opened on the quarter's
+last day, a calendar update) are not a person's back-dating and are left out.
 Place in the flow: stage 7 (oversight), read-only.
-May import: engine.store.tables, engine.cases.listing (scoping and the scope filter).
+May import: engine.store.tables, engine.cases.casefile (the system role), engine.cases.listing (scoping and the scope filter).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from engine.cases.casefile import SYSTEM_ROLE
 from engine.cases.listing import ListScope, apply_scope
 from engine.store.tables import CaseRow, EventRow
 
@@ -55,7 +58,11 @@ def backdated_entries(
 
     `since`/`until` bound the local date the event was recorded.
     """
-    stmt = select(EventRow, CaseRow).join(CaseRow, col(CaseRow.id) == col(EventRow.case_id))
+    stmt = (
+        select(EventRow, CaseRow)
+        .join(CaseRow, col(CaseRow.id) == col(EventRow.case_id))
+        .where(col(EventRow.role) != SYSTEM_ROLE)  # the system's catch-up is not a person's back-dating
+    )
     if since is not None:
         stmt = stmt.where(col(EventRow.recorded_at) >= _utc_start(since))
     if until is not None:
