@@ -18,8 +18,8 @@ import pytest
 from engine.cases.runtime import CaseService, ensure_institution
 from engine.procedures.library import ProcedureLibrary
 from engine.store.db import Database, init_db
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 

@@ -15,8 +15,8 @@ import pytest
 
 from engine.procedures.library import ProcedureLibrary
 from engine.proving.scenarios import Scenario, ScenarioError, load_scenarios, run_scenario
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "tests" / "scenarios"
 
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.paths import ROOT
+
 ENGINE = ROOT / "engine"
 COMMANDS = ROOT / "commands"
 EDGE_FRAMEWORKS = ("fastapi", "starlette", "typer", "uvicorn")

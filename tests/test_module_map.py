@@ -4,9 +4,8 @@ docstrings, every module with its size); and no engine package is left out of it
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.paths import ROOT
 
 
 def _script():  # type: ignore[no-untyped-def]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,8 +17,8 @@ from api.app import build_state, create_app
 from api.deps import ApiSettings, AppState
 from engine.demo.seed import SeedReport, demo_token, seed_demo
 from engine.oversight.scheduler import SHANGHAI
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 NOW = dt.datetime(2026, 11, 28, 10, 0, tzinfo=SHANGHAI)
 TODAY = NOW.date()
 

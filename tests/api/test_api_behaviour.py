@@ -4,7 +4,6 @@ rendered documents, the public progress lookup and its rate limit, the JSON erro
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from fastapi.testclient import TestClient
 from pytest import MonkeyPatch
@@ -15,6 +14,7 @@ from engine.cases import writes as case_writes
 from engine.cases.access import RateLimiter, new_query_code, query_code_matches, query_code_salt
 from engine.store.tables import CaseRow, DocumentRow
 from tests.api.conftest import Demo, auth
+from tests.paths import ROOT
 
 FRESH = "收到申请（期限内）"  # gx-nn, received, documents attached
 PARTY_CASE = "已受理（期限内，当事人可查询）"
@@ -381,7 +381,7 @@ def test_opening_and_attaching_are_one_engine_transaction_each(demo: Demo, monke
 
 def test_the_api_writes_only_through_the_engine() -> None:
     """No module of api/ (the CLI aside) opens a write transaction or adds to a session itself."""
-    root = Path(__file__).resolve().parents[2] / "api"
+    root = ROOT / "api"
     writes = re.compile(r"\.transaction\(|\.add\(|\.add_all\(|\.commit\(|\.delete\(|\.execute\(|\.merge\(")
     found = [
         f"{p.relative_to(root)}:{n}: {line.strip()}"

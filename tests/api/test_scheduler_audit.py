@@ -32,8 +32,8 @@ from engine.oversight.scheduler import SHANGHAI, service_tick
 from engine.procedures.library import ProcedureLibrary
 from engine.store.db import Database
 from engine.store.tables import BreachRow, EventRow, WarningRow
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 END = dt.date(2026, 11, 28)
 OUTAGE = (dt.date(2026, 10, 28), dt.date(2026, 11, 11))  # scheduler down on these days (end excluded)
 DAY = dt.timedelta(days=1)

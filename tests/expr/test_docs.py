@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from engine.errors import ProcedureInvalid
 from engine.expr import GUARD_SYNTAX_ERRORS, REGISTRY, TYPE_ERRORS, TypeEnv, check_guard, parse_guard
 from tests.expr.strategies import ENV
+from tests.paths import ROOT
 
-DOC = (Path(__file__).resolve().parents[2] / "docs" / "guards.md").read_text(encoding="utf-8")
+DOC = (ROOT / "docs" / "guards.md").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("name", REGISTRY.names())

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from hypothesis import given
@@ -21,6 +20,7 @@ from engine.expr import nodes as n
 from engine.expr.gtypes import DATE, DECIMAL, INT, MONEY, TEXT
 from tests.expr.fakes import FakeCase
 from tests.expr.strategies import ENV, cases, exprs, guards, scope_values
+from tests.paths import ROOT
 
 
 @given(guards())
@@ -143,7 +143,7 @@ def test_the_guards_of_a_real_procedure_round_trip() -> None:
 def _procedure_guards() -> list[str]:
     import yaml
 
-    root = Path(__file__).resolve().parents[2] / "procedures"
+    root = ROOT / "procedures"
     texts: list[str] = []
 
     def collect(node: Any) -> None:

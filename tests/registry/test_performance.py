@@ -18,9 +18,9 @@ from engine.registry.performance_report import Counts, PerformanceReport
 from engine.registry.performance_spec import FIGURES, check_performance_config, performance_spec
 from engine.registry.training import above_institution_level, training_shortfalls
 from engine.store.db import Database
+from tests.paths import ROOT
 from tests.registry import performance_world as pw
 
-ROOT = Path(__file__).resolve().parents[2]
 DERIVED = ("on_time_rate", "average_days", "mediation_rate", "online_rate", "p90_days", "court_changed")
 
 

@@ -12,8 +12,7 @@ from engine.oversight.scheduler import service_tick
 from engine.procedures.library import ProcedureLibrary
 from engine.store.tables import CaseRow
 from tests.fixtures_runtime import MovableNow, prepared_db
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.paths import ROOT
 
 
 def _count(svc: CaseService) -> int:

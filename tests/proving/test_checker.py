@@ -24,8 +24,8 @@ from engine.proving.invariants import reachable
 from engine.proving.report import CheckReport
 from engine.proving.scenarios import load_scenarios, run_scenario
 from engine.proving.steps import Finding, Step, scenario_yaml
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 BROKEN = ROOT / "tests" / "broken_procedures"
 PROCEDURES = ROOT / "procedures"
 #: CI budget for the shipped procedures (`make check-procedures` explores 2000 examples each)

@@ -24,6 +24,7 @@ from engine.expr import REGISTRY, Scope, TypeEnv, check_guard, evaluate, parse_g
 from engine.oversight.scan import scan
 from engine.procedures.library import ProcedureLibrary
 from tests.fixtures_runtime import MovableNow, load_arbitration, prepared_db
+from tests.paths import ROOT
 
 LIB: ProcedureLibrary = load_arbitration()
 ARB = LIB.get("arbitration")
@@ -67,7 +68,7 @@ def test_branches_are_destinations_of_the_action_and_checked_for_stages(tmp_path
     assert ARB.actions["apply_set_aside"].destinations == ("awarded", "in_court")
     assert ARB.actions["accept"].destinations == ("accepted",)
     assert ARB.actions["deliver_award"].destinations == ()  # stays
-    bad = (Path(__file__).parent.parent / "procedures" / "arbitration.yaml").read_text(encoding="utf-8")
+    bad = (ROOT / "procedures" / "arbitration.yaml").read_text(encoding="utf-8")
     bad = bad.replace("      - to: in_court\n        when: \"set_aside_applied_on != null\"",
                       "      - to: in_courtt\n        when: \"set_aside_applied_on != null\"")  # fmt: skip
     procs = tmp_path / "procedures"
@@ -76,7 +77,7 @@ def test_branches_are_destinations_of_the_action_and_checked_for_stages(tmp_path
     import subprocess
     import sys
 
-    root = Path(__file__).parent.parent
+    root = ROOT
     out = subprocess.run(
         [sys.executable, str(root / "cli.py"), "procedures", "validate", str(procs / "arbitration.yaml")],
         capture_output=True,

@@ -13,7 +13,6 @@ import functools
 import re
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -29,8 +28,8 @@ from engine.procedures.library import ProcedureLibrary
 from engine.procedures.model import Procedure
 from engine.store.db import Database
 from engine.store.tables import InstitutionRow
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = re.compile(r"第[一二三四五六七八九十百零]+条")
 D = dt.date
 

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from engine.codes.code_tables import CodeTables, UnknownCodeTable
 from engine.errors import ProcedureInvalid
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 TABLES = CodeTables.load(ROOT / "codes")
 REQUIRED = [
     "dispute_types",

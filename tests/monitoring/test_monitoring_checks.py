@@ -19,8 +19,8 @@ from engine.monitoring.risk import RiskSpec, SurgeRule, monthly_risks, risk_spec
 from engine.store.db import Database
 from engine.store.tables import MonitoringRow
 from tests.monitoring_factory import SimCase, random_cases, store_cases
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 CODES = CodeTables.load(ROOT / "codes")
 AS_OF = dt.date(2026, 12, 31)
 

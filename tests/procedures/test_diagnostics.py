@@ -16,8 +16,8 @@ import pytest
 from engine.errors import render_diagnostic
 from engine.expr import GUARD_SYNTAX_ERRORS, TYPE_ERRORS
 from engine.procedures.library import check_files
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 BAD = ROOT / "tests" / "bad_procedures"
 BASE = BAD / "base" / "mini.yaml"
 

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from engine.procedures.compiler import compile_snapshot
 from engine.procedures.library import check_text, discover
 from engine.procedures.source import read_yaml
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "bad_procedures" / "base" / "mini.yaml"
 INDEX = [MINI, *discover(ROOT / "procedures")]
 SOURCES = [(p, p.read_text(encoding="utf-8")) for p in INDEX]

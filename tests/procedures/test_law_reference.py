@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from engine.procedures.library import ProcedureLibrary
 from engine.procedures.model import Deadline, Procedure
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 LAW = ROOT / "docs" / "law.md"
 
 #: Deadlines being renamed (old id -> successors): while a procedure still has the old id, the rows of its

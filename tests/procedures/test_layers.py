@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from engine.dates.periods import Period
 from engine.procedures.layers import _compare
 from engine.procedures.library import check_files
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "bad_procedures" / "base" / "mini.yaml"
 HEAD = 'procedure: {id}\nversion: "1-x"\ntitle: 测试覆盖层\nextends: {base}\n'
 

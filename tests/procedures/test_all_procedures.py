@@ -10,8 +10,8 @@ import pytest
 from engine.procedures.compiler import compile_snapshot
 from engine.procedures.diagrams import machine_config
 from engine.procedures.library import ProcedureLibrary, check_files, discover
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 PROCEDURES = ROOT / "procedures"
 FILES = discover(PROCEDURES)
 

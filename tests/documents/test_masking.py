@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -21,8 +20,7 @@ from engine.documents.masking import Masker, mask_address, mask_id, mask_name
 from engine.documents.render import render_for_case
 from engine.procedures.library import ProcedureLibrary
 from engine.procedures.model import Procedure
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.paths import ROOT
 
 SURNAMES = ["王", "李", "赵", "钱", "孙", "周", "吴", "郑", "欧阳", "司马", "上官", "诸葛", "𠈌"]
 GIVEN = [

@@ -22,8 +22,8 @@ from engine.procedures.diagrams import machine_config, mermaid_diagram
 from engine.procedures.library import ProcedureLibrary, check_files, check_text
 from engine.procedures.model import Procedure
 from engine.procedures.overview import describe_procedure
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "bad_procedures" / "base" / "mini.yaml"
 MINI_TEXT = MINI.read_text(encoding="utf-8")
 

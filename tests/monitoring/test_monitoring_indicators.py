@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -18,8 +17,8 @@ from engine.errors import BadInput
 from engine.monitoring.indicators import Scope, indicator_spec, month_bounds, monthly_report
 from engine.store.db import Database
 from tests.monitoring_factory import SimCase, random_cases, store_cases
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 CODES = CodeTables.load(ROOT / "codes")
 MONTH = "2026-03"
 

@@ -19,6 +19,7 @@ from engine.dates.calendar import get_calendar, load_calendar
 from engine.dates.overlay import check_overlay, read_overlay
 from engine.dates.periods import add_months
 from engine.errors import CalendarError, ProcedureInvalid, YearNotCovered
+from tests.paths import ROOT
 
 D = dt.date.fromisoformat
 CAL = get_calendar("cn")
@@ -260,7 +261,7 @@ def test_bad_region_code() -> None:
 
 
 def test_shipped_overlay_is_clean_and_encodes_no_2027() -> None:
-    path = Path(__file__).resolve().parent.parent / "procedures" / "calendars" / "cn.yaml"
+    path = ROOT / "procedures" / "calendars" / "cn.yaml"
     assert check_overlay(path) == []
     assert 2027 not in read_overlay(path).national  # docs/law.md (g): not published
 

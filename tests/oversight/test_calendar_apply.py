@@ -40,6 +40,7 @@ from engine.oversight.verify import verify_case, verify_store
 from engine.store.db import Database
 from engine.store.tables import BreachRow, CaseRow, DeadlineRow, EventRow, MonitoringRow, WarningRow
 from tests.fixtures_runtime import MovableNow, load_arbitration, prepared_db
+from tests.paths import ROOT
 
 D = dt.date
 LIB = load_arbitration()
@@ -317,7 +318,7 @@ def test_cli_calendar_apply_and_verify(
     _switch(monkeypatch, new_calendar)
     monkeypatch.setenv("ZHONGCAI_DATABASE_URL", sqlite_url)
     runner = CliRunner()
-    root = str(Path(__file__).resolve().parent.parent / "procedures")
+    root = str(ROOT / "procedures")
     dry = runner.invoke(
         cli.app, ["calendar", "apply", "--dry-run", "--today", "2027-01-20", "--procedures", root]
     )

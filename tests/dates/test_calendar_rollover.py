@@ -23,8 +23,8 @@ from engine.oversight.scan import scan
 from engine.oversight.verify import verify_store
 from engine.store.tables import BreachRow
 from tests.fixtures_runtime import MovableNow, load_arbitration, prepared_db
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 NOTICE = ROOT / "tests" / "data" / "notices" / "2027_madeup.txt"
 LIB = load_arbitration()
 CLERK = Actor("u:clerk", "clerk")

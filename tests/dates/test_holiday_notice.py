@@ -20,9 +20,10 @@ from engine.dates.calendar import load_calendar, overlay_path_for
 from engine.dates.holiday_notice import MAX_BYTES, Notice, NoticeError, lunar_text, parse_notice
 from engine.dates.overlay_write import OverlayWriteError, add_year
 from engine.dates.statutory_days import statutory_days
+from tests.paths import ROOT
 
 D = dt.date.fromisoformat
-NOTICES = Path(__file__).resolve().parent / "data" / "notices"
+NOTICES = ROOT / "tests" / "data" / "notices"
 TEXT_2026 = (NOTICES / "2026.txt").read_text(encoding="utf-8")
 runner = CliRunner()
 _HALF = str.maketrans({"：": ":", "（": "(", "）": ")", "、": ",", "，": ",", "。": "."})

@@ -15,9 +15,9 @@ from engine.documents.demo import demo_snapshot
 from engine.documents.format import cn_date
 from engine.documents.render import render_for_case, render_pdf
 from engine.procedures.library import ProcedureLibrary
-from tests.test_documents import NATIONAL_DOCUMENTS
+from tests.documents.test_documents import NATIONAL_DOCUMENTS
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 TOOLS = ("pdftoppm", "pdftotext", "pdffonts")
 
 

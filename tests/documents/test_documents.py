@@ -30,8 +30,7 @@ from engine.documents.render import (
 )
 from engine.procedures.library import ProcedureLibrary
 from engine.procedures.model import Procedure
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.paths import ROOT
 
 #: the unified documents the system ships, by id
 NATIONAL_DOCUMENTS = (

@@ -23,8 +23,8 @@ from engine.cases.runtime import CaseService
 from engine.errors import EventNotAllowed
 from engine.procedures.library import ProcedureLibrary, check_files
 from tests.fixtures_runtime import MovableNow, prepared_db
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 MINI = (ROOT / "tests" / "runtime_procedures" / "mini.yaml").read_text(encoding="utf-8")
 SHIPPED = sorted((ROOT / "procedures").glob("*.yaml"))
 CLERK = Actor("u:clerk", "clerk")

@@ -21,6 +21,7 @@ from engine.oversight.audit import breach_audit
 from engine.oversight.scan import scan
 from engine.store.tables import BreachRow, DocumentRow, WarningRow
 from tests.fixtures_runtime import MovableNow, load_arbitration, prepared_db
+from tests.paths import ROOT
 
 LIB = load_arbitration()
 CLERK = Actor("u:clerk", "clerk")
@@ -90,7 +91,7 @@ def test_warnings_and_breaches_on_a_provisional_date_are_provisional(tmp_path: P
     from engine.codes.code_tables import CodeTables
     from engine.monitoring.indicators import monthly_report
 
-    codes = CodeTables.load(Path(__file__).resolve().parent.parent / "codes")
+    codes = CodeTables.load(ROOT / "codes")
     with svc.db.read() as s:
         month = monthly_report(s.connection(), "2027-01", codes)
     assert month.breaches.get("award") == 1 and month.provisional_breaches == 1
