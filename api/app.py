@@ -19,13 +19,12 @@ from fastapi import FastAPI
 from api.deps import ApiSettings, AppState
 from api.errors import BodySizeLimit, install_error_handlers
 from api.routes import cases, documents, oversight, procedures
+from engine import Database
 from engine.cases.access import RateLimiter
-from engine.store.db import Database
 
 if TYPE_CHECKING:
-    from engine.cases.runtime import CaseService
+    from engine import CaseService, ProcedureLibrary
     from engine.oversight.scheduler import DeadlineScanner
-    from engine.procedures.library import ProcedureLibrary
 
 log = logging.getLogger("zhongcai.api")
 
@@ -46,11 +45,11 @@ def build_state(
     if settings.init_db:
         db.init_db()
     if library is None:
-        from engine.procedures.library import ProcedureLibrary
+        from engine import ProcedureLibrary
 
         library = ProcedureLibrary.load(settings.procedures_dir)
     if service is None:
-        from engine.cases.runtime import CaseService
+        from engine import CaseService
 
         service = CaseService(db, library, settings.now)
     return AppState(

@@ -22,6 +22,7 @@ from fastapi import Path as PathParam
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import select
 
+from engine import Database
 from engine.cases.access import (
     AccessDenied,
     CaseRef,
@@ -33,13 +34,11 @@ from engine.cases.access import (
 )
 from engine.cases.media_types import UPLOAD_TYPES
 from engine.oversight.scheduler import SHANGHAI, shanghai_now
-from engine.store.db import Database
 from engine.store.tables import CaseRow
 
 if TYPE_CHECKING:
-    from engine.cases.runtime import CaseService
+    from engine import CaseService, ProcedureLibrary
     from engine.oversight.scheduler import DeadlineScanner
-    from engine.procedures.library import ProcedureLibrary
 
 ROOT = Path(__file__).resolve().parent.parent
 INT32 = 2**31 - 1

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
-from engine.store.db import Database  # noqa: E402
+from engine import Database  # noqa: E402
 from engine.store.hashchain import GENESIS, event_hash, event_payload  # noqa: E402
 from engine.store.tables import CaseRow, DeadlineRow, DocumentRow, EventRow, MonitoringRow  # noqa: E402
 
@@ -136,9 +136,8 @@ def clone_cases(db: Database, case_id: int, n: int, chunk: int = 2000) -> list[i
 
 def template_case(db: Database) -> tuple[Any, int]:
     """(service, case id): a case accepted on 2026-12-28 through the runtime (provisional dates)."""
-    from engine.cases.casefile import Actor
-    from engine.cases.runtime import CaseService, ensure_institution
-    from engine.procedures.library import ProcedureLibrary
+    from engine import Actor, CaseService, ProcedureLibrary
+    from engine.cases.runtime import ensure_institution
     from tests.fixtures_runtime import MovableNow
 
     ensure_institution(db, "inst", "测试劳动人事争议仲裁委员会", "110105", abbr="京朝")
@@ -205,9 +204,8 @@ def main() -> None:
     args = parser.parse_args()
 
     import engine.dates.calendar as calendar
-    from engine.oversight.calendar_apply import apply_calendar_update
+    from engine import apply_calendar_update, init_db
     from engine.oversight.verify import verify_case
-    from engine.store.db import init_db
 
     tmp = Path(tempfile.mkdtemp(prefix="zc-calapply-")) if args.keep is None else args.keep
     tmp.mkdir(parents=True, exist_ok=True)

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import chinese_calendar as cc
 
-from engine.dates.calendar import get_calendar
+from engine import get_calendar
 from engine.dates.clocks import due, due_date, start_clock
 from engine.dates.periods import Period, add_months, parse_period
 

@@ -20,14 +20,11 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.cases.casefile import Actor
-from engine.cases.runtime import CaseService, ensure_institution
+from engine import Actor, CaseService, Database, ProcedureLibrary, scan
+from engine.cases.runtime import ensure_institution
 from engine.errors import ZhongcaiError
-from engine.oversight.scan import scan
-from engine.procedures.library import ProcedureLibrary
 from engine.proving import case_run, checker
 from engine.proving.steps import Step
-from engine.store.db import Database
 from engine.store.tables import metadata
 
 ROOT = Path(__file__).resolve().parent.parent

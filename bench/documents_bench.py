@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from engine import ProcedureLibrary  # noqa: E402
 from engine.documents.demo import demo_snapshot  # noqa: E402
 from engine.documents.render import clear_template_cache, render_for_case, render_pdf  # noqa: E402
-from engine.procedures.library import ProcedureLibrary  # noqa: E402
 
 DOCUMENTS = (
     "acceptance_notice rejection_notice amendment_notice response_notice evidence_notice "

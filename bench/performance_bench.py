@@ -40,10 +40,10 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
+from engine import Database  # noqa: E402
 from engine.codes.code_tables import CodeTables  # noqa: E402
 from engine.registry.performance import performance  # noqa: E402
 from engine.registry.performance_spec import performance_spec  # noqa: E402
-from engine.store.db import Database  # noqa: E402
 
 GENERATOR = 1  # bump when the generated data changes (the cached file's name carries it)
 HASH = "c" * 64

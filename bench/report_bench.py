@@ -37,9 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa
 
+from engine import Database, monthly_report
 from engine.codes.code_tables import CodeTables
-from engine.monitoring.indicators import Scope, month_bounds, monthly_report
-from engine.store.db import Database
+from engine.monitoring.indicators import Scope, month_bounds
 
 ROOT = Path(__file__).resolve().parent.parent
 HASH = "b" * 64

@@ -326,9 +326,9 @@ def w_scan(res: Results, pg: str | None, tmp: Path, size: Callable[[str], int]) 
 
 def w_report(res: Results, pg: str | None, tmp: Path, size: Callable[[str], int]) -> None:
     from bench import report_bench as rb
+    from engine import Database
     from engine.codes.code_tables import CodeTables
     from engine.monitoring.indicators import Scope
-    from engine.store.db import Database
 
     n, months = size("report_cases"), 24
     codes = CodeTables.load(ROOT / "codes")
@@ -359,8 +359,8 @@ def w_report(res: Results, pg: str | None, tmp: Path, size: Callable[[str], int]
 
 def w_performance(res: Results, pg: str | None, tmp: Path, size: Callable[[str], int]) -> None:
     from bench import performance_bench as pb
+    from engine import Database
     from engine.codes.code_tables import CodeTables
-    from engine.store.db import Database
 
     n, staff = size("perf_cases"), size("perf_staff")
     path = pb.sqlite_file(n, staff)

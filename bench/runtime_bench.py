@@ -34,10 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa
 
-from engine.cases.casefile import Actor
-from engine.cases.runtime import CaseService, ensure_institution
-from engine.procedures.library import ProcedureLibrary
-from engine.store.db import Database, init_db
+from engine import Actor, CaseService, Database, ProcedureLibrary, init_db
+from engine.cases.runtime import ensure_institution
 from engine.store.tables import CaseRow, DeadlineRow, EventRow, MonitoringRow
 
 ROOT = Path(__file__).resolve().parent.parent

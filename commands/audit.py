@@ -20,8 +20,7 @@ def audit_breaches(
     institution: str | None = typer.Option(None, "--institution", help="only this institution id"),
 ) -> None:
     """超期督查 (breach audit) computed from the deadline rows as of a date; exit 1 if any breach."""
-    from engine.cases.runtime import CaseService
-    from engine.oversight.audit import breach_audit
+    from engine import CaseService, breach_audit
     from engine.oversight.breach_entries import breaches_csv
 
     if as_json and as_csv:

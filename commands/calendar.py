@@ -13,7 +13,7 @@ import typer
 from commands.common import CALENDAR_DATE, fail, parse_date, print_diagnostics, shanghai_today
 
 if TYPE_CHECKING:  # engine is imported inside the commands (fast start); names for annotations only
-    from engine.dates.calendar import WorkCalendar
+    from engine import WorkCalendar
 
 
 app = typer.Typer(help="工作日历 (working-day calendar): due dates, holidays", no_args_is_help=True)
@@ -264,8 +264,8 @@ def calendar_apply(
     import json
 
     from commands.case import case_service
+    from engine import apply_calendar_update
     from engine.errors import ZhongcaiError
-    from engine.oversight.calendar_apply import apply_calendar_update
 
     day = _date(today, "--today") if today else None
     service, _ = case_service(procedures)

@@ -16,8 +16,7 @@ if TYPE_CHECKING:  # engine is imported inside the commands (fast start); names 
     from collections.abc import Callable
     from typing import Any, TypeVar
 
-    from engine.cases.runtime import CaseService
-    from engine.store.db import Database
+    from engine import CaseService, Database
 
     _T = TypeVar("_T")
 
@@ -27,7 +26,7 @@ app = typer.Typer(help="案件 (cases): open, fire, show, list, history", no_arg
 
 def case_service(procedures: Path) -> tuple[CaseService, Database]:
     """(service, db) on ZHONGCAI_DATABASE_URL, migrated; exits 1 with the reason when that fails."""
-    from engine.cases.runtime import CaseService
+    from engine import CaseService
     from engine.errors import ZhongcaiError
 
     db = open_database()
@@ -92,7 +91,7 @@ def case_open(
     """开立案件 (open a case): checks the facts, allocates the case number, starts the deadlines."""
     import json
 
-    from engine.cases.casefile import Actor
+    from engine import Actor
     from engine.cases.runtime import ensure_institution
     from engine.cases.text import case_json, case_lines
 
@@ -123,7 +122,7 @@ def case_fire(
     procedures: Path = PROCEDURES_OPTION,
 ) -> None:
     """执行操作 (fire an action). A refusal prints its code (stage, role, date, facts, document, guard, deadline)."""
-    from engine.cases.casefile import Actor
+    from engine import Actor
     from engine.cases.text import deadline_lines
 
     service, _ = case_service(procedures)
@@ -159,7 +158,7 @@ def case_query_code(
 ) -> None:
     """补发查询码 (issue a new query code): the old one stops working; recorded as an event (without the
     code). The new code is printed once."""
-    from engine.cases.casefile import Actor
+    from engine import Actor
 
     service, _ = case_service(procedures)
     case_id = case_id_of(service, case)
@@ -178,7 +177,7 @@ def case_attach(
     procedures: Path = PROCEDURES_OPTION,
 ) -> None:
     """提交文书 (file submitted documents)."""
-    from engine.cases.casefile import Actor
+    from engine import Actor
 
     service, _ = case_service(procedures)
     case_id, day = case_id_of(service, case), _date(at, "--at")

@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
+    from engine import Database, ProcedureLibrary
     from engine.errors import Diagnostic, ZhongcaiError
-    from engine.procedures.library import ProcedureLibrary
-    from engine.store.db import Database
 
 #: the prefix of a failure line in the case, monitor and codes groups
 ERROR = "错误 (error): "
@@ -55,8 +54,8 @@ def open_database(
 ) -> Database:
     """The database of ZHONGCAI_DATABASE_URL, migrated. An error of type `catch` (default: any
     ZhongcaiError) is printed after `prefix` and exits with `code`."""
+    from engine import init_db
     from engine.errors import ZhongcaiError
-    from engine.store.db import init_db
 
     caught = catch or ZhongcaiError
     try:
@@ -70,8 +69,8 @@ def load_library(
 ) -> ProcedureLibrary:
     """Every procedure under `root`, compiled. An error of type `catch` (default: ProcedureInvalid)
     prints `message` ({exc} filled in) and exits 1."""
+    from engine import ProcedureLibrary
     from engine.errors import ProcedureInvalid
-    from engine.procedures.library import ProcedureLibrary
 
     caught = catch or ProcedureInvalid
     try:

@@ -24,7 +24,7 @@ def documents_check(
 
     ids = procedure_ids or []
     if not ids:
-        from engine.procedures.library import ProcedureLibrary
+        from engine import ProcedureLibrary
 
         ids = list(ProcedureLibrary.load(procedures, strict=False)[0].ids())
     errors = 0

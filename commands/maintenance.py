@@ -36,7 +36,7 @@ def verify(as_json: bool = typer.Option(False, "--json"), procedures: Path = PRO
     """校验数据完整性 (verify the store): stages, sequences, hash chains, monitoring records, deadline replay."""
     import json
 
-    from engine.oversight.verify import verify_store
+    from engine import verify_store
 
     service, _ = case_service(procedures)
     report = verify_store(service)
@@ -69,9 +69,8 @@ def demo(
     """演示 (demo): a realistic case from application to an effective award on a fresh SQLite database."""
     import tempfile
 
+    from engine import ProcedureLibrary, init_db
     from engine.demo.walkthrough import run_demo
-    from engine.procedures.library import ProcedureLibrary
-    from engine.store.db import init_db
 
     with tempfile.TemporaryDirectory() as tmp:
         path = db_path or Path(tmp) / "demo.db"

@@ -129,7 +129,8 @@ def monitor_report(
     """月度监测指标 (monthly indicators): stocks, flows, closures, amounts, rates with numerator/denominator."""
     import json
 
-    from engine.monitoring.indicators import indicator_spec, month_bounds, monthly_report
+    from engine import monthly_report
+    from engine.monitoring.indicators import indicator_spec, month_bounds
     from engine.monitoring.text import report_lines
 
     load_config(lambda: month_bounds(month))

@@ -68,8 +68,8 @@ def procedures_validate(
 
 def load_procedure(procedure_id: str, root: Path) -> Procedure:
     """The compiled procedure `procedure_id` under `root`; exits 1 with its errors if it does not compile."""
+    from engine import ProcedureLibrary
     from engine.errors import UnknownProcedure, render_diagnostics
-    from engine.procedures.library import ProcedureLibrary
 
     lib, diags = ProcedureLibrary.load(root, strict=False)
     try:
@@ -165,8 +165,8 @@ def procedures_check(
 ) -> None:
     """证明程序规则 (prove a rule set): explore random cases with hypothesis; exit 1 on a counterexample,
     printed as dated actions and as a scenario file that `zhongcai test` reproduces."""
+    from engine import ProcedureLibrary
     from engine.errors import ProcedureInvalid, UnknownProcedure, render_diagnostics
-    from engine.procedures.library import ProcedureLibrary
     from engine.proving.checker import check_procedure
 
     if examples < 1 or budget <= 0:

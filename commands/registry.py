@@ -179,7 +179,7 @@ def registry_open_periods(
 ) -> None:
     """Open each institution's verification case (核准) of the last ended quarter, so its submission
     deadline runs (idempotent; the scheduler does this too)."""
-    from engine.cases.runtime import CaseService
+    from engine import CaseService
     from engine.registry.verification import last_ended_period, open_due_periods
 
     day = _day(as_of, "--as-of")

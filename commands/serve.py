@@ -117,7 +117,7 @@ def scheduler(
     as_of: str | None = typer.Option(None, "--as-of", help="with --once: scan as of this date (YYYY-MM-DD)"),
 ) -> None:
     """只运行期限扫描 (run the deadline scan alone: warnings, breaches, on_expiry actions)."""
-    from engine.cases.runtime import CaseService
+    from engine import CaseService
     from engine.oversight.scheduler import SHANGHAI, DeadlineScanner, leadership_for, scan_now, service_tick
 
     configure_logging()

@@ -35,6 +35,7 @@ from api.schemas import (
     TransitionOut,
 )
 from api.views import case_out, deadline_out, event_out, procedure_of, progress_out, transition_out
+from engine import Actor
 from engine.cases.access import (
     AccessDenied,
     Principal,
@@ -45,7 +46,6 @@ from engine.cases.access import (
     staff_only,
     write_refused,
 )
-from engine.cases.casefile import Actor
 from engine.cases.listing import cases_in_scope, list_scope
 
 router = APIRouter(prefix="/v1/cases", tags=["cases 案件"])

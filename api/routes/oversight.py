@@ -15,9 +15,9 @@ from fastapi.responses import PlainTextResponse
 from api.deps import Caller, State
 from api.routes.cases import ERRORS
 from api.schemas import BackdatedOut, BreachListOut, BreachOut, LegalDate
+from engine import breach_audit
 from engine.cases.access import staff_only
 from engine.cases.listing import list_scope
-from engine.oversight.audit import breach_audit
 from engine.oversight.backdated import backdated_entries
 from engine.oversight.breach_entries import breaches_csv
 
@@ -86,8 +86,9 @@ def monitoring_report(
 ) -> dict[str, Any]:
     """监测月报: the monitoring indicators of a month, for the caller's institution or region."""
     staff_only(p, "监测月报 (the monitoring report)")
+    from engine import monthly_report
     from engine.codes.code_tables import CodeTables, default_codes_dir
-    from engine.monitoring.indicators import Scope, monthly_report
+    from engine.monitoring.indicators import Scope
 
     if p.is_staff:
         scope = Scope(institution=p.institution_id)

@@ -17,8 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bench.systems import zhongcai as zc
-from engine.oversight.scan import scan
-from engine.store.db import Database
+from engine import Database, scan
 
 AS_OF = dt.date(2026, 6, 15)
 DEADLINE_IDS = ("award", "service", "tribunal_notice", "defence_copy")

@@ -26,9 +26,9 @@ from transitions import Machine
 
 from bench.systems import OPENED_ON, STEPS
 from bench.systems.zhongcai import library
+from engine import Database
 from engine.dates.periods import Period
 from engine.demo.walkthrough import FACTS
-from engine.store.db import Database
 
 META = sa.MetaData()
 CASES = sa.Table(

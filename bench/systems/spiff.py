@@ -22,7 +22,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.util.task import TaskState
 
 from bench.systems import FIXTURES, STEPS
-from engine.store.db import Database
+from engine import Database
 
 META = sa.MetaData()
 WORKFLOWS = sa.Table(

@@ -14,11 +14,9 @@ import time
 from zoneinfo import ZoneInfo
 
 from bench.systems import OPENED_ON, ROOT, STEPS
-from engine.cases.casefile import Actor
-from engine.cases.runtime import CaseService, ensure_institution
+from engine import Actor, CaseService, Database, ProcedureLibrary, init_db
+from engine.cases.runtime import ensure_institution
 from engine.demo.walkthrough import FACTS
-from engine.procedures.library import ProcedureLibrary
-from engine.store.db import Database, init_db
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NAME = "zhongcai"
