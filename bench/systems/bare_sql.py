@@ -60,10 +60,8 @@ def load_deadlines(url: str, n: int) -> tuple[Database, Any]:
 
     def case_rows() -> Any:
         for i in range(cases_n):
-            yield tuple(
-                first + i if c == "id" else (f"B{first + i}" if c == "case_number" else case[c])
-                for c in ["id", *case_cols]
-            )
+            numbers = {"id": first + i, "case_number": f"B{first + i}", "receipt_number": f"R{first + i}"}
+            yield tuple(numbers[c] if c in numbers else case[c] for c in ["id", *case_cols])
 
     def deadline_rows(conv: Any) -> Any:
         base = [conv(tmpl[c]) for c in dl_cols]
