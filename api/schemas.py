@@ -82,7 +82,8 @@ class ErrorOut(BaseModel):
 
 
 class CaseOpenIn(_In):
-    procedure_id: Ident = "arbitration"
+    #: default: the institution's own procedure on the register (Nanning: guangxi), else arbitration
+    procedure_id: Ident | None = None
     at: LegalDate | None = Field(
         default=None, description="the day the application was received (default today)"
     )

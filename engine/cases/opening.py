@@ -26,17 +26,57 @@ from engine.cases.numbers import (
 )
 from engine.cases.state import CaseState
 from engine.cases.views import case_view
-from engine.errors import BadInput, EventNotAllowed
+from engine.errors import BadInput, EventNotAllowed, UnknownProcedure
 from engine.procedures.dsl import OPEN_ACTION
+from engine.procedures.model import Procedure
 from engine.store.tables import InstitutionRow
 
 if TYPE_CHECKING:
-    from engine.cases.runtime import CaseService
+    from engine.cases.runtime import CaseService, ProcedureSource
+
+
+def check_procedure_of(procedure: Procedure, institution: InstitutionRow, library: ProcedureSource) -> None:
+    """An institution opens cases under its own region's procedure: a regional procedure of another
+    region is refused, and so is the national procedure its own regional procedure extends (a Nanning
+    commission whose register names `guangxi` cannot open under plain `arbitration`)."""
+    own = institution.procedure_id
+    if procedure.region is not None and not institution.region_code.startswith(procedure.region):
+        raise BadInput(
+            f"程序“{procedure.title}”（{procedure.id}）适用于地区 {procedure.region}，{institution.name}"
+            f"（地区 {institution.region_code}）不能选用其他地区的程序；请使用 {own or 'arbitration'} "
+            f"(procedure '{procedure.id}' is for region {procedure.region}, not {institution.region_code})",
+            field="procedure_id",
+        )
+    if (
+        own is not None
+        and own != procedure.id
+        and procedure.region is None
+        and _extends(library, own, procedure.id)
+    ):
+        raise BadInput(
+            f"{institution.name}适用本地区程序 {own}，不能选用其所依据的全国程序 {procedure.id} "
+            f"(this institution's procedure is '{own}', which extends '{procedure.id}': open under '{own}')",
+            field="procedure_id",
+        )
+
+
+def default_procedure(service: CaseService, institution_id: str) -> str:
+    """The procedure an institution opens cases under unless told otherwise."""
+    with service.db.read() as s:
+        institution = s.get(InstitutionRow, institution_id)
+    return (institution.procedure_id if institution is not None else None) or "arbitration"
+
+
+def _extends(library: ProcedureSource, own: str, national: str) -> bool:
+    try:
+        return library.get(own).extends == national
+    except UnknownProcedure:  # a procedure the library no longer has: not this check's concern
+        return False
 
 
 def open_case(
     service: CaseService,
-    procedure_id: str,
+    procedure_id: str | None,
     at: dt.date,
     facts: Mapping[str, Any] | None,
     institution_id: str,
@@ -48,7 +88,10 @@ def open_case(
     with the `accept` action, or now for a procedure without one), start the `open` deadlines,
     write event 1 and its monitoring record; store the hash of `query_code` if given (the public
     lookup until acceptance issues a new one). Raises BadInput (facts, institution) or
-    EventNotAllowed (date)."""
+    EventNotAllowed (date). Without `procedure_id`, the institution's own procedure on the register
+    (`institution.procedure_id`), else the national `arbitration`."""
+    if procedure_id is None:
+        procedure_id = default_procedure(service, institution_id)
     procedure = service.library.get(procedure_id)
     given = checked_facts(procedure, facts, code_tables(), at)
     if given:
@@ -72,6 +115,7 @@ def open_case(
                 f"仲裁机构 '{institution_id}' 不存在 (unknown institution '{institution_id}'; create it first)",
                 field="institution_id",
             )
+        check_procedure_of(procedure, institution, service.library)
         service.store_snapshot(s, procedure)
         receipt: str | None = None
         if takes_case_number_on_acceptance(procedure):

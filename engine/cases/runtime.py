@@ -172,7 +172,7 @@ class CaseService:
 
     def open_case(
         self,
-        procedure_id: str,
+        procedure_id: str | None,
         at: dt.date,
         facts: Mapping[str, Any] | None,
         institution_id: str,

@@ -136,6 +136,7 @@ def drive(
     """
     with db.read() as s:
         users = {u.username: u for u in s.exec(select(UserRow)).all()}
+        procedures = {i.id: i.procedure_id for i in s.exec(select(InstitutionRow)).all()}
     ids: dict[int, int] = {}
     current: dt.date | None = None
     for recorded, ci, _si, at, action, role, facts in timeline(cases):
@@ -149,7 +150,10 @@ def drive(
         user = users["applicant_demo"] if role == "applicant" else users[f"{role}_{suffix}"]
         actor = Actor(str(user.id), role)
         if action == "open":
-            view = service.open_case("arbitration", at, FACTS, case.institution, actor=actor)
+            # the institution's own procedure from the register (Nanning: guangxi)
+            view = service.open_case(
+                procedures.get(case.institution) or "arbitration", at, FACTS, case.institution, actor=actor
+            )
             ids[ci] = view.id
             _after_open(db, view.id, case, users)
         elif action == "attach":

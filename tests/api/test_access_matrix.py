@@ -176,7 +176,6 @@ def test_oversight_access_and_scope(demo: Demo, endpoint: str, user: str | None)
 @pytest.mark.parametrize("user", list(USERS), ids=[u or "anonymous" for u in USERS])
 def test_opening_a_case(demo: Demo, user: str | None) -> None:
     body = {
-        "procedure_id": "arbitration",
         "at": "2026-11-27",
         "facts": {"claim_amount": "1000"},
         "institution_id": "gx-nn",

@@ -350,7 +350,7 @@ def _count_rows(demo: Demo, table: type) -> int:
 def test_opening_and_attaching_are_one_engine_transaction_each(demo: Demo, monkeypatch: MonkeyPatch) -> None:
     """A failure at the last write of POST /v1/cases or of an upload leaves no case (with its query-code
     hash) and no document row: the route makes one engine call, which writes everything or nothing."""
-    body = {"procedure_id": "arbitration", "at": "2026-11-27", "facts": {"claim_amount": "1"}}
+    body = {"at": "2026-11-27", "facts": {"claim_amount": "1"}}
 
     def crash(*_: object, **__: object) -> None:
         raise RuntimeError("the store went away")

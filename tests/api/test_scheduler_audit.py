@@ -214,9 +214,7 @@ def test_a_late_period_restarted_later_stays_a_breach(tmp_path: Path, library: A
     steps = [
         (
             dt.date(2026, 8, 3),
-            lambda: service.open_case(
-                "arbitration", dt.date(2026, 8, 3), {"claim_amount": 100}, "gx-nn", clerk
-            ),
+            lambda: service.open_case(None, dt.date(2026, 8, 3), {"claim_amount": 100}, "gx-nn", clerk),
         ),
     ]
     clock.day = steps[0][0]

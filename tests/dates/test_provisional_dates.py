@@ -171,7 +171,7 @@ def test_the_api_shows_provisional_deadlines_and_breaches(tmp_path: Path) -> Non
         "respondent_name": "某某公司",
     }
     clerk = Actor("clerk_nn", "clerk")
-    case_id = state.service.open_case("arbitration", today, facts, "gx-nn", clerk).id
+    case_id = state.service.open_case(None, today, facts, "gx-nn", clerk).id
     state.service.attach(case_id, ["application", "applicant_identity"], today, clerk)
     state.service.fire(case_id, "accept", clerk, today)
     with TestClient(create_app(state=state), raise_server_exceptions=False) as client:
