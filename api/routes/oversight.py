@@ -1,7 +1,10 @@
-"""/v1/breaches, /v1/audit/backdated, /v1/monitoring/report: what supervisors and directors read.
+"""/v1/breaches, /v1/audit/backdated, /v1/monitoring/report, /v1/oversight/coverage: what supervisors and
+directors read.
 
 The breach audit is computed from the deadline rows as of any date (engine.oversight.audit), scoped to the
-caller's institution (staff) or region (supervisors). Parties may not read these.
+caller's institution (staff) or region (supervisors). Parties may not read these. Coverage (办案系统覆盖率,
+在线办案率) is a count of institutions and cases, no case or person in it: supervisors see their region,
+staff their own institution's province (what they are measured against).
 May import: engine, api.
 """
 
@@ -97,3 +100,27 @@ def monitoring_report(
     with st.db.engine.connect() as conn:
         report = monthly_report(conn, month, codes, scope=scope)
     return dict(report.to_json())
+
+
+@router.get("/oversight/coverage", responses=ERRORS)
+def coverage_report(
+    st: State,
+    p: Caller,
+    as_of: Annotated[LegalDate | None, Query(description="the register as of (default today)")] = None,
+    month: Annotated[
+        str | None,
+        Query(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$", description="YYYY-MM (default: the month of as_of)"),
+    ] = None,
+) -> dict[str, Any]:
+    """办案系统覆盖率 and 在线办案率 against the plan's targets, by level and province."""
+    from engine.cases.access import region_prefix
+    from engine.registry.coverage import coverage
+
+    staff_only(p, "覆盖率 (the coverage report)")
+    day = as_of or st.today()
+    if p.is_staff:
+        prefix = (p.region_code or "")[:2] or None
+    else:
+        prefix = region_prefix(p.region_code) or None
+    with st.db.read() as session:
+        return dict(coverage(session, day, month or day.strftime("%Y-%m"), region_prefix=prefix).to_json())
