@@ -23,6 +23,7 @@ from engine.cases.listing import list_scope
 from engine.oversight.audit import breach_audit
 from engine.oversight.backdated import backdated_entries
 from engine.oversight.breach_entries import breaches_csv
+from engine.store.tables import InstitutionRow
 
 router = APIRouter(prefix="/v1", tags=["oversight 督查"])
 InstitutionQ = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
@@ -118,9 +119,11 @@ def coverage_report(
 
     staff_only(p, "覆盖率 (the coverage report)")
     day = as_of or st.today()
-    if p.is_staff:
-        prefix = (p.region_code or "")[:2] or None
-    else:
-        prefix = region_prefix(p.region_code) or None
+    prefix: str | None
     with st.db.read() as session:
+        if p.is_staff:  # the province of the caller's institution (never the whole country by default)
+            own = session.get(InstitutionRow, p.institution_id) if p.institution_id else None
+            prefix = (own.region_code if own is not None else p.region_code or "")[:2] or "-"
+        else:
+            prefix = region_prefix(p.region_code) or None
         return dict(coverage(session, day, month or day.strftime("%Y-%m"), region_prefix=prefix).to_json())
