@@ -18,7 +18,7 @@ from fastapi import FastAPI
 
 from api.deps import ApiSettings, AppState
 from api.errors import BodySizeLimit, install_error_handlers
-from api.routes import cases, documents, oversight, procedures
+from api.routes import cases, documents, oversight, procedures, public_registry, registry, submissions
 from engine import Database
 from engine.cases.access import RateLimiter
 
@@ -107,9 +107,10 @@ def create_app(settings: ApiSettings | None = None, state: AppState | None = Non
     )
     app.state.zc = state
     install_error_handlers(app)
-    for module in (cases, documents, oversight, procedures):
+    for module in (cases, documents, oversight, procedures, submissions, registry):
         app.include_router(module.router)
     app.include_router(procedures.public)
+    app.include_router(public_registry.router)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:

@@ -1,7 +1,10 @@
-"""/v1/breaches, /v1/audit/backdated, /v1/monitoring/report: what supervisors and directors read.
+"""/v1/breaches, /v1/audit/backdated, /v1/monitoring/report, /v1/oversight/coverage: what supervisors and
+directors read.
 
 The breach audit is computed from the deadline rows as of any date (engine.oversight.audit), scoped to the
-caller's institution (staff) or region (supervisors). Parties may not read these.
+caller's institution (staff) or region (supervisors). Parties may not read these. Coverage (办案系统覆盖率,
+在线办案率) is a count of institutions and cases, no case or person in it: supervisors see their region,
+staff their own institution's province (what they are measured against).
 May import: engine, api.
 """
 
@@ -20,6 +23,7 @@ from engine.cases.access import staff_only
 from engine.cases.listing import list_scope
 from engine.oversight.backdated import backdated_entries
 from engine.oversight.breach_entries import breaches_csv
+from engine.store.tables import InstitutionRow
 
 router = APIRouter(prefix="/v1", tags=["oversight 督查"])
 InstitutionQ = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
@@ -98,3 +102,29 @@ def monitoring_report(
     with st.db.engine.connect() as conn:
         report = monthly_report(conn, month, codes, scope=scope)
     return dict(report.to_json())
+
+
+@router.get("/oversight/coverage", responses=ERRORS)
+def coverage_report(
+    st: State,
+    p: Caller,
+    as_of: Annotated[LegalDate | None, Query(description="the register as of (default today)")] = None,
+    month: Annotated[
+        str | None,
+        Query(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$", description="YYYY-MM (default: the month of as_of)"),
+    ] = None,
+) -> dict[str, Any]:
+    """办案系统覆盖率 and 在线办案率 against the plan's targets, by level and province."""
+    from engine.cases.access import region_prefix
+    from engine.registry.coverage import coverage
+
+    staff_only(p, "覆盖率 (the coverage report)")
+    day = as_of or st.today()
+    prefix: str | None
+    with st.db.read() as session:
+        if p.is_staff:  # the province of the caller's institution (never the whole country by default)
+            own = session.get(InstitutionRow, p.institution_id) if p.institution_id else None
+            prefix = (own.region_code if own is not None else p.region_code or "")[:2] or "-"
+        else:
+            prefix = region_prefix(p.region_code) or None
+        return dict(coverage(session, day, month or day.strftime("%Y-%m"), region_prefix=prefix).to_json())

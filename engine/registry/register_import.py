@@ -29,6 +29,10 @@ from engine.registry.sheets import Sheet, read_sheets
 from engine.registry.staff import AppointmentValues, StaffValues, add_staff, appoint
 from engine.store.db import Database
 from engine.store.register_tables import AppointmentRow, StaffRow
+from engine.store.tables import InstitutionRow
+
+#: who may write an institution's rows: (institution id, its region code) -> bool (the API's scope)
+Allowed = Callable[[str, str], bool]
 
 #: header -> field of an institution row (required headers first)
 INSTITUTION_COLUMNS = {
@@ -130,7 +134,25 @@ def _get(row: dict[str, str], header: str) -> str:
     return row.get(header, "").strip()
 
 
-def _institution_row(session: Session, row: dict[str, str], today: dt.date, procedures: Any) -> bool:
+def _check_allowed(session: Session, allowed: Allowed | None, institution_id: str, *regions: str) -> None:
+    """Refuse a row of an institution outside the importer's scope: its region on the register and
+    every region the row gives must be allowed (an unknown institution is reported by the register)."""
+    if allowed is None:
+        return
+    current = session.get(InstitutionRow, institution_id)
+    checked = [r for r in (current.region_code if current else None, *regions) if r]
+    if any(not allowed(institution_id, r) for r in checked):
+        raise BadInput(
+            f"无权登记机构 {institution_id}：只能导入本人所在机构或本督查地区的机构 "
+            "(outside your scope: your own institution, or the institutions of your region)",
+            field="机构代码",
+        )
+
+
+def _institution_row(
+    session: Session, row: dict[str, str], today: dt.date, procedures: Any, allowed: Allowed | None = None
+) -> bool:
+    _check_allowed(session, allowed, _get(row, "机构代码"), _get(row, "行政区划代码"))
     kind_text = _get(row, "机构类型") or "commission"
     kind = next((k for k, v in KINDS.items() if v == kind_text), kind_text)
     values = InstitutionValues(
@@ -168,8 +190,15 @@ def _find_staff(session: Session, institution_id: str, name: str, id_number: str
     ).first()
 
 
-def _staff_row(session: Session, row: dict[str, str], today: dt.date, report: ImportReport) -> None:
+def _staff_row(
+    session: Session,
+    row: dict[str, str],
+    today: dt.date,
+    report: ImportReport,
+    allowed: Allowed | None = None,
+) -> None:
     institution_id, name = _get(row, "机构代码"), _get(row, "姓名")
+    _check_allowed(session, allowed, institution_id)
     id_number = _get(row, "公民身份号码") or None
     person = _find_staff(session, institution_id, name, id_number)
     if person is None:
@@ -260,12 +289,20 @@ def _run(
 
 
 def import_register(
-    db: Database, path: Path, *, today: dt.date, procedures: Any = None, dry_run: bool = False
+    db: Database,
+    path: Path,
+    *,
+    today: dt.date,
+    procedures: Any = None,
+    dry_run: bool = False,
+    allowed: Allowed | None = None,
 ) -> ImportReport:
     """Import the institutions and staff of a CSV or XLSX file in one transaction.
 
     Raises ImportRejected (bad rows, with every problem) or SheetError (an unreadable file); either way
-    nothing is written. With `dry_run`, every row is checked and the transaction rolled back."""
+    nothing is written. With `dry_run`, every row is checked and the transaction rolled back. With
+    `allowed`, a row of an institution for which `allowed(institution_id, region_code)` is false (its
+    region on the register, or the one the row gives) is a problem of the file."""
     sheets = read_sheets(path)
     kinds = []
     for sheet in sheets:
@@ -289,7 +326,7 @@ def import_register(
                 if kind == 0:
 
                     def one(row: dict[str, str]) -> None:
-                        if _institution_row(session, row, today, procedures):
+                        if _institution_row(session, row, today, procedures, allowed):
                             report.institutions += 1
 
                     report.rows += _run(
@@ -298,7 +335,7 @@ def import_register(
                 else:
                     report.rows += _run(
                         session, sheet, STAFF_COLUMNS, STAFF_REQUIRED, problems,
-                        lambda row: _staff_row(session, row, today, report),
+                        lambda row: _staff_row(session, row, today, report, allowed),
                     )  # fmt: skip
             if problems:
                 raise ImportRejected(problems)

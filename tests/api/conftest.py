@@ -59,3 +59,31 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Demo(state=state, client=client, seed=seed)
     state.db.dispose()
+
+
+@pytest.fixture(scope="module")
+def register_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """A demo database of its own for the register's writes (submissions, imports), so they cannot
+    disturb the session's `demo`; with a director of 广西 (gx, the level above gx-nn): `director_gx`."""
+    from engine.cases.access import issue_token
+    from engine.store.tables import UserRow
+
+    path = tmp_path_factory.mktemp("register") / "register.db"
+    state = build_state(make_settings(f"sqlite:///{path}"))
+    seed = seed_demo(state.db, state.library, today=TODAY)
+    with state.db.transaction() as s:
+        user = UserRow(
+            username="director_gx",
+            display_name="广西主任",
+            role="director",
+            institution_id="gx",
+            region_code="450000",
+        )
+        s.add(user)
+        s.flush()
+        assert user.id is not None
+        issue_token(s, user.id, name="test", token=demo_token("director_gx"))
+    app = create_app(state=state)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield Demo(state=state, client=client, seed=seed)
+    state.db.dispose()

@@ -242,3 +242,184 @@ def _restore_demo_code(demo: Demo, case_id: int, label: str) -> None:
             query_code_salt(row.case_number, row.receipt_number), demo.query_code(label)
         )
         s.add(row)
+
+
+# ------------------------------------------------------------------------------------------ the register
+#: the register's own and foreign institution (region): gx-nn in 4501 (45), gd-sz in 4403 (44)
+INSTITUTIONS = {"gx-nn": "450100", "gd-sz": "440300"}
+
+
+def register_relation(user: str | None, institution: str) -> str:
+    kind, inst, region = USERS[user]
+    if kind in ("anonymous", "party"):
+        return kind
+    if kind == "staff":
+        return "staff_same" if inst == institution else "outsider"
+    return "supervisor_in" if region and INSTITUTIONS[institution].startswith(region) else "outsider"
+
+
+#: name -> (method, path, request kwargs, status by relation; anonymous 401, party 403 by default)
+REGISTER_READS: dict[str, tuple[str, dict[str, Any], dict[str, int]]] = {
+    "institution": ("/v1/registry/institutions/{inst}", {}, {"staff_same": 200, "supervisor_in": 200, "outsider": 404}),
+    "staff": ("/v1/registry/staff", {"institution": "{inst}"}, {"staff_same": 200, "supervisor_in": 200, "outsider": 403}),
+    "performance": (
+        "/v1/registry/performance",
+        {"institution": "{inst}", "from": "2026-01-01", "to": "2026-11-28"},
+        {"staff_same": 200, "supervisor_in": 200, "outsider": 403},
+    ),
+    "performance_csv": (
+        "/v1/registry/performance",
+        {"institution": "{inst}", "from": "2026-01-01", "to": "2026-11-28", "format": "csv"},
+        {"staff_same": 200, "supervisor_in": 200, "outsider": 403},
+    ),
+    "training": ("/v1/registry/training", {"institution": "{inst}", "year": 2026}, {"staff_same": 200, "supervisor_in": 200, "outsider": 403}),
+    "submissions": ("/v1/registry/submissions", {"institution": "{inst}"}, {"staff_same": 200, "supervisor_in": 200, "outsider": 403}),
+}  # fmt: skip
+
+
+def register_expected(table: dict[str, int], rel: str) -> int:
+    return {"anonymous": 401, "party": 403}.get(rel) or table[rel]
+
+
+@pytest.mark.parametrize("institution", list(INSTITUTIONS), ids=["own_institution", "foreign_institution"])
+@pytest.mark.parametrize("user", list(USERS), ids=[u or "anonymous" for u in USERS])
+@pytest.mark.parametrize("endpoint", list(REGISTER_READS))
+def test_register_read_access(demo: Demo, endpoint: str, user: str | None, institution: str) -> None:
+    path, params, table = REGISTER_READS[endpoint]
+    params = {k: (v.format(inst=institution) if isinstance(v, str) else v) for k, v in params.items()}
+    resp = demo.client.get(path.format(inst=institution), params=params, headers=auth(user) if user else {})
+    want = register_expected(table, register_relation(user, institution))
+    assert resp.status_code == want, (endpoint, user, institution, resp.status_code, resp.text[:300])
+    if want >= 400:
+        assert set(resp.json()) >= {"code", "message"} and resp.json()["message"]
+        return
+    if endpoint == "staff":
+        items = resp.json()["items"]
+        assert items and {i["institution_id"] for i in items} == {institution}
+        own = register_relation(user, institution) == "staff_same"
+        assert all(i["personal_data"] is own and (i["id_number"] is not None) is own for i in items)
+    if endpoint == "institution":
+        assert resp.json()["version"]["institution_id"] == institution
+
+
+@pytest.mark.parametrize("user", list(USERS), ids=[u or "anonymous" for u in USERS])
+@pytest.mark.parametrize(
+    "endpoint", ["/v1/registry/institutions", "/v1/oversight/coverage", "/v1/registry/staff"]
+)
+def test_register_lists_are_scoped(demo: Demo, endpoint: str, user: str | None) -> None:
+    resp = demo.client.get(
+        endpoint, params={"per_page": 100} if "staff" in endpoint else {}, headers=auth(user) if user else {}
+    )
+    kind, inst, region = USERS[user]
+    assert resp.status_code == {"anonymous": 401, "party": 403}.get(kind, 200), resp.text[:300]
+    if resp.status_code != 200:
+        return
+    body = resp.json()
+    if endpoint == "/v1/oversight/coverage":  # staff: their institution's province; supervisors their region
+        province = region or INSTITUTIONS[inst or ""][:2]
+        assert set(body["by_region"]) == {province}
+        return
+    institutions = {i["institution_id"] for i in body["items"]}
+    if kind == "staff":
+        assert institutions == {inst}
+    else:
+        with demo.state.db.read() as s:
+            from sqlmodel import select
+
+            from engine.store.tables import InstitutionRow
+
+            in_region = {
+                i.id for i in s.exec(select(InstitutionRow)).all() if i.region_code.startswith(region or "?")
+            }
+        assert institutions and institutions <= in_region
+        if endpoint == "/v1/registry/institutions":
+            assert institutions == in_region
+
+
+@pytest.mark.parametrize("user", list(USERS), ids=[u or "anonymous" for u in USERS])
+@pytest.mark.parametrize("path", ["/v1/public/arbitrators", "/v1/public/institutions"])
+def test_the_public_register_needs_no_token(demo: Demo, path: str, user: str | None) -> None:
+    resp = demo.client.get(path, headers=auth(user) if user else {})
+    assert resp.status_code == 200 and resp.json()["total"] > 0
+
+
+def _sheet(institution: str) -> bytes:
+    return f"机构代码,姓名,岗位,聘期起\n{institution},矩阵测试员,clerk,2026-01-01\n".encode()
+
+
+@pytest.mark.parametrize("institution", list(INSTITUTIONS), ids=["own_institution", "foreign_institution"])
+@pytest.mark.parametrize("user", list(USERS), ids=[u or "anonymous" for u in USERS])
+def test_register_import_access(demo: Demo, user: str | None, institution: str) -> None:
+    """A dry run (it writes nothing): a director of the institution or a supervisor of its region passes;
+    another director or supervisor gets the row refused (422 bad_rows); everyone else 403, anonymous 401."""
+    resp = demo.client.post(
+        "/v1/registry/import",
+        data={"dry_run": "true"},
+        files={"file": ("register.csv", _sheet(institution), "text/csv")},
+        headers=auth(user) if user else {},
+    )
+    rel = register_relation(user, institution)
+    importer = (
+        (user or "").startswith("director") or rel in ("supervisor_in",) or USERS[user][0] == "supervisor"
+    )
+    if rel == "anonymous":
+        want = 401
+    elif not importer:
+        want = 403
+    else:
+        want = 200 if rel in ("staff_same", "supervisor_in") else 422
+    assert resp.status_code == want, (user, institution, resp.status_code, resp.text[:300])
+    if want == 200:
+        assert resp.json()["staff_added"] == 1 and resp.json()["written"] is False
+    if want == 422:
+        assert resp.json()["code"] == "bad_rows"
+        assert resp.json()["details"][0]["column"] == "机构代码"
+    with demo.state.db.read() as s:
+        from sqlmodel import select
+
+        from engine.store.register_tables import StaffRow
+
+        assert s.exec(select(StaffRow).where(StaffRow.name == "矩阵测试员")).first() is None
+
+
+@pytest.mark.parametrize("institution", list(INSTITUTIONS), ids=["own_institution", "foreign_institution"])
+@pytest.mark.parametrize("user", list(USERS), ids=[u or "anonymous" for u in USERS])
+def test_register_submission_access(register_demo: Demo, user: str | None, institution: str) -> None:
+    """Submitting (a correction: a case of its own each time) is for the institution's clerks and
+    directors; approving and returning for a director of the level above (none among the demo users for
+    gx-nn and gd-sz: 403 for those who see the case, 404 for those who do not)."""
+    demo = register_demo
+    headers = auth(user) if user else {}
+    rel = register_relation(user, institution)
+    resp = demo.client.post(
+        "/v1/registry/submissions",
+        json={"institution_id": institution, "period": "2026Q3", "kind": "correction"},
+        headers=headers,
+    )
+    submitter = rel == "staff_same" and (user or "").split("_")[0] in ("clerk", "director")
+    want = {"anonymous": 401}.get(rel, 201 if submitter else 403)
+    assert resp.status_code == want, (user, institution, resp.status_code, resp.text[:300])
+    case_id = _a_submission(demo, institution)
+    for action, body in (("approve", None), ("return", {"reasons": "人员信息不全"})):
+        resp = demo.client.post(f"/v1/registry/submissions/{case_id}/{action}", json=body, headers=headers)
+        want = {"anonymous": 401, "party": 403, "outsider": 404}.get(rel, 403)
+        assert resp.status_code == want, (action, user, institution, resp.status_code, resp.text[:300])
+        assert set(resp.json()) >= {"code", "message"}
+
+
+def _a_submission(demo: Demo, institution: str) -> int:
+    """A submitted verification case of the institution (submitted by its clerk when there is none)."""
+    clerk = {"gx-nn": "clerk_nn", "gd-sz": "clerk_sz"}[institution]
+    listed = demo.client.get(
+        "/v1/registry/submissions", params={"institution": institution}, headers=auth(clerk)
+    )
+    items = listed.json()["items"]
+    if items:
+        return int(items[-1]["case_id"])
+    resp = demo.client.post(
+        "/v1/registry/submissions",
+        json={"institution_id": institution, "period": "2026Q3", "kind": "correction"},
+        headers=auth(clerk),
+    )
+    assert resp.status_code == 201, resp.text
+    return int(resp.json()["case_id"])

@@ -10,10 +10,11 @@ documented status codes, content types and headers, bodies matching their schema
 undocumented methods, 401 without a token, a missing required header refused.
 
 The settings are the repository's `schemathesis.toml`, the file `schemathesis run --checks all` reads
-from the checkout, so the CLI and this test judge alike. It disables no check: on four operations it
-lets `positive_data_acceptance` take one more status (422, 415 or 406), where whether a well-formed
-request is carried out depends on the case's stage, the procedure's facts or today's date, which no
-schema can describe (docs/api.md), and it lets the fire route answer a missing If-Match with 428;
+from the checkout, so the CLI and this test judge alike. It disables no check: on seven operations (four of
+cases, three of the register) it lets `positive_data_acceptance` take one more status (422, 415 or 406),
+where whether a well-formed request is carried out depends on the case's stage, the procedure's facts,
+today's date, the rows of an uploaded file or the relation of two parameters, which no schema can
+describe (docs/api.md), and it lets the fire route answer a missing If-Match with 428;
 `test_config_exclusions_are_narrow` keeps it at that. The stateful phase (links between operations) is
 the CLI's: `--max-examples 10 --seed 1` passes for every role (docs/api.md has the commands).
 Seeded (`derandomize`), its own demo database (the fuzzing cannot disturb the access matrix), about 45 s.
@@ -70,6 +71,12 @@ STATE_DEPENDENT = {
     "POST /v1/cases/{case_id}/documents": [415, 422],
     # format=html|pdf exists only for a generated document; of an uploaded scan it is 406
     "GET /v1/cases/{case_id}/documents/{document_id}": [406],
+    # the register's import: a .csv or .xlsx file (415) whose every row is good (422 bad_rows)
+    "POST /v1/registry/import": [415, 422],
+    # a period submitted already (422 stage), a day the procedure refuses (422 date)
+    "POST /v1/registry/submissions": [422],
+    # `to` before `from`: 422
+    "GET /v1/registry/performance": [422],
 }
 #: `missing_required_header`'s statuses plus 428 (RFC 6585) on the one route with a required header
 MISSING_HEADER = {"POST /v1/cases/{case_id}/actions/{action}": [400, 401, 403, 406, 415, 422, 428]}

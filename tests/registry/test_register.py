@@ -229,3 +229,32 @@ def test_xlsx_with_two_sheets(db: Database, tmp_path: Path) -> None:
     report = import_register(db, path, today=TODAY)
     assert (report.institutions, report.staff_added, report.appointments_added) == (3, 3, 3)
     assert report.sheets == ["机构", "人员"]
+
+
+def test_rows_outside_the_importers_scope_are_problems_and_nothing_is_written(db: Database, tmp_path: Path) -> None:
+    """`allowed(institution_id, region_code)` (the API's scope): a row of an institution it refuses, by
+    the region on the register or the one the row gives, is a problem of the file."""
+    calls: list[tuple[str, str]] = []
+
+    def guangxi_only(institution_id: str, region: str) -> bool:
+        calls.append((institution_id, region))
+        return region.startswith("4501")
+
+    inst = _write(tmp_path, "机构.csv", INSTITUTIONS_CSV)
+    with pytest.raises(ImportRejected) as err:
+        import_register(db, inst, today=TODAY, allowed=guangxi_only)
+    assert [(p.row, p.column) for p in err.value.problems] == [(2, "机构代码")]  # gx is 450000
+    assert "无权登记机构 gx" in err.value.problems[0].message
+    with db.read() as s:
+        assert s.exec(select(func.count()).select_from(InstitutionRow)).one() == 0
+    import_register(db, inst, today=TODAY)  # as the CLI does: no scope
+    moved = INSTITUTIONS_CSV.replace("gx-nn-qx,青秀区劳动人事争议仲裁委员会,仲裁委员会,,县（区）级,450103", "gx-nn-qx,青秀区劳动人事争议仲裁委员会,仲裁委员会,,县（区）级,440303")
+    with pytest.raises(ImportRejected) as err:
+        import_register(db, _write(tmp_path, "改.csv", moved), today=TODAY, allowed=guangxi_only)
+    assert ("gx-nn-qx", "440303") in calls
+    staff = _write(tmp_path, "人员.csv", STAFF_CSV)
+    report = import_register(db, staff, today=TODAY, allowed=lambda i, r: i == "gx-nn")
+    assert report.staff_added == 3
+    with pytest.raises(ImportRejected) as err:
+        import_register(db, staff, today=TODAY, allowed=lambda i, r: i == "gd-sz")
+    assert {(p.row, p.column) for p in err.value.problems} == {(2, "机构代码"), (3, "机构代码"), (4, "机构代码")}
