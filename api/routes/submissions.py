@@ -101,6 +101,28 @@ def return_submission(case_id: CaseId, body: ReturnIn, st: State, p: Caller) -> 
     return ReviewedOut(case_id=case_id, stage=stage)
 
 
+@router.post("/{case_id}/resubmit", response_model=SubmittedOut, responses=WRITE_ERRORS)
+def resubmit(case_id: CaseId, st: State, p: Caller) -> SubmittedOut:
+    """重新报送: after a return, submit the register data as it stands today (the institution's clerks
+    and directors)."""
+    register_reader(p, "报送核准 (the verification)")
+    _visible_case(st, p, case_id)
+    day = st.today()
+    with st.db.read() as session:
+        case = session.get(CaseRow, case_id)
+        assert case is not None  # _visible_case found it
+        content = content_of(session, case.institution_id, day)
+    with st.writing():
+        done = ver.resubmit(st.service, case_id, content, p, day)
+    return SubmittedOut(
+        submission_id=done.submission_id,
+        case_id=done.case_id,
+        case_number=done.case_number,
+        stage=done.stage,
+        content_sha256=done.content_sha256,
+    )
+
+
 @router.get("", response_model=SubmissionListOut, responses=ERRORS)
 def list_submissions(st: State, p: Caller, institution: InstitutionQ = None) -> SubmissionListOut:
     """报送记录: an institution's submissions (default: the caller's own, or every one of a supervisor's

@@ -405,6 +405,10 @@ def test_register_submission_access(register_demo: Demo, user: str | None, insti
         want = {"anonymous": 401, "party": 403, "outsider": 404}.get(rel, 403)
         assert resp.status_code == want, (action, user, institution, resp.status_code, resp.text[:300])
         assert set(resp.json()) >= {"code", "message"}
+    # resubmitting is for the institution's submitters, and only after a return (this one is submitted)
+    resp = demo.client.post(f"/v1/registry/submissions/{case_id}/resubmit", headers=headers)
+    want = {"anonymous": 401, "party": 403, "outsider": 404}.get(rel, 422 if submitter else 403)
+    assert resp.status_code == want, ("resubmit", user, institution, resp.status_code, resp.text[:300])
 
 
 def _a_submission(demo: Demo, institution: str) -> int:

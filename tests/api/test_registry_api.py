@@ -269,3 +269,23 @@ def test_verification_flow(register_demo: Demo) -> None:
         post(f"/v1/registry/submissions/{not_verification}/approve", headers=auth("clerk_nn")).status_code
         == 404
     )
+
+
+def test_a_returned_submission_is_resubmitted_and_approved(register_demo: Demo) -> None:
+    post = register_demo.client.post
+    sub = post(
+        "/v1/registry/submissions",
+        json={"institution_id": "gx-nn", "period": "2026Q2", "kind": "correction"},
+        headers=auth("clerk_nn"),
+    )
+    assert sub.status_code == 201, sub.text
+    case_id = sub.json()["case_id"]
+    early = post(f"/v1/registry/submissions/{case_id}/resubmit", headers=auth("clerk_nn"))
+    assert early.status_code == 422 and early.json()["code"] == "stage"  # nothing was returned yet
+    back = post(f"/v1/registry/submissions/{case_id}/return", json={"reasons": "缺少培训记录"}, headers=auth("director_gx"))
+    assert back.json()["stage"] == "returned"
+    assert post(f"/v1/registry/submissions/{case_id}/resubmit", headers=auth("clerk_sz")).status_code == 404
+    again = post(f"/v1/registry/submissions/{case_id}/resubmit", headers=auth("director_nn"))
+    assert again.status_code == 200 and again.json()["stage"] == "submitted", again.text
+    ok = post(f"/v1/registry/submissions/{case_id}/approve", headers=auth("director_gx"))
+    assert ok.json()["stage"] == "approved"
