@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from commands.common import print_diagnostics
 from commands.monitor import code_tables, fail_monitor, load_config, optional_date
 
 app = typer.Typer(help="代码表 (code tables under codes/): show, validate", no_args_is_help=True)
@@ -59,16 +60,24 @@ def codes_validate(
     from engine.monitoring.datachecks import check_spec
     from engine.monitoring.indicators import indicator_spec
     from engine.monitoring.risk import risk_spec
+    from engine.registry.coverage import load_targets
+    from engine.registry.performance_spec import check_performance_config
 
     codes = code_tables()
     if table is None:
         load_config(indicator_spec)
         load_config(check_spec)
         load_config(risk_spec)
+        load_config(load_targets)
+        problems = check_performance_config(codes=codes)
+        if problems:
+            print_diagnostics(problems)
+            raise typer.Exit(1)
         total = sum(len(codes.table(n)) for n in codes.names())
         typer.echo(
             f"{len(codes.names())} 个代码表 (tables), {total} 个代码；监测配置无误 (indicators, data checks, risk: ok)"
         )
+        typer.echo("登记配置无误 (register: performance figures, coverage targets: ok)")
         return
     if code is None:
         raise fail_monitor("给出代码表名时还需给出代码 (give TABLE and CODE)", 2)

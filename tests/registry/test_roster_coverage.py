@@ -82,3 +82,21 @@ def test_coverage_counts_commissions_by_level(registered: Database) -> None:
     assert (gx["prefectural"].rate, gx["prefectural"].meets) == (1.0, True)
     assert report.online["45"]["handled"] == 0 and report.online["45"]["meets"] is None
     assert report.to_json()["by_region"]["45"]["name"] == "广西壮族自治区"
+
+
+def test_codes_validate_checks_the_register_configuration(tmp_path: Path) -> None:
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from cli import app
+    from tests.paths import CODES
+
+    bad = tmp_path / "codes"
+    shutil.copytree(CODES, bad)
+    text = (bad / "coverage.yaml").read_text(encoding="utf-8").replace("above: 0.85", "above: 1.85")
+    (bad / "coverage.yaml").write_text(text, encoding="utf-8")
+    ok = CliRunner().invoke(app, ["codes", "validate"])
+    assert ok.exit_code == 0 and "登记配置无误" in ok.stdout
+    res = CliRunner().invoke(app, ["codes", "validate"], env={"ZHONGCAI_CODES_DIR": str(bad)})
+    assert res.exit_code == 1 and "coverage.yaml:13" in res.stderr and "less than or equal to 1" in res.stderr
