@@ -35,7 +35,7 @@ def procedure_of(st: AppState, procedure_id: str, procedure_hash: str | None = N
     """The compiled procedure a case runs under (its pinned snapshot, else the library's version)."""
     if procedure_hash:
         try:
-            return st.service.procedure_for_hash(procedure_hash)
+            return st.service.versions.for_hash(procedure_hash)
         except Exception:
             pass
     return st.library.get(procedure_id)

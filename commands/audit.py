@@ -29,9 +29,7 @@ def audit_breaches(
     db = open_store()
     service = CaseService(db, checkout_library())
     with db.read() as s:
-        entries = breach_audit(
-            s, day, institution_id=institution, procedures=lambda pid, h: service.procedure_by_hash(s, pid, h)
-        )
+        entries = breach_audit(s, day, institution_id=institution, procedures=service.versions.lookup(s))
     if as_json:
         typer.echo(
             json.dumps(

@@ -52,7 +52,7 @@ def breaches(
             scope=list_scope(p),
             institution_id=institution_id,
             statutory_only=statutory_only,
-            procedures=lambda pid, content_hash: st.service.procedure_by_hash(session, pid, content_hash),
+            procedures=st.service.versions.lookup(session),
         )
     if format == "csv":
         return PlainTextResponse(

@@ -21,6 +21,7 @@ __all__ = [
     "reissue",
     "runtime",
     "state",
+    "versions",
     "text",
     "views",
     "writes",

@@ -55,5 +55,5 @@ def joined_service(service: CaseService, s: Session) -> CaseService:
     joined = copy.copy(service)
     joined.db = JoinedDatabase(service.db, s.connection())
     # snapshots stored in this transaction are not stored until it commits: remember none of them
-    joined._stored_hashes = set()
+    joined.versions = service.versions.inside(joined.db)
     return joined

@@ -32,7 +32,8 @@ from engine.procedures.model import Procedure
 from engine.store.tables import InstitutionRow
 
 if TYPE_CHECKING:
-    from engine.cases.runtime import CaseService, ProcedureSource
+    from engine.cases.runtime import CaseService
+    from engine.cases.versions import ProcedureSource
 
 
 def check_procedure_of(procedure: Procedure, institution: InstitutionRow, library: ProcedureSource) -> None:
@@ -116,7 +117,7 @@ def open_case(
                 field="institution_id",
             )
         check_procedure_of(procedure, institution, service.library)
-        service.store_snapshot(s, procedure)
+        service.versions.store(s, procedure)
         receipt: str | None = None
         if takes_case_number_on_acceptance(procedure):
             number = receipt = allocate_receipt_number(s, institution, at.year)

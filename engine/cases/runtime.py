@@ -22,13 +22,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from engine.cases import access, opening, reissue
 from engine.cases import writes as w
@@ -37,17 +35,17 @@ from engine.cases.firing import ATTACH, as_refusal, plan_fire
 from engine.cases.numbers import known_by
 from engine.cases.papers import submitted
 from engine.cases.state import load_state, read_case
+from engine.cases.versions import ProcedureSource, ProcedureVersions
 from engine.cases.views import case_view, event_view
 from engine.errors import (
     CaseNotFound,
     DocumentFailed,
     EventNotAllowed,
     GuardRuntimeError,
-    UnknownProcedure,
 )
 from engine.procedures.model import Procedure
 from engine.store.db import Database
-from engine.store.tables import CaseRow, EventRow, InstitutionRow, SnapshotRow
+from engine.store.tables import CaseRow, EventRow, InstitutionRow
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -55,19 +53,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 def shanghai_now() -> dt.datetime:
     """The current time in Asia/Shanghai (legal dates are local dates, P10)."""
     return dt.datetime.now(SHANGHAI)
-
-
-class ProcedureSource(Protocol):
-    """What the runtime needs from engine.procedures.library.ProcedureLibrary."""
-
-    def get(self, procedure_id: str) -> Procedure: ...
-
-
-def _compile_snapshot(spec: Mapping[str, Any]) -> Procedure:
-    from engine.procedures.compiler import compile_snapshot
-
-    procedure: Procedure = compile_snapshot(dict(spec))
-    return procedure
 
 
 class CaseService:
@@ -79,7 +64,7 @@ class CaseService:
         library: ProcedureSource,
         now: Callable[[], dt.datetime] = shanghai_now,
         *,
-        compile_snapshot: Callable[[Mapping[str, Any]], Procedure] = _compile_snapshot,
+        compile_snapshot: Callable[[Mapping[str, Any]], Procedure] | None = None,
         query_codes: Callable[[str], str] | None = None,
     ) -> None:
         """`query_codes(salt)`: the new query code of a case (acceptance, reissue); random by default
@@ -88,12 +73,10 @@ class CaseService:
         self.query_codes: Callable[[str], str] = query_codes or (lambda _salt: access.new_query_code())
         self.library = library
         self.now = now
-        self._compile_snapshot = compile_snapshot
-        self._by_hash: dict[str, Procedure] = {}
-        self._stored_hashes: set[str] = set()
-        self._lock = threading.Lock()
+        #: the procedure versions cases run under (the library's, or their stored snapshots)
+        self.versions = ProcedureVersions(db, library, compile_snapshot)
 
-    # ------------------------------------------------------------------ clock and procedures
+    # ------------------------------------------------------------------ clock
 
     def today(self) -> dt.date:
         """Today's local date (Asia/Shanghai) according to `now`."""
@@ -108,65 +91,6 @@ class CaseService:
         if now.tzinfo is None:
             now = now.replace(tzinfo=SHANGHAI)
         return now.astimezone(dt.UTC)
-
-    def procedure_by_hash(self, session: Session, procedure_id: str, content_hash: str) -> Procedure:
-        """The procedure version a case runs under: the library's if unchanged, else its stored snapshot."""
-        got = self._by_hash.get(content_hash)
-        if got is not None:
-            return got
-        try:
-            current: Procedure | None = self.library.get(procedure_id)
-        except Exception:
-            current = None
-        if current is not None and current.content_hash == content_hash:
-            procedure = current
-        else:
-            row = session.get(SnapshotRow, content_hash)
-            if row is None:
-                raise CaseNotFound(
-                    f"procedure snapshot {content_hash[:12]} of '{procedure_id}' is missing from the store"
-                )
-            procedure = self._compile_snapshot(row.spec)
-        with self._lock:
-            self._by_hash[content_hash] = procedure
-        return procedure
-
-    def procedure_for_hash(self, content_hash: str) -> Procedure:
-        """The procedure version stored under `content_hash` (for callers without a session)."""
-        got = self._by_hash.get(content_hash)
-        if got is not None:
-            return got
-        with self.db.read() as s:
-            row = s.get(SnapshotRow, content_hash)
-            if row is None:
-                raise UnknownProcedure(f"no procedure snapshot with hash {content_hash[:12]} in the store")
-            return self.procedure_by_hash(s, row.procedure_id, content_hash)
-
-    def store_snapshot(self, session: Session, procedure: Procedure) -> None:
-        """Store the procedure's snapshot under its content hash once (engine.cases.opening), in the
-        opening's transaction. Remembered as stored only once it is seen in the store: a snapshot
-        inserted by an opening that then rolls back is inserted again by the next one."""
-        if procedure.content_hash in self._stored_hashes:
-            return
-        stored = session.get(SnapshotRow, procedure.content_hash) is not None
-        if not stored:
-            try:
-                with session.begin_nested():
-                    session.add(
-                        SnapshotRow(
-                            content_hash=procedure.content_hash,
-                            procedure_id=procedure.id,
-                            version=procedure.version,
-                            spec=w.jsonable(procedure.snapshot),
-                        )
-                    )
-                    session.flush()
-            except sa.exc.IntegrityError:
-                stored = True  # stored by a concurrent opening
-        with self._lock:
-            self._by_hash.setdefault(procedure.content_hash, procedure)
-            if stored:
-                self._stored_hashes.add(procedure.content_hash)
 
     # ------------------------------------------------------------------ opening
 
@@ -301,7 +225,7 @@ class CaseService:
             case = read_case(s.connection(), case_id)
             if case is None:
                 raise CaseNotFound(f"案件 {case_id} 不存在 (no case with id {case_id})")
-            procedure = self.procedure_by_hash(s, case.procedure_id, case.procedure_hash)
+            procedure = self.versions.by_hash(s, case.procedure_id, case.procedure_hash)
             return case_view(s, case, procedure)
 
     def find(self, case_number: str) -> CaseView:
@@ -311,7 +235,7 @@ class CaseService:
             case = next((r for r in rows if r.case_number == case_number), rows[0] if rows else None)
             if case is None or case.id is None:
                 raise CaseNotFound(f"案号 {case_number} 不存在 (no case numbered {case_number})")
-            return case_view(s, case, self.procedure_by_hash(s, case.procedure_id, case.procedure_hash))
+            return case_view(s, case, self.versions.by_hash(s, case.procedure_id, case.procedure_hash))
 
     def history(self, case_id: int) -> list[EventView]:
         with self.db.read() as s:

@@ -258,7 +258,7 @@ def load_state(
         )
     if expected_version is not None and case.version != expected_version:
         raise CaseConflict(case_id, expected_version, case.version)
-    procedure = service.procedure_by_hash(session, case.procedure_id, case.procedure_hash)
+    procedure = service.versions.by_hash(session, case.procedure_id, case.procedure_hash)
     rows = {r[2]: LoadedDeadline(*r) for r in _LOAD_DEADLINES.all(conn, {"case_id": case_id})}
     return CaseState(
         case,

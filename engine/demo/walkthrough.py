@@ -23,8 +23,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from engine.cases.casefile import Actor
-from engine.cases.runtime import CaseService, ProcedureSource, ensure_institution
+from engine.cases.runtime import CaseService, ensure_institution
 from engine.cases.text import case_lines, deadline_lines
+from engine.cases.versions import ProcedureSource
 from engine.oversight.scan import scan
 from engine.store.db import Database
 from engine.store.tables import DocumentRow

@@ -83,7 +83,7 @@ def _staff_names(session: Session, actor_ids: set[str]) -> dict[str, str]:
     return names
 
 
-#: (procedure_id, content_hash) -> the compiled procedure a case runs under (CaseService.procedure_by_hash)
+#: (procedure_id, content_hash) -> the compiled procedure a case runs under (engine.cases.versions.ProcedureVersions.lookup)
 ProcedureLookup = Callable[[str, str], Any]
 
 

@@ -188,7 +188,7 @@ class _Memo:
         key = (case.procedure_id, case.procedure_hash, case.region_code)
         got = self.setups.get(key)
         if got is None:
-            procedure = self.service.procedure_by_hash(s, case.procedure_id, case.procedure_hash)
+            procedure = self.service.versions.by_hash(s, case.procedure_id, case.procedure_hash)
             got = self.setups[key] = (procedure, calendar_for(procedure, case.region_code))
         return got
 

@@ -114,7 +114,7 @@ def scan(service: CaseService, as_of: dt.date) -> ScanReport:
         fire_on: dict[tuple[str, str], Any] = {}  # (hash, deadline id) -> the model.Deadline
         no_breach: list[tuple[str, str]] = []
         for procedure_id, content_hash in versions:
-            procedure = service.procedure_by_hash(s, procedure_id, content_hash)
+            procedure = service.versions.by_hash(s, procedure_id, content_hash)
             for spec in procedure.deadlines.values():
                 if spec.on_expiry is not None:
                     fire_on[(content_hash, spec.id)] = spec

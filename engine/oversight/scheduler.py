@@ -300,9 +300,7 @@ def service_tick(service: Any, register_periods: bool = False) -> Tick:
                 log.info("opened %d verification case(s) of %s", len(opened), seen_period)
         report = scan(service, as_of)
         with service.db.transaction() as s:
-            entries = breach_audit(
-                s, as_of, procedures=lambda pid, content_hash: service.procedure_by_hash(s, pid, content_hash)
-            )
+            entries = breach_audit(s, as_of, procedures=service.versions.lookup(s))
             added = reconcile_breaches(s, entries, as_of)
         if added:
             log.info("recorded %d breach(es) of deadlines stopped late while no scan ran", added)

@@ -155,7 +155,7 @@ def _media_type_problems(doc: DocumentRow) -> list[str]:
 
 def _replay_deadlines(service: CaseService, s: Session, case: CaseRow, events: list[EventRow]) -> list[str]:
     try:
-        procedure = service.procedure_by_hash(s, case.procedure_id, case.procedure_hash)
+        procedure = service.versions.by_hash(s, case.procedure_id, case.procedure_hash)
     except ZhongcaiError as exc:
         return [f"cannot load its procedure version: {exc}"]
     calendar = calendar_for(procedure, case.region_code)

@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 
 from engine.cases.casefile import Actor
 from engine.cases.clockwork import calendar_for
-from engine.cases.runtime import CaseService, ProcedureSource, ensure_institution
+from engine.cases.runtime import CaseService, ensure_institution
+from engine.cases.versions import ProcedureSource
 from engine.errors import BadInput, CalendarError, EventNotAllowed
 from engine.oversight.scan import scan
 from engine.procedures.model import Procedure

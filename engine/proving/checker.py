@@ -32,7 +32,7 @@ from hypothesis.errors import HypothesisException
 
 from engine.cases.clockwork import calendar_for
 from engine.cases.fact_bounds import code_tables
-from engine.cases.runtime import ProcedureSource
+from engine.cases.versions import ProcedureSource
 from engine.procedures.model import Procedure
 from engine.proving.case_run import CaseRun, EndExample, Found
 from engine.proving.invariants import reachable

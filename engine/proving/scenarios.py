@@ -24,7 +24,8 @@ import yaml
 
 from engine.cases.casefile import Actor, CaseView
 from engine.cases.facts import check_facts, encode_value
-from engine.cases.runtime import CaseService, ProcedureSource, ensure_institution
+from engine.cases.runtime import CaseService, ensure_institution
+from engine.cases.versions import ProcedureSource
 from engine.errors import BadInput, CaseConflict, EventNotAllowed, ZhongcaiError
 from engine.oversight.scan import scan
 from engine.store.db import Database

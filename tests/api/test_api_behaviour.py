@@ -95,7 +95,7 @@ def test_available_actions_explain_each_refusal(demo: Demo) -> None:
     )
     assert resp.status_code == 200
     actions = {a["action"]: a for a in resp.json()}
-    procedure = demo.state.service.procedure_for_hash(demo.state.service.get(cid).procedure_hash)
+    procedure = demo.state.service.versions.for_hash(demo.state.service.get(cid).procedure_hash)
     assert set(actions) == set(procedure.actions)  # all of them, when asked
     assert actions["accept"]["allowed"] is False and actions["accept"]["refusal"]["code"] == "stage"
     assert actions["suspend"]["refusal"]["code"] == "role"  # director's action

@@ -98,7 +98,7 @@ def _records(db: Database) -> set[tuple[int, str, dt.date]]:
 
 def _audit(db: Database, service: CaseService, as_of: dt.date = END) -> set[tuple[int, str, dt.date]]:
     with db.read() as s:
-        entries = breach_audit(s, as_of, procedures=lambda pid, h: service.procedure_by_hash(s, pid, h))
+        entries = breach_audit(s, as_of, procedures=service.versions.lookup(s))
     return {e.key() for e in entries}
 
 
@@ -233,7 +233,7 @@ def test_a_late_period_restarted_later_stays_a_breach(tmp_path: Path, library: A
 
     def award_lines(as_of: dt.date) -> list[tuple[dt.date, dt.date | None, int]]:
         with db.read() as s:
-            entries = breach_audit(s, as_of, procedures=lambda p, h: service.procedure_by_hash(s, p, h))
+            entries = breach_audit(s, as_of, procedures=service.versions.lookup(s))
         return [
             (e.due_on, e.ended_on, e.days_overdue)
             for e in entries

@@ -442,12 +442,12 @@ def test_tick_warns_once_before_the_due_date(env: Any) -> None:
     assert _count(db, WarningRow) == 1
 
 
-def test_procedure_for_hash(env: Any) -> None:
+def test_versions_for_hash(env: Any) -> None:
     svc, _, _ = env
     case = svc.open_case("mini", D(2025, 12, 30), {}, "inst", CLERK)
-    assert svc.procedure_for_hash(case.procedure_hash).id == "mini"
+    assert svc.versions.for_hash(case.procedure_hash).id == "mini"
     with pytest.raises(UnknownProcedure):
-        svc.procedure_for_hash("0" * 64)
+        svc.versions.for_hash("0" * 64)
 
 
 def test_a_document_number_taken_by_an_unlisted_document_is_reported_not_retried(env: Any) -> None:

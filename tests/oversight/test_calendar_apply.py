@@ -10,10 +10,12 @@ directory): 元旦 2027-01-01..01-03, a weekday holiday 2027-01-18 (so the award
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
 import signal
+import sqlite3
 import tempfile
 import time
 import traceback
@@ -377,22 +379,30 @@ def test_sigkill_during_apply_leaves_every_case_whole_or_untouched(
     _switch(monkeypatch, new_calendar)
     assert len(plan_calendar_update(svc).changes) == len(ids)  # also fills every cache before forking
     svc.db.dispose()
-    killed_inside = False
-    for delay in (0.5, 1.0, 1.5):
-        pid = os.fork()
-        if pid == 0:
-            try:
-                _apply_forever(sqlite_url)
-            except BaseException:
-                traceback.print_exc()
-                os._exit(3)
-        time.sleep(delay)
+    # kill the apply as soon as its first batch is committed (polling the file), not after a guessed delay:
+    # how long the apply takes depends on the machine and its load
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _apply_forever(sqlite_url)
+        except BaseException:
+            traceback.print_exc()
+            os._exit(3)
+    status, path = None, sqlite_url.removeprefix("sqlite:///")
+    give_up = time.monotonic() + 60
+    while status is None and time.monotonic() < give_up:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)) as conn:
+            written = conn.execute("select count(*) from case_event where action = ?", (CALENDAR_UPDATE,)).fetchone()[0]
+        if written:
+            break
+        done, code = os.waitpid(pid, os.WNOHANG)
+        status = code if done else None
+        time.sleep(0.002)
+    if status is None:
         os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
-        if os.WIFSIGNALED(status):
-            killed_inside = True
-            break
-    assert killed_inside, "the apply finished before it could be killed: raise CRASH_CASES"
+    killed_inside = os.WIFSIGNALED(status)
+    assert killed_inside, "the apply finished before its first batch was seen: raise CRASH_CASES"
     db = Database(sqlite_url)
     svc = CaseService(db, LIB, now=MovableNow(D(2026, 12, 28)))
     with db.read() as s:
