@@ -101,11 +101,11 @@ def test_bad_synonym_line_is_located() -> None:
 
 
 def test_ndcg_floor_on_queries_dev(index: LibraryIndex) -> None:
-    """Measured 0.64 (full) and 0.56 (plain BM25) on 2026-12-04; the floor is that minus a margin."""
+    """Measured 0.70 (full) and 0.56 (plain BM25) on 2026-12-04; the floor is that minus a margin."""
     qs = [json.loads(line) for line in QUERIES.read_text(encoding="utf-8").splitlines() if line.strip()]
     full = sum(_ndcg([r.id for r in search(index, q["query"])], q["relevant"]) for q in qs) / len(qs)
     plain = sum(_ndcg([r.id for r in search(index, q["query"], rank="bm25")], q["relevant"]) for q in qs)
-    assert full >= 0.60
+    assert full >= 0.65
     assert full > plain / len(qs)
 
 
