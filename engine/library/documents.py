@@ -68,11 +68,14 @@ class SearchDocument:
     amount: float | None = None
     on: date | None = None
     laws_cited: tuple[str, ...] = field(default=())
+    chapter: str = ""
 
     @property
     def heading(self) -> str:
         """The short fields weighted above the body: title, article label, law name."""
-        return " ".join(x for x in (self.title, self.law, self.article_label) if x)
+        if self.kind == "article":
+            return " ".join(x for x in (self.law, self.chapter, self.article_label) if x)
+        return self.title
 
 
 def default_library_dir() -> Path:
@@ -122,6 +125,7 @@ def article_document(row: dict[str, object]) -> SearchDocument:
         kind="article",
         title=f"{s.get('law', '')}{s.get('article_label', '')}",
         body=f"{headings}\n{s.get('text', '')}",
+        chapter=headings,
         law_key=s.get("law_key", ""),
         law=s.get("law", ""),
         article_label=s.get("article_label", ""),

@@ -24,7 +24,8 @@ from engine.library.synonyms import data_text, synonym_table
 
 __all__ = ["Tokenizer", "tokenizer"]
 
-_WORD = re.compile(r"[\w+]+")
+#: a token: one Chinese ideograph, or two or more word characters (996, n+1, 工资)
+_TOKEN = re.compile(r"[\u4e00-\u9fff]|[\w+]{2,}")
 _LOCK = threading.Lock()
 
 
@@ -57,16 +58,12 @@ class Tokenizer:
         return [w for w in self._jieba.lcut(text) if w.strip()]
 
     def tokens(self, text: str) -> list[str]:
-        """Index/query tokens: `lcut_for_search`, lower-cased, without stop words and punctuation."""
-        out = []
-        for w in self._jieba.lcut_for_search(text):
-            w = w.strip().lower()
-            if not w or w in self.stop or not _WORD.fullmatch(w):
-                continue
-            if len(w) == 1 and not ("\u4e00" <= w <= "\u9fff"):
-                continue
-            out.append(w)
-        return out
+        """Index/query tokens: `lcut_for_search` (dictionary only, no HMM guesses for unknown words:
+        faster, and a guessed word would not match the same text cut elsewhere), lower-cased, without
+        stop words, punctuation and single non-Chinese characters."""
+        stop, keep = self.stop, _TOKEN.fullmatch
+        words = (w.strip().lower() for w in self._jieba.lcut_for_search(text, HMM=False))
+        return [w for w in words if w and w not in stop and keep(w)]
 
 
 @cache
