@@ -37,6 +37,7 @@ __all__ = [
     "HEADING_WEIGHT",
     "MAX_LIMIT",
     "MAX_QUERY",
+    "PARALLEL_FROM",
     "Filters",
     "LibraryIndex",
     "Result",
@@ -135,12 +136,36 @@ class LibraryIndex:
         return self._not_kind[kind]
 
 
+#: above this many documents the tokenising is spread over the CPUs (forked workers that inherit the
+#: loaded dictionary); the real corpus (about 1,100 documents) is always tokenised in process.
+PARALLEL_FROM = 20_000
+
+
+def _tokens_chunk(texts: list[str]) -> list[list[str]]:
+    tok = tokenizer()
+    return [tok.tokens(t) for t in texts]
+
+
+def _tokenise(texts: list[str]) -> list[list[str]]:
+    import multiprocessing
+    import os
+    import sys
+
+    workers = min(os.cpu_count() or 1, 8)
+    if len(texts) < PARALLEL_FROM or workers < 2 or not sys.platform.startswith("linux"):
+        return _tokens_chunk(texts)
+    tokenizer()  # load once before forking: the workers inherit it
+    size = max(1, len(texts) // (workers * 4))
+    chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return [toks for part in pool.map(_tokens_chunk, chunks) for toks in part]
+
+
 def build_index(docs: list[SearchDocument]) -> LibraryIndex:
     """Tokenise every document once and build the indexes (seconds in `build_seconds`)."""
     start = time.perf_counter()
-    tok = tokenizer()
-    heads = [tok.tokens(d.heading) for d in docs]
-    bodies = [tok.tokens(d.body) for d in docs]
+    heads = _tokenise([d.heading for d in docs])
+    bodies = _tokenise([d.body for d in docs])
     labels = frozenset(t for d in docs for t in d.dispute_types)
     index = LibraryIndex(
         docs=docs,

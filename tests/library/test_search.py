@@ -139,3 +139,12 @@ def test_api_search(tmp_path: Path) -> None:
         assert client.get("/v1/library/search", params={"q": "x", "limit": 0}).status_code == 422
         assert client.get("/v1/library/search", params={"q": "x", "kind": "law"}).status_code == 422
         assert client.get("/v1/library/search", params={"q": " "}).json() == {"results": []}
+
+
+def test_parallel_tokenising_matches_serial(monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.library import search as s
+
+    texts = [d.body for d in corpus_from_dir()[:60]]
+    serial = s._tokens_chunk(texts)
+    monkeypatch.setattr(s, "PARALLEL_FROM", 10)
+    assert s._tokenise(texts) == serial
