@@ -48,6 +48,7 @@ __all__ = [
 HEADING_WEIGHT = 0.5
 EXPANSION_WEIGHT = 0.7
 CASE_WEIGHT = 0.5  # × a case's text score (cases are long: they outscore the article that answers)
+BM25_K1, BM25_B = 1.5, 0.75  # bm25s's defaults (Lucene's)
 MAX_LIMIT = 100
 MAX_QUERY = 500
 
@@ -101,7 +102,7 @@ class Result:
 def _bm25(token_lists: list[list[str]]) -> Any:
     import bm25s
 
-    model = bm25s.BM25()
+    model = bm25s.BM25(k1=BM25_K1, b=BM25_B)
     model.index(token_lists, show_progress=False)
     return model
 
