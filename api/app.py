@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from api.deps import ApiSettings, AppState
 from api.errors import BodySizeLimit, install_error_handlers
 from api.routes import cases, documents, oversight, procedures, public_registry, registry, submissions
+from api.routes import library as library_routes
 from engine import Database
 from engine.cases.access import RateLimiter
 
@@ -111,6 +112,7 @@ def create_app(settings: ApiSettings | None = None, state: AppState | None = Non
         app.include_router(module.router)
     app.include_router(procedures.public)
     app.include_router(public_registry.router)
+    app.include_router(library_routes.router)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:

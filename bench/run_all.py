@@ -21,6 +21,8 @@ Workloads:
 - `performance`: the performance figures of 1,000 staff over 1,000,000 cases for a quarter, all
   institutions, against the bare SQL of the per-arbitrator aggregate (bench/performance_bench.py; the
   SQLite file is generated once under var/bench/ and reused);
+- `library`: library search p95 over the real corpus plus 100,000 generated cases, the full ranker beside
+  bare bm25s `retrieve` on the same tokens (bench/library_bench.py, which also prints NDCG@10/recall@10);
 - `coldstart`: `zhongcai procedures validate`, and `zhongcai serve` until /healthz answers.
 Every figure is the median of several runs (min-max kept); results go to bench/results/*.json with the
 machine and the versions. `--quick` shrinks every N for a smoke run (under a minute).
@@ -65,7 +67,7 @@ COLUMNS = (
     "bare SQL PG",
     "SQLite commit floor",
 )
-WORKLOADS = ("cases", "memory", "bytes", "scan", "report", "performance", "coldstart")
+WORKLOADS = ("cases", "memory", "bytes", "scan", "report", "performance", "library", "coldstart")
 SIZES = {  # full, quick
     "cases_zc": (40, 2),
     "cases_base": (150, 5),
@@ -78,6 +80,7 @@ SIZES = {  # full, quick
     "perf_cases": (1_000_000, 20_000),
     "perf_staff": (1_000, 250),
     "cold_runs": (3, 1),
+    "library_generated": (100_000, 5_000),
 }
 
 
@@ -388,6 +391,19 @@ def w_performance(res: Results, pg: str | None, tmp: Path, size: Callable[[str],
     db.dispose()
 
 
+def w_library(res: Results, pg: str | None, tmp: Path, size: Callable[[str], int]) -> None:
+    """Library search p95 latency over the real corpus plus generated cases, beside bare bm25s."""
+    from bench import library_bench as lb
+    from engine.library.documents import corpus_from_dir
+
+    n = size("library_generated")
+    build, full, bare = lb.latency(corpus_from_dir(), n, 200)
+    title = f"library search p95, real corpus + {n:,} generated cases (200 queries)"
+    note = f"index build {build:.1f} s (target < 60 s); p95 target < 50 ms"
+    res.add("library", title, "ms", "lower", "zhongcai full ranker", [lb.p95(full)], note)
+    res.add("library", title, "ms", "lower", "bare bm25s", [lb.p95(bare)], note)
+
+
 # ---------------------------------------------------------------------------------------- cold start
 
 
@@ -466,6 +482,7 @@ RATIOS = [  # (workload, numerator, denominator, target text, ok(ratio))
     ("report", "zhongcai SQLite", "bare SQL SQLite", "<= 2x", lambda r: r <= 2),
     ("report", "zhongcai PG", "bare SQL PG", "<= 2x", lambda r: r <= 2),
     ("performance", "zhongcai SQLite", "bare SQL SQLite", "", None),
+    ("library", "zhongcai full ranker", "bare bm25s", "", None),
 ]
 
 
@@ -613,6 +630,7 @@ def main() -> None:
         "scan": w_scan,
         "report": w_report,
         "performance": w_performance,
+        "library": w_library,
         "coldstart": w_coldstart,
     }
     with tempfile.TemporaryDirectory(prefix="zc-bench-") as d:
