@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -68,3 +69,15 @@ def test_every_basis_of_the_shipped_procedures_resolves(basis: str) -> None:
     assert res.problems == []
     assert all(a in known for a in res.article_ids)
     assert res.citations or res.system_rule or "民事诉讼法" in basis or "浙江" in basis or "广西" in basis
+
+
+def test_without_the_corpus_validation_says_nothing_about_bases(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engine.procedures.library import check_files
+
+    monkeypatch.setenv("ZHONGCAI_LIBRARY_DIR", str(tmp_path))
+    assert known_article_ids() is None
+    bad = ROOT / "tests" / "bad_procedures" / "basis_names_no_article.yaml"
+    res, _ = check_files([bad], codes_root=ROOT / "codes", documents_root=ROOT / "documents")
+    assert [d for d in res[0].diagnostics if d.code == "W315"] == []
