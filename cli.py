@@ -14,7 +14,7 @@ from commands import (
     case,
     codes,
     documents,
-    library_search,
+    library,
     maintenance,
     monitor,
     procedures,
@@ -44,7 +44,7 @@ app.add_typer(monitor.app, name="monitor")
 app.add_typer(codes.app, name="codes")
 app.add_typer(documents.app, name="documents")
 app.add_typer(registry.app, name="registry")
-app.add_typer(library_search.app, name="library")
+app.add_typer(library.app, name="library")
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""`zhongcai library search`: search the law and case library (articles and typical cases).
+"""`zhongcai library search`: search the law and case library (articles and typical cases); commands/library.py
+attaches it to the `library` group.
 
 The index is built from the library folder (ZHONGCAI_LIBRARY_DIR, default ../shared/library) on the
 first search of the process; nothing is loaded at CLI import time.
@@ -12,9 +13,6 @@ from typing import Any
 
 import typer
 
-app = typer.Typer(help="法律法规库、案例库 (law and case library): search", no_args_is_help=True)
-
-
 @cache
 def library_index() -> Any:
     """The process's search index over the library folder (built once)."""
@@ -24,7 +22,6 @@ def library_index() -> Any:
     return build_index(corpus_from_dir())
 
 
-@app.command("search")
 def library_search(
     query: str = typer.Argument(..., help="检索词，如 公司拖欠工资怎么办"),
     kind: str | None = typer.Option(None, "--kind", help="article 或 case"),

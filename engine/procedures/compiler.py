@@ -25,7 +25,7 @@ from engine.errors import Diagnostic, ProcedureInvalid, Span
 from engine.expr import FACT_TYPES, Expr, GType, TypeEnv, check_guard, parse_guard, walk
 from engine.expr.gtypes import ANY, BOOL
 from engine.expr.nodes import Call, Literal
-from engine.procedures import checks, fact_checks, graph_checks, resource_checks
+from engine.procedures import basis_checks, checks, fact_checks, graph_checks, resource_checks
 from engine.procedures.dsl import ProcedureSpec, ProduceSpec
 from engine.procedures.model import (
     Action,
@@ -117,6 +117,8 @@ def compile_with_diagnostics(
     diags += resource_checks.check_unknown_code_tables(spec, codes_root, where)
     diags += resource_checks.check_missing_templates(spec, documents_root, strict, where)
     diags += resource_checks.check_unknown_calendar(spec, calendars_root, where)
+    if codes_root is not None:  # validation against the repository, not a snapshot being recompiled
+        diags += basis_checks.check_basis_citations(spec, where)
     diags += checks.check_fact_defaults(spec, where)
     diags += resource_checks.check_file_id(spec, sources[-1] if sources else None, where)
     if not invalid:  # a left-out element would make these report holes that are not there

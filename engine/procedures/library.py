@@ -8,7 +8,7 @@ chain (or the list of code tables and templates) changed, so a warm reload is ch
 `zhongcai procedures show` is engine.procedures.overview's.
 Pipeline per file: engine.procedures.source (read) -> engine.procedures.layers (resolve) -> engine.procedures.dsl (validate) ->
 engine.procedures.compiler (checks, guards, compile).
-May import: engine.errors, engine.procedures.source, engine.procedures.layers, engine.procedures.dsl, engine.procedures.compiler, engine.procedures.model.
+May import: engine.errors, engine.procedures.source, engine.procedures.layers, engine.procedures.dsl, engine.procedures.compiler, engine.procedures.model, engine.library.corpus (the corpus, in the cache key).
 """
 
 from __future__ import annotations
@@ -83,7 +83,11 @@ def _environment(
     codes_root: Path | None, documents_root: Path | None, calendars_root: Path | None, strict: bool
 ) -> tuple[object, ...]:
     """What a compiled result depends on besides the procedure files: which code tables, templates
-    and calendars exist, and the closure codes (part of the cache key)."""
+    and calendars exist, the closure codes, and the library corpus the bases are checked against (part of
+    the cache key)."""
+    from engine.library.corpus import known_article_ids
+
+    known = known_article_ids() if codes_root is not None else None
     closures = b""
     if codes_root is not None:
         try:
@@ -98,6 +102,7 @@ def _environment(
         _listing(documents_root),
         _listing(calendars_root),
         hashlib.sha256(closures).hexdigest(),
+        None if known is None else hash(known),
         strict,
     )
 

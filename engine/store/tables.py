@@ -4,7 +4,7 @@ Owns: the table classes and their constraints and indexes. Column names are a co
 "Store"): the API, monitoring, the audit and the scheduler read them. Schema changes go through a new
 Alembic revision under engine/store/migrations/versions/ (a test asserts the migrated schema equals this
 metadata). Stage in the flow: 6-7 (run, watch time): written by engine.cases.runtime and engine.oversight.scan.
-May import: engine.store.columns, engine.store.register_tables, sqlmodel, sqlalchemy. Never the runtime, the API or the CLI.
+May import: engine.store.columns, engine.store.register_tables, engine.store.library_tables, sqlmodel, sqlalchemy. Never the runtime, the API or the CLI.
 
 Conventions: dates are local legal dates (Asia/Shanghai, `date`); `recorded_at`/`created_at` are aware
 UTC datetimes (SQLModel's UTCDateTime: timestamptz on PostgreSQL, UTC without offset on SQLite), so the
@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from engine.store.columns import json_field, utc_now
+from engine.store.library_tables import LIBRARY_TABLES
 from engine.store.register_tables import REGISTER_TABLES
 
 
@@ -367,5 +368,6 @@ ALL_TABLES = (
     SeriesNumberCounterRow,
     PartyRow,
     *REGISTER_TABLES,
+    *LIBRARY_TABLES,
 )
 metadata = SQLModel.metadata

@@ -102,7 +102,7 @@ def test_hash_ignores_layout_comments_and_key_order_but_not_content() -> None:
 
 
 def test_disabled_deadline_is_left_out(mini: Procedure) -> None:
-    text = MINI_TEXT.replace("    basis: 本委内部规定\n", "    basis: 本委内部规定\n    disabled: true\n")
+    text = MINI_TEXT.replace("    basis: 本系统规则（本委内部规定）\n", "    basis: 本系统规则（本委内部规定）\n    disabled: true\n")
     proc = compile_text(text)
     assert "review" not in proc.deadlines and "review" in mini.deadlines
 

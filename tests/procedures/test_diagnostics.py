@@ -25,6 +25,7 @@ BASE = BAD / "base" / "mini.yaml"
 CASES = [
     ("action_from_final_stage", "E305", 29, 22, "final stage 'rejected'"),
     ("action_named_open", "E215", 32, 3, "'open' is reserved"),
+    ("basis_names_no_article", "W315", 69, 12, "调解仲裁法第99条 (ldrmal-99)"),
     ("bad_on_expiry", "E210", 40, 16, "cannot be 'explode'"),
     ("date_that_does_not_exist", "E009", 10, 40, "'2026-13-01'"),
     ("misspelt_required_key", "E209", 11, 14, "unknown key) 'tittle'"),
