@@ -8,9 +8,8 @@ from pathlib import Path
 
 import typer
 
-from commands.library_search import library_search
-
 from commands.common import ERROR, fail, open_database, shanghai_today
+from commands.library_search import library_search
 
 app = typer.Typer(help="法律法规库、案例库 (library): load, show, search", no_args_is_help=True)
 

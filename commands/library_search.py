@@ -13,6 +13,7 @@ from typing import Any
 
 import typer
 
+
 @cache
 def library_index() -> Any:
     """The process's search index over the library folder (built once)."""
