@@ -8,19 +8,8 @@ first search of the process; nothing is loaded at CLI import time.
 from __future__ import annotations
 
 import json
-from functools import cache
-from typing import Any
 
 import typer
-
-
-@cache
-def library_index() -> Any:
-    """The process's search index over the library folder (built once)."""
-    from engine.library.documents import corpus_from_dir
-    from engine.library.search import build_index
-
-    return build_index(corpus_from_dir())
 
 
 def library_search(
@@ -28,14 +17,28 @@ def library_search(
     kind: str | None = typer.Option(None, "--kind", help="article 或 case"),
     limit: int = typer.Option(10, "--limit", help="结果数 (1..100)"),
     rank: str = typer.Option("full", "--rank", help="full (默认) 或 bm25 (基线)"),
+    dispute_type: str | None = typer.Option(None, "--dispute-type", help="争议类型，如 工伤"),
+    claim: str | None = typer.Option(None, "--claim", help="请求类别，如 加班费"),
+    region: str | None = typer.Option(None, "--region", help="地区，如 广东"),
+    since: str | None = typer.Option(None, "--from", help="案例发布日期起 YYYY-MM-DD"),
+    until: str | None = typer.Option(None, "--to", help="案例发布日期止 YYYY-MM-DD"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
     """检索法条与案例 (search articles and cases; each result says why it matched)."""
+    import datetime as dt
+
     from engine.errors import BadInput
-    from engine.library.search import search
+    from engine.library.search import Filters, search, shipped_index
 
     try:
-        results = search(library_index(), query, kind=kind, limit=limit, rank=rank)
+        day = {o: dt.date.fromisoformat(v) for o, v in (("--from", since), ("--to", until)) if v}
+    except ValueError:
+        typer.echo("错误 (error): --from/--to 应为 YYYY-MM-DD (not a date)", err=True)
+        raise typer.Exit(2) from None
+    filters = Filters(dispute_type=dispute_type, claim_category=claim, region=region,
+                      date_from=day.get("--from"), date_to=day.get("--to"))  # fmt: skip
+    try:
+        results = search(shipped_index(), query, kind=kind, limit=limit, rank=rank, filters=filters)
     except BadInput as exc:
         typer.echo(f"错误 (error): {exc}", err=True)
         raise typer.Exit(2) from exc

@@ -21,13 +21,14 @@ May import: engine.errors, engine.library.documents, engine.library.tokens, engi
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from engine.errors import BadInput
-from engine.library.documents import KINDS, SearchDocument
+from engine.library.documents import KINDS, SearchDocument, corpus_from_dir
 from engine.library.synonyms import synonym_table
 from engine.library.tokens import tokenizer
 
@@ -177,6 +178,13 @@ def build_index(docs: list[SearchDocument]) -> LibraryIndex:
     )
     index.build_seconds = time.perf_counter() - start
     return index
+
+
+@functools.cache
+def shipped_index() -> LibraryIndex:
+    """The process's index over the library folder (ZHONGCAI_LIBRARY_DIR, default ../shared/library),
+    built on first use and kept: what the CLI and the API search."""
+    return build_index(corpus_from_dir())
 
 
 def _check(query: str, kind: str | None, limit: int) -> str:

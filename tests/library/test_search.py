@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from cli import app as cli_app
-from commands.library_search import library_index
 from engine.errors import BadInput
 from engine.library.documents import corpus_from_dir, default_library_dir
 from engine.library.search import Filters, LibraryIndex, search
+from engine.library.search import shipped_index as library_index
 from engine.library.synonyms import SynonymError, parse_synonyms, synonym_table
 
 QUERIES = default_library_dir() / "queries-dev.jsonl"
@@ -139,6 +139,23 @@ def test_api_search(tmp_path: Path) -> None:
         assert client.get("/v1/library/search", params={"q": "x", "limit": 0}).status_code == 422
         assert client.get("/v1/library/search", params={"q": "x", "kind": "law"}).status_code == 422
         assert client.get("/v1/library/search", params={"q": " "}).json() == {"results": []}
+        injured = client.get("/v1/library/search", params={"q": "工伤 赔偿", "kind": "case", "dispute_type": "工伤"})
+        assert injured.status_code == 200 and injured.json()["results"]
+        assert all("filter dispute_type=工伤" in r["why"] for r in injured.json()["results"])
+        assert client.get("/v1/library/search", params={"q": "x", "date_from": "2025-13-01"}).status_code == 422
+        # public: the same answer with and without a token, for every demo role
+        assert client.get("/v1/library/search", params={"q": "双倍工资", "limit": 3}, headers={"Authorization": "Bearer nonsense"}).status_code == 200
+
+
+def test_cli_filters() -> None:
+    out = CliRunner().invoke(
+        cli_app, ["library", "search", "工伤 赔偿", "--kind", "case", "--dispute-type", "工伤", "--json"]
+    )
+    assert out.exit_code == 0, out.output
+    results = json.loads(out.output)["results"]
+    assert results and all("filter dispute_type=工伤" in r["why"] for r in results)
+    bad = CliRunner().invoke(cli_app, ["library", "search", "工伤", "--from", "2025-02-30"])
+    assert bad.exit_code == 2
 
 
 def test_parallel_tokenising_matches_serial(monkeypatch: pytest.MonkeyPatch) -> None:
