@@ -70,7 +70,9 @@ def registry_show(
     as_json: bool = typer.Option(False, "--json", help="print JSON (no personal data)"),
 ) -> None:
     """The register as of a day (ID numbers and phones are never printed)."""
-    from engine.registry.institutions import history, institution_as_of, institutions_as_of
+    from dataclasses import asdict
+
+    from engine.registry.institutions import InstitutionValues, history, institution_as_of, institutions_as_of
     from engine.registry.scope import content_of
     from engine.registry.staff import appointees
     from engine.registry.text import history_lines, institution_lines, staff_lines
@@ -81,10 +83,7 @@ def registry_show(
         if institution is None:
             versions = institutions_as_of(s, day, region_prefix=region)
             if as_json:
-                shown = [
-                    {"id": v.institution_id, **content_of(s, v.institution_id, day)["institution"]}
-                    for v in versions
-                ]
+                shown = [{"id": v.institution_id, **asdict(InstitutionValues.of(v))} for v in versions]
                 typer.echo(json.dumps(shown, ensure_ascii=False, indent=2))
             else:
                 typer.echo("\n".join(institution_lines(versions)))

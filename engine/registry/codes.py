@@ -2,19 +2,22 @@
 
 Owns: `register_codes()` (the loaded code tables under codes/), `check_code` (a BadInput naming the
 field and the row when a value is not a known code), `code_name`, and the register's fixed vocabularies
-(`KINDS`, `POSTS`).
+(`KINDS`, `POSTS`, `PHONE`).
 May import: engine.errors, engine.codes.code_tables.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from engine.codes.code_tables import CodeTables, default_codes_dir
 from engine.errors import BadInput
 
 #: kind of institution: 仲裁委员会, its 仲裁院 (办事机构, 调解仲裁法第十九条), a mediation organisation
 KINDS = {"commission": "仲裁委员会", "office": "仲裁院", "mediation": "调解组织"}
+#: a phone number as the register keeps it (an office line or a mobile)
+PHONE = re.compile(r"^[0-9+()\- ]{3,40}$")
 #: the posts of code table staff_posts, in roster order
 POSTS = ("arbitrator", "director", "clerk", "mediator")
 

@@ -21,12 +21,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from engine.errors import BadInput
-from engine.registry.codes import KINDS, check_code
+from engine.registry.codes import KINDS, PHONE, check_code
 from engine.store.register_tables import InstitutionVersionRow
 from engine.store.tables import InstitutionRow
 
 INSTITUTION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
-_PHONE = re.compile(r"^[0-9+()\- ]{3,40}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +72,7 @@ def check_values(
             "parent_id: 仲裁院应当注明所属仲裁委员会 (an office names its commission)", field="parent_id"
         )
     phone = _text(values.phone, "phone", 40)
-    if phone is not None and not _PHONE.match(phone):
+    if phone is not None and not PHONE.match(phone):
         raise BadInput(f"phone: '{phone}' 不是电话号码 (not a phone number)", field="phone")
     procedure = _text(values.procedure_id, "procedure_id", 64)
     if procedure is not None and procedures is not None and procedure not in procedures:

@@ -13,7 +13,7 @@ May import: engine.cases.access, engine.registry.institutions, engine.registry.s
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -88,7 +88,7 @@ def content_of(session: Session, institution_id: str, day: dt.date) -> dict[str,
     return {
         "institution_id": institution_id,
         "as_of": day.isoformat(),
-        "institution": None if version is None else _values(InstitutionValues.of(version)),
+        "institution": None if version is None else asdict(InstitutionValues.of(version)),
         "hearing_rooms": [
             {"name": r.name, "seats": r.seats, "online": r.online}
             for r in rooms
@@ -109,7 +109,3 @@ def content_of(session: Session, institution_id: str, day: dt.date) -> dict[str,
             for s, a in rows
         ],
     }
-
-
-def _values(v: InstitutionValues) -> dict[str, Any]:
-    return {f: getattr(v, f) for f in v.__dataclass_fields__}

@@ -14,7 +14,6 @@ May import: engine.errors, engine.cases.tribunal, engine.codes.identifiers, engi
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -26,11 +25,10 @@ from engine.cases.tribunal import holds_on
 from engine.codes.identifiers import check_resident_id
 from engine.documents.masking import mask_id
 from engine.errors import BadInput
-from engine.registry.codes import check_code
+from engine.registry.codes import PHONE, check_code
 from engine.store.register_tables import AppointmentRow, StaffRow, TrainingRow
 from engine.store.tables import InstitutionRow
 
-_PHONE = re.compile(r"^[0-9+()\- ]{3,40}$")
 #: the most training hours one record may carry (a year of full-time study is about 1,600 hours)
 MAX_TRAINING_HOURS = Decimal("2000")
 
@@ -97,7 +95,7 @@ def add_staff(session: Session, institution_id: str, values: StaffValues, *, tod
                 "id_number: 该公民身份号码已经登记 (this ID number is already registered)", field="id_number"
             )
     phone = (values.phone or "").strip() or None
-    if phone is not None and not _PHONE.match(phone):
+    if phone is not None and not PHONE.match(phone):
         raise BadInput("phone: 不是电话号码 (not a phone number)", field="phone")
     row = StaffRow(
         institution_id=institution_id,
@@ -209,7 +207,11 @@ def record_training(
         raise BadInput(f"hours: '{hours}' 不是学时数 (not a number of hours)", field="hours") from None
     if not Decimal(0) < amount <= MAX_TRAINING_HOURS:
         raise BadInput(f"hours: 学时应大于 0 且不超过 {MAX_TRAINING_HOURS} (out of range)", field="hours")
-    text = _name(subject, "subject") if len((subject or "").strip()) <= 100 else (subject or "").strip()[:200]
+    text = (subject or "").strip()
+    if not text or len(text) > 200:
+        raise BadInput(
+            "subject: 培训内容不能为空，且不超过 200 个字 (required, at most 200 characters)", field="subject"
+        )
     row = TrainingRow(
         staff_id=staff_id, on=on, hours=amount, subject=text, provider=(provider or "").strip() or None
     )
